@@ -1,0 +1,186 @@
+/* Netlink sockets (see netlink.h). */
+#define _GNU_SOURCE
+#include "netlink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+static int open_socket(int protocol)
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+
+    return fd < 0 ? -errno : fd;
+}
+
+/* setns() only moves the calling thread, and the socket keeps the namespace it was created in,
+ * so entering the target, creating the socket and coming back is enough. */
+static int open_socket_in_netns(int protocol, int netns_fd)
+{
+    int home, fd, rc;
+
+    home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (home < 0)
+        return -errno;
+    if (setns(netns_fd, CLONE_NEWNET) < 0) {
+        rc = -errno;
+        close(home);
+        return rc;
+    }
+    fd = open_socket(protocol);
+    if (setns(home, CLONE_NEWNET) < 0) {
+        /* Cannot get back: refuse to leave the thread in the wrong namespace unnoticed. */
+        rc = -errno;
+        if (fd >= 0)
+            close(fd);
+        close(home);
+        return rc;
+    }
+    close(home);
+    return fd;
+}
+
+int pyipvs_nl_open(struct pyipvs_nl *nl, int protocol, int netns_fd)
+{
+    struct sockaddr_nl addr;
+    socklen_t addrlen = sizeof(addr);
+    int one = 1, fd, rc;
+
+    nl->fd = -1;
+    fd = netns_fd >= 0 ? open_socket_in_netns(protocol, netns_fd) : open_socket(protocol);
+    if (fd < 0)
+        return fd;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &addrlen) < 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    /* Errors echo only the header of the failed request, not the whole request. */
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+    nl->fd = fd;
+    nl->portid = addr.nl_pid;
+    nl->seq = 0;
+    return 0;
+}
+
+void pyipvs_nl_close(struct pyipvs_nl *nl)
+{
+    if (nl->fd >= 0)
+        close(nl->fd);
+    nl->fd = -1;
+}
+
+static int set_buffer(int fd, int force_opt, int opt, int size)
+{
+    if (size <= 0)
+        return 0;
+    if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) == 0)
+        return 0;
+    return setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)) == 0 ? 0 : -errno;
+}
+
+int pyipvs_nl_set_buffers(struct pyipvs_nl *nl, int rcvbuf, int sndbuf)
+{
+    int rc = set_buffer(nl->fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
+
+    return rc ? rc : set_buffer(nl->fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
+}
+
+uint32_t pyipvs_nl_next_seq(struct pyipvs_nl *nl)
+{
+    if (++nl->seq == 0) /* seq 0 is what the kernel uses for unsolicited messages */
+        nl->seq = 1;
+    return nl->seq;
+}
+
+int pyipvs_nl_send(struct pyipvs_nl *nl, const uint8_t *buf, size_t len)
+{
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t sent;
+
+    do {
+        sent = sendto(nl->fd, buf, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0)
+        return -errno;
+    return (size_t)sent == len ? 0 : -EMSGSIZE;
+}
+
+ssize_t pyipvs_nl_recv(struct pyipvs_nl *nl, uint8_t *buf, size_t cap)
+{
+    struct sockaddr_nl from;
+    struct iovec iov = {.iov_base = buf, .iov_len = cap};
+    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+                         .msg_iovlen = 1};
+    ssize_t got;
+
+    do {
+        got = recvmsg(nl->fd, &msg, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return -errno;
+    if (msg.msg_flags & MSG_TRUNC)
+        return -EMSGSIZE;
+    return got;
+}
+
+/* Outcome of one message: 1 = exchange finished, 0 = keep reading, < 0 = finished with error. */
+static int handle_message(const struct nlmsghdr *nlh, pyipvs_nl_msg_cb cb, void *arg, int *cb_rc)
+{
+    if (nlh->nlmsg_type == NLMSG_ERROR) {
+        const struct nlmsgerr *err = NLMSG_DATA(nlh);
+
+        if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+            return -EBADMSG;
+        return err->error ? err->error : 1;
+    }
+    if (nlh->nlmsg_type == NLMSG_DONE)
+        return 1;
+    if (nlh->nlmsg_type == NLMSG_NOOP || nlh->nlmsg_type == NLMSG_OVERRUN)
+        return 0;
+    if (cb && *cb_rc == 0)
+        *cb_rc = cb(nlh, arg);
+    /* A data message that is neither part of a dump nor followed by an ACK ends the exchange;
+     * every request we send asks for an ACK, so only dumps and acked requests reach here. */
+    return 0;
+}
+
+int pyipvs_nl_transact(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8_t *rbuf,
+                       size_t rcap, pyipvs_nl_msg_cb cb, void *arg)
+{
+    const struct nlmsghdr *sent = (const struct nlmsghdr *)req;
+    int cb_rc = 0, rc;
+
+    if (rcap < PYIPVS_NL_RECV_MIN)
+        return -EINVAL;
+    rc = pyipvs_nl_send(nl, req, req_len);
+    if (rc)
+        return rc;
+    for (;;) {
+        ssize_t got = pyipvs_nl_recv(nl, rbuf, rcap);
+        const struct nlmsghdr *nlh;
+        size_t left;
+
+        if (got < 0)
+            return (int)got;
+        left = (size_t)got;
+        for (nlh = (const struct nlmsghdr *)rbuf; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left)) {
+            if (nlh->nlmsg_seq != sent->nlmsg_seq)
+                continue; /* a late answer to an earlier, abandoned request */
+            rc = handle_message(nlh, cb, arg, &cb_rc);
+            if (rc != 0)
+                return rc < 0 ? rc : cb_rc;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+"""The exception hierarchy: everything pyipvs raises derives from :class:`PyipvsError`.
+
+Kernel answers become :class:`KernelError` subclasses that are also :class:`OSError` with the
+errno set, so ``except OSError`` and ``except FileExistsError`` work as users expect. Bad
+arguments caught in Python before anything is sent become :class:`PyipvsValueError` (also a
+:class:`ValueError`). The mapping from C return codes lives in one place,
+:func:`pyipvs._bindings.check.check_rc`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+
+class PyipvsError(Exception):
+    """Base class of every error pyipvs raises."""
+
+
+class PyipvsValueError(PyipvsError, ValueError):
+    """An argument was rejected before anything was sent; the message names the argument."""
+
+
+class KernelError(PyipvsError, OSError):
+    """The kernel (or a syscall) answered with an errno.
+
+    :ivar errno: the errno value, as for any :class:`OSError`.
+    :ivar operation: what pyipvs was doing, e.g. ``"IPVS_CMD_GET_INFO"``.
+    """
+
+    default_errno = 0
+
+    def __init__(self, code: int, message: str | None = None, operation: str = "") -> None:
+        text = message or os.strerror(code)
+        if operation:
+            text = f"{operation}: {text}"
+        super().__init__(code, text)
+        self.operation = operation
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class IpvsUnavailable(KernelError):
+    """The kernel has no IPVS generic-netlink family: the ``ip_vs`` module is not loaded."""
+
+
+class PermissionDenied(KernelError, PermissionError):
+    """The caller lacks CAP_NET_ADMIN (in the initial user namespace, for IPVS)."""
+
+
+class ProtocolError(KernelError):
+    """A reply from the kernel was malformed or unexpected."""
+
+
+__all__ = [
+    "IpvsUnavailable",
+    "KernelError",
+    "PermissionDenied",
+    "ProtocolError",
+    "PyipvsError",
+    "PyipvsValueError",
+    "errno",
+]

@@ -1,0 +1,83 @@
+"""Test tiers and shared fixtures.
+
+Tiers follow the directories: ``tests/unit`` (anywhere, no privileges), ``tests/netns`` (root,
+network namespaces on the host kernel) and ``tests/kernel`` (a kernel with ip_vs; run inside the
+VM by scripts/kernel-tier.sh when the host has none). The marker is applied from the path.
+
+With ``PYIPVS_NO_SKIP=1`` (set by scripts/test-all.sh, hence by CI) a skipped test fails the run:
+CI must run every tier, so a skip there means something is missing from the setup.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TIERS = ("unit", "netns", "kernel")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = Path(str(item.fspath)).parent.name
+        if tier in ("netns", "kernel"):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("PYIPVS_NO_SKIP") == "1" and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped while PYIPVS_NO_SKIP=1 (every tier must run): {reason}"
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+@pytest.fixture
+def root() -> None:
+    if not _is_root():
+        pytest.skip("needs root (network namespaces)")
+
+
+@pytest.fixture
+def netns(root: None) -> Iterator[str]:
+    """A fresh, empty network namespace (by ``ip netns`` name), deleted afterwards."""
+    name = f"pyipvs-{uuid.uuid4().hex[:10]}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], check=False)
+
+
+def ip_vs_available() -> bool:
+    """True when the running kernel has ip_vs (loaded or loadable)."""
+    if Path("/proc/net/ip_vs").exists():
+        return True
+    rc = subprocess.run(["modprobe", "-q", "ip_vs"], capture_output=True, check=False).returncode
+    return rc == 0 and Path("/proc/net/ip_vs").exists()
+
+
+@pytest.fixture(scope="session")
+def ip_vs_kernel() -> None:
+    if not ip_vs_available():
+        pytest.skip(
+            "the running kernel has no ip_vs: run the kernel tier with scripts/kernel-tier.sh, "
+            "which boots a VM when needed"
+        )
+
+
+@pytest.fixture
+def ipvs_netns(ip_vs_kernel: None, netns: str) -> str:
+    """A fresh network namespace on a kernel with ip_vs (IPVS state is per namespace)."""
+    return netns
