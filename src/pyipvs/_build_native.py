@@ -21,7 +21,11 @@ ROOT = HERE.parent.parent
 CSRC = ROOT / "csrc"
 
 WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-std=gnu99"]
-SANITIZERS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all"]
+SANITIZERS = [
+    "-fsanitize=address,undefined",
+    "-fno-omit-frame-pointer",
+    "-fno-sanitize-recover=all",
+]
 
 
 def _relative(path: Path) -> str:
@@ -38,7 +42,7 @@ def _build() -> FFI:
     cflags = list(WARNINGS)
     ldflags: list[str] = []
     if os.environ.get("PYIPVS_SANITIZE") == "1":
-        cflags += SANITIZERS + ["-O1", "-g"]
+        cflags += [*SANITIZERS, "-O1", "-g"]
         ldflags += ["-fsanitize=address,undefined"]
     else:
         cflags += ["-O2"]

@@ -48,10 +48,12 @@ class Ipvs:
     Use it as a context manager, or call :meth:`close`.
     """
 
+    family_name = IPVS_FAMILY_NAME
+
     def __init__(self, netns: str | os.PathLike[str] | None = None) -> None:
         self._sock = self._open_socket(netns)
         try:
-            self._family = _nl.resolve_family(self._sock, IPVS_FAMILY_NAME)
+            self._family = _nl.resolve_family(self._sock, self.family_name)
         except KernelError as exc:
             self._sock.close()
             if exc.errno == errno.ENOENT:
@@ -65,7 +67,9 @@ class Ipvs:
         try:
             fd = _nl.open_netns(netns)
         except OSError as exc:
-            raise PyipvsValueError(f"netns: cannot open {os.fspath(netns)!r}: {exc.strerror}") from None
+            raise PyipvsValueError(
+                f"netns: cannot open {os.fspath(netns)!r}: {exc.strerror}"
+            ) from None
         try:
             return _nl.NetlinkSocket(netns_fd=fd)
         finally:
