@@ -53,6 +53,19 @@ class ProtocolError(KernelError):
     """A reply from the kernel was malformed or unexpected."""
 
 
+class VrrpPacketError(PyipvsValueError):
+    """A VRRP packet that a receiver must drop (see :mod:`pyipvs.vrrp`).
+
+    :ivar reason: the drop reason's name, e.g. ``"checksum"`` or ``"ttl"``.
+    :ivar code: its numeric code (``enum pyipvs_vrrp_drop`` in csrc/vrrp.h).
+    """
+
+    def __init__(self, reason: str, code: int, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.code = code
+
+
 __all__ = [
     "IpvsUnavailable",
     "KernelError",
@@ -60,5 +73,7 @@ __all__ = [
     "ProtocolError",
     "PyipvsError",
     "PyipvsValueError",
+    "VrrpPacketError",
     "errno",
 ]
+

@@ -1,0 +1,88 @@
+/* cffi declarations for csrc/vrrp.h and csrc/garp.h */
+#define PYIPVS_VRRP_MAX_ADDRS ...
+#define PYIPVS_VRRP_MAX_MESSAGE ...
+#define PYIPVS_VRRP_MAX_PACKET ...
+#define PYIPVS_VRRP_V3_MAX_INTERVAL ...
+#define PYIPVS_VRRP_F_V3_CHECKSUM_AS_V2 ...
+#define PYIPVS_VRRP_F_CHECK_AUTH ...
+#define PYIPVS_VRRP_F_CHECK_ADDRESSES ...
+#define PYIPVS_VRRP_F_STRICT_ADDRESSES ...
+#define PYIPVS_VRRP_F_IGNORE_TTL ...
+#define PYIPVS_VRRP_R_ADDRESS_MISMATCH ...
+#define PYIPVS_VRRP_R_FIRST_NOT_LINK_LOCAL ...
+#define PYIPVS_GARP_FRAME_LEN ...
+#define PYIPVS_UNA_FRAME_LEN ...
+
+enum pyipvs_vrrp_drop {
+    PYIPVS_VRRP_ACCEPT,
+    PYIPVS_VRRP_DROP_TRUNCATED,
+    PYIPVS_VRRP_DROP_IP_HEADER,
+    PYIPVS_VRRP_DROP_IP_CHECKSUM,
+    PYIPVS_VRRP_DROP_FRAGMENT,
+    PYIPVS_VRRP_DROP_PROTOCOL,
+    PYIPVS_VRRP_DROP_TTL,
+    PYIPVS_VRRP_DROP_VERSION,
+    PYIPVS_VRRP_DROP_TYPE,
+    PYIPVS_VRRP_DROP_LENGTH,
+    PYIPVS_VRRP_DROP_NO_ADDRESSES,
+    PYIPVS_VRRP_DROP_CHECKSUM,
+    PYIPVS_VRRP_DROP_VRID,
+    PYIPVS_VRRP_DROP_AUTH_TYPE,
+    PYIPVS_VRRP_DROP_AUTH_DATA,
+    PYIPVS_VRRP_DROP_INTERVAL,
+    PYIPVS_VRRP_DROP_ADDRESS_LIST,
+    PYIPVS_VRRP_DROP_COUNT
+};
+
+struct pyipvs_vrrp_expect {
+    uint32_t flags;
+    uint8_t version;
+    uint8_t vrid;
+    uint8_t v2_interval;
+    uint8_t auth_type;
+    uint8_t auth_data[8];
+    uint16_t naddrs;
+    const uint8_t *addrs4;
+    const uint8_t *addrs6;
+};
+
+struct pyipvs_vrrp_advert {
+    uint8_t version;
+    uint8_t vrid;
+    uint8_t priority;
+    uint8_t naddrs;
+    uint8_t auth_type;
+    uint8_t family;
+    uint8_t hop_limit;
+    uint8_t report;
+    uint16_t interval;
+    uint16_t checksum;
+    uint16_t message_offset;
+    uint16_t message_len;
+    uint16_t addrs_offset;
+    uint16_t reserved;
+    uint8_t auth_data[8];
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+
+int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrrp_expect *expect,
+                         struct pyipvs_vrrp_advert *out);
+int pyipvs_vrrp_parse_message(const uint8_t *msg, size_t len, int family, const uint8_t *src,
+                              const uint8_t *dst, int hop_limit,
+                              const struct pyipvs_vrrp_expect *expect,
+                              struct pyipvs_vrrp_advert *out);
+size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_t *offsets,
+                               const uint32_t *lengths, size_t count,
+                               const struct pyipvs_vrrp_expect *expect,
+                               struct pyipvs_vrrp_advert *out, uint8_t *reasons,
+                               uint32_t *counts);
+size_t pyipvs_vrrp_message_len(int version, int family, int naddrs);
+int pyipvs_vrrp_build_message(const struct pyipvs_vrrp_advert *a, const uint8_t *addrs,
+                              uint32_t flags, uint8_t *buf, size_t cap);
+int pyipvs_vrrp_build_ip(const struct pyipvs_vrrp_advert *a, const uint8_t *addrs,
+                         uint32_t flags, uint8_t *buf, size_t cap);
+
+int pyipvs_garp_build(const uint8_t mac[6], const uint8_t ip[4], uint8_t *buf, size_t cap);
+int pyipvs_una_build(const uint8_t mac[6], const uint8_t src[16], const uint8_t target[16],
+                     int router, uint8_t *buf, size_t cap);

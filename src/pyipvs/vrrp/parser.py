@@ -1,0 +1,317 @@
+"""Receiving advertisements: :class:`VrrpParser` validates one packet or a batch in C."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyipvs._bindings import vrrp as _c
+from pyipvs.errors import PyipvsValueError, VrrpPacketError
+from pyipvs.vrrp.packet import AddressLike, IPAddress, VrrpPacket, VrrpReceived
+
+#: Drop reasons by code (``enum pyipvs_vrrp_drop``), with what each means.
+DROP_REASONS: tuple[tuple[str, str], ...] = (
+    ("accept", "accepted"),
+    ("truncated", "shorter than its IP header, its IP length or the VRRP fixed header"),
+    ("ip_header", "IP version, header length or total length inconsistent"),
+    ("ip_checksum", "IPv4 header checksum wrong"),
+    ("fragment", "an IPv4 fragment"),
+    ("protocol", "IP protocol / next header is not 112"),
+    ("ttl", "TTL / hop limit is not 255"),
+    ("version", "VRRP version not 2 or 3, not the configured one, or v2 over IPv6"),
+    ("type", "VRRP type is not 1 (advertisement)"),
+    ("length", "message length disagrees with the address count"),
+    ("no_addresses", "VRRPv3 with an address count of 0"),
+    ("checksum", "VRRP checksum wrong (in the configured v3/IPv4 convention)"),
+    ("vrid", "VRID 0, or not the configured one"),
+    ("auth_type", "v2 authentication type unknown or not the configured one"),
+    ("auth_data", "v2 simple password differs"),
+    ("interval", "v2 advertisement interval differs from the configured one"),
+    ("address_list", "addresses differ and the sender is not the owner (strict mode)"),
+)
+REASON_NAMES: tuple[str, ...] = tuple(name for name, _ in DROP_REASONS)
+
+_new = object.__new__
+_set = object.__setattr__
+_IPv4 = ipaddress.IPv4Address
+_IPv6 = ipaddress.IPv6Address
+
+(VERSION, VRID, PRIORITY, NADDRS, AUTH_TYPE, FAMILY, HOP_LIMIT, REPORT, INTERVAL, CHECKSUM) = (
+    range(10)
+)
+_MESSAGE_OFFSET, _ADDRS_OFFSET, _AUTH, _SRC, _DST = 10, 12, 14, 15, 16
+
+# Adverts repeat the same addresses every interval: decoding them to ipaddress objects once
+# keeps the per-packet cost of the Python layer low. Bounded, cleared when full.
+_ADDRESS_CACHE: dict[bytes, tuple[IPAddress, ...]] = {}
+_CACHE_LIMIT = 4096
+
+
+def _decode_addresses(raw: bytes, family: int) -> tuple[IPAddress, ...]:
+    cached = _ADDRESS_CACHE.get(raw)
+    if cached is not None and (len(cached) * (4 if family == 4 else 16) == len(raw)):
+        return cached
+    size, cls = (4, _IPv4) if family == 4 else (16, _IPv6)
+    addresses = tuple(cls(raw[i : i + size]) for i in range(0, len(raw), size))
+    if len(_ADDRESS_CACHE) >= _CACHE_LIMIT:
+        _ADDRESS_CACHE.clear()
+    _ADDRESS_CACHE[raw] = addresses
+    return addresses
+
+
+def _packet(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: int) -> VrrpPacket:
+    # Builds the frozen value without __init__: the C parser has validated every field.
+    start = base + f[_ADDRS_OFFSET]
+    family = f[FAMILY]
+    raw = bytes(data[start : start + f[NADDRS] * (4 if family == 4 else 16)])
+    addresses = _ADDRESS_CACHE.get(raw)
+    if addresses is None or len(addresses) != f[NADDRS]:
+        addresses = _decode_addresses(raw, family)
+    p = _new(VrrpPacket)
+    if f[VERSION] == 2:
+        values = {
+            "version": 2,
+            "vrid": f[VRID],
+            "priority": f[PRIORITY],
+            "addresses": addresses,
+            "advert_interval": float(f[INTERVAL]),
+            "auth_type": f[AUTH_TYPE],
+            "auth_data": f[_AUTH],
+            "checksum": f[CHECKSUM],
+        }
+    else:
+        values = {
+            "version": 3,
+            "vrid": f[VRID],
+            "priority": f[PRIORITY],
+            "addresses": addresses,
+            "advert_interval": f[INTERVAL] / 100,
+            "auth_type": 0,
+            "auth_data": b"",
+            "checksum": f[CHECKSUM],
+        }
+    _set(p, "__dict__", values)
+    return p
+
+
+def _address(raw: bytes, family: int) -> IPAddress:
+    return _IPv4(raw[:4]) if family == 4 else _IPv6(raw)
+
+
+def _received(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: int) -> VrrpReceived:
+    report = f[REPORT]
+    return VrrpReceived(
+        packet=_packet(f, data, base),
+        source=_address(f[_SRC], f[FAMILY]),
+        destination=_address(f[_DST], f[FAMILY]),
+        hop_limit=f[HOP_LIMIT],
+        address_mismatch=bool(report & _c.R_ADDRESS_MISMATCH),
+        first_address_not_link_local=bool(report & _c.R_FIRST_NOT_LINK_LOCAL),
+    )
+
+
+def _error(rc: int) -> VrrpPacketError:
+    name, text = DROP_REASONS[-rc]
+    return VrrpPacketError(name, -rc, text)
+
+
+def _packed_address(value: AddressLike, name: str) -> tuple[int, bytes]:
+    try:
+        address = value if isinstance(value, _IPv4 | _IPv6) else ipaddress.ip_address(value)
+    except ValueError as exc:
+        raise PyipvsValueError(f"{name}: {exc}") from None
+    return address.version, address.packed
+
+
+@dataclass(frozen=True)
+class VrrpBatchResult:
+    """What :meth:`VrrpParser.parse_batch` found.
+
+    :ivar total: packets parsed.
+    :ivar accepted: packets that passed every check.
+    :ivar counts: packets per drop reason name (only reasons that occurred; ``"accept"`` for
+        accepted packets).
+    :ivar reasons: one reason code per packet, in order (index into :data:`REASON_NAMES`).
+    """
+
+    total: int
+    accepted: int
+    counts: dict[str, int]
+    reasons: bytes
+    _parser: VrrpParser
+    _buffer: bytes | bytearray | memoryview
+
+    def reason(self, index: int) -> str:
+        """The drop reason name of packet *index* (``"accept"`` if accepted)."""
+        return REASON_NAMES[self.reasons[index]]
+
+    def received(self) -> Iterator[VrrpReceived]:
+        """The accepted packets, decoded. Valid until the parser's next batch."""
+        batch = self._parser._c.batch(self.total)
+        for i, code in enumerate(self.reasons):
+            if code == 0:
+                yield _received(batch.fields(i), self._buffer, batch.offset(i))
+
+
+class VrrpParser:
+    """A receiver's configuration, compiled once: parse and validate advertisements against it.
+
+    Every argument is optional; ``None`` skips that check.
+
+    :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksums include the IPv4 pseudo-header
+        (keepalived's, FRR's, tshark's default); ``False`` expects none (RFC 9568, Cisco,
+        Juniper; keepalived's ``v3_checksum_as_v2``).
+    :param version: accept only this version.
+    :param vrid: accept only this VRID (RFC 3768 7.1 item 5).
+    :param advert_interval: v2 only: drop adverts with another interval (RFC 3768 7.1 item 8).
+    :param auth_type: v2: drop adverts with another authentication type (RFC 3768 5.3.6).
+    :param auth_data: v2 with auth_type 1: the password (up to 8 bytes, zero-padded).
+    :param addresses: compare the address list; a mismatch is reported in
+        :attr:`VrrpReceived.address_mismatch`.
+    :param strict_addresses: drop a mismatching list unless the sender has priority 255
+        (RFC 3768 7.1 item 7) instead of only reporting it.
+    :param check_ttl: ``False`` accepts any TTL / hop limit (keepalived does for unicast peers).
+    """
+
+    def __init__(
+        self,
+        *,
+        v3_ipv4_pseudo_header: bool = True,
+        version: int | None = None,
+        vrid: int | None = None,
+        advert_interval: float | None = None,
+        auth_type: int | None = None,
+        auth_data: bytes | str | None = None,
+        addresses: Sequence[AddressLike] | None = None,
+        strict_addresses: bool = False,
+        check_ttl: bool = True,
+    ) -> None:
+        flags = 0 if v3_ipv4_pseudo_header else _c.F_V3_CHECKSUM_AS_V2
+        flags |= 0 if check_ttl else _c.F_IGNORE_TTL
+        password = auth_data.encode() if isinstance(auth_data, str) else (auth_data or b"")
+        if len(password) > 8:
+            raise PyipvsValueError("auth_data: at most 8 bytes")
+        if auth_type is not None:
+            flags |= _c.F_CHECK_AUTH
+        addrs4, addrs6, naddrs = b"", b"", 0
+        if addresses is not None:
+            flags |= _c.F_CHECK_ADDRESSES | (_c.F_STRICT_ADDRESSES if strict_addresses else 0)
+            packed = [_packed_address(a, "addresses") for a in addresses]
+            addrs4 = b"".join(p for v, p in packed if v == 4)
+            addrs6 = b"".join(p for v, p in packed if v == 6)
+            if addrs4 and addrs6:
+                raise PyipvsValueError("addresses: mixes IPv4 and IPv6")
+            naddrs = len(packed)
+        self._c = _c.Parser(
+            flags=flags,
+            version=_in_range("version", version, 2, 3),
+            vrid=_in_range("vrid", vrid, 1, 255),
+            v2_interval=_in_range("advert_interval", advert_interval, 1, 255),
+            auth_type=_in_range("auth_type", auth_type, 0, 1),
+            auth_data=password,
+            addrs4=addrs4,
+            addrs6=addrs6,
+            naddrs=naddrs,
+        )
+        self._parse_ip = self._c.parse_ip
+
+    def parse_ip(self, packet: bytes | bytearray | memoryview) -> VrrpPacket:
+        """Validates a whole IP packet; see :meth:`VrrpPacket.from_ip`."""
+        f = self._parse_ip(packet if type(packet) is bytes else bytes(packet))
+        if type(f) is int:
+            raise _error(f)
+        return _packet(f, packet, 0)  # type: ignore[arg-type]
+
+    def receive_ip(self, packet: bytes | bytearray | memoryview) -> VrrpReceived:
+        """As :meth:`parse_ip`, with the source address and the non-fatal findings."""
+        f = self._parse_ip(bytes(packet))
+        if isinstance(f, int):
+            raise _error(f)
+        return _received(f, packet, 0)
+
+    def parse_payload(
+        self,
+        message: bytes | bytearray | memoryview,
+        *,
+        src: AddressLike,
+        dst: AddressLike,
+        hop_limit: int,
+    ) -> VrrpPacket:
+        """Validates a bare VRRP message; see :meth:`VrrpPacket.from_payload`."""
+        return self.receive_payload(message, src=src, dst=dst, hop_limit=hop_limit).packet
+
+    def receive_payload(
+        self,
+        message: bytes | bytearray | memoryview,
+        *,
+        src: AddressLike,
+        dst: AddressLike,
+        hop_limit: int,
+    ) -> VrrpReceived:
+        """As :meth:`parse_payload`, with the source address and the non-fatal findings."""
+        family, src_packed = _packed_address(src, "src")
+        dst_family, dst_packed = _packed_address(dst, "dst")
+        if family != dst_family:
+            raise PyipvsValueError("src, dst: one IPv4 and one IPv6 address")
+        f = self._c.parse_message(bytes(message), family, src_packed, dst_packed, hop_limit)
+        if isinstance(f, int):
+            raise _error(f)
+        return _received(f, message, 0)
+
+    def parse_batch(
+        self,
+        packets: Sequence[bytes] | bytes | bytearray | memoryview,
+        lengths: Sequence[int] | None = None,
+        *,
+        stride: int | None = None,
+        offsets: Sequence[int] | None = None,
+    ) -> VrrpBatchResult:
+        """Validates many whole IP packets in one C call (a receiver draining its socket).
+
+        Either a sequence of packets, or one buffer with the packets' *lengths* and where each
+        starts: every *stride* bytes (``recvmmsg`` slots), at *offsets*, or back to back.
+        """
+        if lengths is None:
+            if not isinstance(packets, Sequence) or isinstance(packets, bytes | bytearray):
+                raise PyipvsValueError("lengths: needed when packets is one buffer")
+            buffer: bytes | bytearray | memoryview = b"".join(packets)  # type: ignore[arg-type]
+            lengths = [len(p) for p in packets]  # type: ignore[arg-type]
+        else:
+            buffer = packets  # type: ignore[assignment]
+        if stride is not None:
+            offsets = range(0, stride * len(lengths), stride)
+        batch = self._c.batch(len(lengths))
+        accepted, reasons, counts = batch.parse(buffer, offsets, lengths)
+        named = {REASON_NAMES[i]: n for i, n in enumerate(counts) if n}
+        return VrrpBatchResult(len(lengths), accepted, named, reasons, self, buffer)
+
+
+def _in_range(name: str, value: float | None, low: int, high: int) -> int:
+    if value is None:
+        return 0
+    if value != int(value) or not low <= value <= high:
+        raise PyipvsValueError(f"{name}: expected {low}..{high}, got {value!r}")
+    return int(value)
+
+
+_DEFAULT = {True: VrrpParser(), False: VrrpParser(v3_ipv4_pseudo_header=False)}
+_CONFIGURED: dict[tuple[Any, ...], VrrpParser] = {}
+
+
+def parser_for(pseudo_header: bool, expect: dict[str, Any]) -> VrrpParser:
+    """The parser for :meth:`VrrpPacket.from_ip` keyword arguments, compiled once."""
+    if not expect:
+        return _DEFAULT[pseudo_header]
+    key = (pseudo_header, *sorted((k, _hashable(v)) for k, v in expect.items()))
+    parser = _CONFIGURED.get(key)
+    if parser is None:
+        if len(_CONFIGURED) >= 256:
+            _CONFIGURED.clear()
+        parser = _CONFIGURED[key] = VrrpParser(v3_ipv4_pseudo_header=pseudo_header, **expect)
+    return parser
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
