@@ -1,0 +1,94 @@
+/* libFuzzer harness for the VRRP parser (csrc/vrrp.c), built with ASan + UBSan by
+ * scripts/fuzz-vrrp.sh.
+ *
+ * The first input byte picks the entry point and receiver options; the rest is the packet.
+ * Every accepted packet is rebuilt and must parse again to the same fields. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrrp.h"
+
+static const uint8_t MY_ADDRS4[8] = {10, 0, 0, 1, 10, 0, 0, 2};
+static const uint8_t MY_ADDRS6[32] = {0xfe, 0x80, [15] = 1, [16] = 0x20, 0x01, 0x0d, 0xb8, [31] = 5};
+
+static void configure(uint8_t selector, struct pyipvs_vrrp_expect *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->flags = selector & 0x1f; /* every PYIPVS_VRRP_F_* combination */
+    if (selector & 0x20) {
+        e->vrid = 1;
+        e->v2_interval = 1;
+        e->auth_type = 1;
+        memcpy(e->auth_data, "secret\0\0", 8);
+    }
+    e->naddrs = 2;
+    e->addrs4 = MY_ADDRS4;
+    e->addrs6 = MY_ADDRS6;
+}
+
+static void same_after_rebuild(const struct pyipvs_vrrp_advert *a, const uint8_t *pkt,
+                               const struct pyipvs_vrrp_expect *e)
+{
+    uint8_t buf[PYIPVS_VRRP_MAX_PACKET];
+    struct pyipvs_vrrp_advert again;
+    int n = pyipvs_vrrp_build_ip(a, pkt + a->addrs_offset, e->flags, buf, sizeof(buf));
+
+    if (n < 0)
+        abort();
+    if (pyipvs_vrrp_parse_ip(buf, (size_t)n, e, &again) != 0)
+        abort();
+    if (again.version != a->version || again.vrid != a->vrid || again.priority != a->priority ||
+        again.naddrs != a->naddrs || again.interval != a->interval ||
+        again.auth_type != a->auth_type)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct pyipvs_vrrp_expect e;
+    struct pyipvs_vrrp_advert out;
+    const uint8_t *pkt;
+    size_t len;
+    int rc;
+
+    if (size < 1)
+        return 0;
+    configure(data[0], &e);
+    pkt = data + 1;
+    len = size - 1;
+    if (data[0] & 0x40) {
+        /* Bare message: family from the top bit, addresses from fixed values. */
+        static const uint8_t src[16] = {0xfe, 0x80, [15] = 9};
+        static const uint8_t dst[16] = {0xff, 0x02, [15] = 0x12};
+        int family = data[0] & 0x80 ? 6 : 4;
+
+        rc = pyipvs_vrrp_parse_message(pkt, len, family, src, dst, 255, &e, &out);
+        if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
+            abort();
+        return 0;
+    }
+    if (data[0] & 0x80) {
+        /* Batch: the input cut into up to 4 packets, plus one that points past the end. */
+        uint32_t offsets[5], lengths[5], counts[PYIPVS_VRRP_DROP_COUNT] = {0};
+        struct pyipvs_vrrp_advert outs[5];
+        uint8_t reasons[5];
+        size_t quarter = len / 4;
+
+        for (int i = 0; i < 4; i++) {
+            offsets[i] = (uint32_t)(quarter * (size_t)i);
+            lengths[i] = (uint32_t)(i == 3 ? len - offsets[i] : quarter);
+        }
+        offsets[4] = (uint32_t)len;
+        lengths[4] = 1;
+        if (pyipvs_vrrp_parse_batch(pkt, len, offsets, lengths, 5, &e, outs, reasons, counts) > 4)
+            abort();
+        return 0;
+    }
+    rc = pyipvs_vrrp_parse_ip(pkt, len, &e, &out);
+    if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
+        abort();
+    if (rc == 0)
+        same_after_rebuild(&out, pkt, &e);
+    return 0;
+}
