@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fuzzes the C VRRP parser with libFuzzer under ASan + UBSan.
 #   scripts/fuzz-vrrp.sh [SECONDS]     (default 25)
-# Builds build/fuzz/fuzz_vrrp, seeds build/fuzz/corpus with valid packets made by pyipvs, runs
+# Builds $FUZZ_OUT/fuzz_vrrp (default build/fuzz), seeds its corpus with valid packets made by pyipvs, runs
 # for SECONDS and prints libFuzzer's final statistics. Exit status non-zero on any crash, leak
 # or sanitizer report (the reproducer is written to build/fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-25}
-OUT=build/fuzz
+OUT=${FUZZ_OUT:-build/fuzz}
 mkdir -p "$OUT/corpus"
 
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
