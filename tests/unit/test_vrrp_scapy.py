@@ -115,7 +115,12 @@ def test_our_v2_packets_dissect_to_the_same_fields_in_scapy(f: dict[str, object]
     wire = ours.to_ip(src=f["src"])  # type: ignore[arg-type]
     dissected = IP(wire)
     layer = dissected[VRRP]
-    assert (layer.version, layer.type, layer.vrid, layer.priority) == (2, 1, f["vrid"], f["priority"])
+    assert (layer.version, layer.type, layer.vrid, layer.priority) == (
+        2,
+        1,
+        f["vrid"],
+        f["priority"],
+    )
     assert [ipaddress.ip_address(a) for a in layer.addrlist] == f["addresses"]
     assert (layer.adv, layer.authtype) == (f["adv"], f["auth_type"])
     assert layer.auth1.to_bytes(4, "big") + layer.auth2.to_bytes(4, "big") == f["auth_data"]
@@ -135,7 +140,12 @@ def test_our_v3_packets_dissect_to_the_same_fields_in_scapy(
     wire = ours.to_ip(src=f["src"])  # type: ignore[arg-type]
     dissected = IP(wire) if family == 4 else IPv6(wire)
     layer = dissected[VRRPv3]
-    assert (layer.version, layer.type, layer.vrid, layer.priority) == (3, 1, f["vrid"], f["priority"])
+    assert (layer.version, layer.type, layer.vrid, layer.priority) == (
+        3,
+        1,
+        f["vrid"],
+        f["priority"],
+    )
     assert [ipaddress.ip_address(a) for a in layer.addrlist] == f["addresses"]
     assert layer.adv == f["adv"]
     assert layer.chksum == _scapy_checksum(dissected, VRRPv3)

@@ -99,9 +99,7 @@ def test_version_type_length_no_addresses() -> None:
 
 def test_v2_over_ipv6_is_a_version_error() -> None:
     message = V2.to_bytes()
-    assert (
-        VrrpPacket.from_payload(message, src=SRC4, dst="224.0.0.18", hop_limit=255) == V2
-    )
+    assert VrrpPacket.from_payload(message, src=SRC4, dst="224.0.0.18", hop_limit=255) == V2
     with pytest.raises(VrrpPacketError) as info:
         VrrpPacket.from_payload(message, src=SRC6, dst="ff02::12", hop_limit=255)
     assert info.value.reason == "version"
@@ -149,9 +147,12 @@ def test_address_list_is_reported_or_strictly_dropped() -> None:
     assert info.value.reason == "address_list"
     owner = VrrpPacket(2, 51, 255, ["10.0.0.1"], 1)
     assert strict.receive_ip(wire(owner)).address_mismatch  # the owner is accepted
-    assert VrrpParser(addresses=["fe80::200:5eff:fe00:235", "2001:db8::5"]).receive_ip(
-        wire(V3_6)
-    ).address_mismatch is False
+    assert (
+        VrrpParser(addresses=["fe80::200:5eff:fe00:235", "2001:db8::5"])
+        .receive_ip(wire(V3_6))
+        .address_mismatch
+        is False
+    )
 
 
 def test_first_ipv6_address_should_be_link_local() -> None:
@@ -277,9 +278,7 @@ ipv6 = st.builds(ipaddress.IPv6Address, st.integers(0, 2**128 - 1))
 def packets(draw: st.DrawFn) -> VrrpPacket:
     version = draw(st.sampled_from([2, 3]))
     family = 4 if version == 2 else draw(st.sampled_from([4, 6]))
-    addresses = draw(
-        st.lists(ipv4 if family == 4 else ipv6, min_size=version - 2, max_size=255)
-    )
+    addresses = draw(st.lists(ipv4 if family == 4 else ipv6, min_size=version - 2, max_size=255))
     vrid = draw(st.integers(1, 255))
     priority = draw(st.integers(0, 255))
     if version == 3:

@@ -198,30 +198,46 @@ def _interval_units(version: int, seconds: float) -> int:
     return units
 
 
+_PACKED: dict[tuple[AddressLike | None, int], bytes] = {}
+
+
 def _packed(value: AddressLike | None, family: int, name: str) -> bytes:
+    # Senders pass the same source and group every time: remember their packed form.
+    key = (value, family)
+    packed = _PACKED.get(key)
+    if packed is None:
+        packed = _pack(value, family, name)
+        if len(_PACKED) >= 1024:
+            _PACKED.clear()
+        _PACKED[key] = packed
+    return packed
+
+
+def _pack(value: AddressLike | None, family: int, name: str) -> bytes:
     if value is None:
         group = VRRP_IPV6_GROUP if family == 6 else VRRP_IPV4_GROUP
-        return group.packed
+        return group.packed.ljust(16, b"\0")
     try:
         address = ipaddress.ip_address(value)
     except ValueError as exc:
         raise PyipvsValueError(f"{name}: {exc}") from None
     if address.version != family:
         raise PyipvsValueError(f"{name}: expected an IPv{family} address, got {value!r}")
-    return address.packed
+    return address.packed.ljust(16, b"\0")
 
 
 _builder = _c.Builder()
-_ADDRESS_BYTES: dict[tuple[IPAddress, ...], bytes] = {}
+_NO_SOURCE = bytes(16)
 
 
-def _address_bytes(addresses: tuple[IPAddress, ...]) -> bytes:
-    packed = _ADDRESS_BYTES.get(addresses)
-    if packed is None:
-        if len(_ADDRESS_BYTES) >= 1024:
-            _ADDRESS_BYTES.clear()
-        packed = _ADDRESS_BYTES[addresses] = b"".join(a.packed for a in addresses)
-    return packed
+def _encoding(p: VrrpPacket) -> tuple[int, int, int, bytes]:
+    """family, address count, interval units, packed addresses: computed once per value."""
+    cached: tuple[int, int, int, bytes] | None = p.__dict__.get("_encoding")
+    if cached is None:
+        addrs = b"".join(a.packed for a in p.addresses)
+        cached = (p.family, len(p.addresses), _interval_units(p.version, p.advert_interval), addrs)
+        object.__setattr__(p, "_encoding", cached)
+    return cached
 
 
 def _encode(
@@ -231,24 +247,27 @@ def _encode(
     dst: AddressLike | None,
     pseudo_header: bool,
 ) -> bytes:
-    family = p.family
-    if src is None and (whole_packet or p.version == 3):
-        raise PyipvsValueError("src: needed for an IP packet and for a VRRPv3 checksum")
-    src_packed = _packed(src, family, "src") if src is not None else b""
+    family, naddrs, units, addrs = _encoding(p)
+    if src is None:
+        if whole_packet or p.version == 3:
+            raise PyipvsValueError("src: needed for an IP packet and for a VRRPv3 checksum")
+        src_packed = _NO_SOURCE
+    else:
+        src_packed = _packed(src, family, "src")
     fields = (
         p.version,
         p.vrid,
         p.priority,
-        len(p.addresses),
+        naddrs,
         p.auth_type,
         family,
-        _interval_units(p.version, p.advert_interval),
+        units,
         p.auth_data or _ZERO_AUTH,
-        src_packed.ljust(16, b"\0"),
-        _packed(dst, family, "dst").ljust(16, b"\0"),
+        src_packed,
+        _packed(dst, family, "dst"),
     )
     flags = 0 if pseudo_header else _c.F_V3_CHECKSUM_AS_V2
-    return _builder.build(whole_packet, flags, fields, _address_bytes(p.addresses))
+    return _builder.build(whole_packet, flags, fields, addrs)
 
 
 from pyipvs.vrrp import parser as _parser  # noqa: E402 - parser needs VrrpPacket defined
