@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -343,3 +344,24 @@ def test_batch_offsets_outside_the_buffer_are_truncated() -> None:
 def test_batch_needs_lengths_for_one_buffer() -> None:
     with pytest.raises(PyipvsValueError):
         VrrpParser().parse_batch(wire(V2))
+
+
+def test_threads_do_not_share_output_buffers() -> None:
+    failures: list[object] = []
+
+    def work(p: VrrpPacket) -> None:
+        data = wire(p)
+        for _ in range(3000):
+            if (
+                VrrpPacket.from_ip(data) != p
+                or VrrpPacket.from_ip(p.to_ip(src=SRC6 if p.family == 6 else SRC4)) != p
+            ):
+                failures.append(p)
+                return
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in (V2, V3_4, V3_6) * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures

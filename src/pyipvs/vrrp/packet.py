@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,7 +227,13 @@ def _pack(value: AddressLike | None, family: int, name: str) -> bytes:
     return address.packed.ljust(16, b"\0")
 
 
-_builder = _c.Builder()
+class _PerThread(threading.local):
+    # The builder's C buffers are reused, and cffi releases the GIL during the call.
+    def __init__(self) -> None:
+        self.builder = _c.Builder()
+
+
+_per_thread = _PerThread()
 _NO_SOURCE = bytes(16)
 
 
@@ -267,7 +274,7 @@ def _encode(
         _packed(dst, family, "dst"),
     )
     flags = 0 if pseudo_header else _c.F_V3_CHECKSUM_AS_V2
-    return _builder.build(whole_packet, flags, fields, addrs)
+    return _per_thread.builder.build(whole_packet, flags, fields, addrs)
 
 
 from pyipvs.vrrp import parser as _parser  # noqa: E402 - parser needs VrrpPacket defined

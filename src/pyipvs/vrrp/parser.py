@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -158,6 +159,9 @@ class VrrpBatchResult:
 class VrrpParser:
     """A receiver's configuration, compiled once: parse and validate advertisements against it.
 
+    A parser reuses its output buffers: use one per thread (the
+    :meth:`VrrpPacket.from_ip` shortcuts already do).
+
     Every argument is optional; ``None`` skips that check.
 
     :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksums include the IPv4 pseudo-header
@@ -296,20 +300,28 @@ def _in_range(name: str, value: float | None, low: int, high: int) -> int:
     return int(value)
 
 
-_DEFAULT = {True: VrrpParser(), False: VrrpParser(v3_ipv4_pseudo_header=False)}
-_CONFIGURED: dict[tuple[Any, ...], VrrpParser] = {}
+class _PerThread(threading.local):
+    # A parser owns its C output buffer and cffi releases the GIL during the call, so the
+    # parsers behind VrrpPacket.from_ip are per thread.
+    def __init__(self) -> None:
+        self.default = {True: VrrpParser(), False: VrrpParser(v3_ipv4_pseudo_header=False)}
+        self.configured: dict[tuple[Any, ...], VrrpParser] = {}
+
+
+_per_thread = _PerThread()
 
 
 def parser_for(pseudo_header: bool, expect: dict[str, Any]) -> VrrpParser:
-    """The parser for :meth:`VrrpPacket.from_ip` keyword arguments, compiled once."""
+    """The parser for :meth:`VrrpPacket.from_ip` keyword arguments, compiled once per thread."""
     if not expect:
-        return _DEFAULT[pseudo_header]
+        return _per_thread.default[pseudo_header]
     key = (pseudo_header, *sorted((k, _hashable(v)) for k, v in expect.items()))
-    parser = _CONFIGURED.get(key)
+    configured = _per_thread.configured
+    parser = configured.get(key)
     if parser is None:
-        if len(_CONFIGURED) >= 256:
-            _CONFIGURED.clear()
-        parser = _CONFIGURED[key] = VrrpParser(v3_ipv4_pseudo_header=pseudo_header, **expect)
+        if len(configured) >= 256:
+            configured.clear()
+        parser = configured[key] = VrrpParser(v3_ipv4_pseudo_header=pseudo_header, **expect)
     return parser
 
 
