@@ -101,9 +101,10 @@ static int check_addresses(const uint8_t *addrs, const struct pyipvs_vrrp_expect
 {
     size_t asz = address_size(out->family);
     const uint8_t *mine = out->family == 6 ? e->addrs6 : e->addrs4;
-    int same = out->naddrs == e->naddrs && (e->naddrs == 0 || mine != NULL);
+    size_t n = out->family == 6 ? e->naddrs6 : e->naddrs4;
+    int same = out->naddrs == n && (n == 0 || mine != NULL);
 
-    for (size_t i = 0; same && i < e->naddrs; i++)
+    for (size_t i = 0; same && i < n; i++)
         same = address_listed(addrs, out->naddrs, mine + i * asz, asz);
     if (same)
         return 0;

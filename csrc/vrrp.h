@@ -62,9 +62,11 @@ struct pyipvs_vrrp_expect {
     uint8_t v2_interval; /* seconds; 0 skips the v2 interval check */
     uint8_t auth_type;   /* with PYIPVS_VRRP_F_CHECK_AUTH */
     uint8_t auth_data[PYIPVS_VRRP_AUTH_LEN];
-    uint16_t naddrs;     /* with PYIPVS_VRRP_F_CHECK_ADDRESSES: count of addrs4 / addrs6 */
-    const uint8_t *addrs4; /* naddrs x 4 bytes, compared with IPv4 adverts */
-    const uint8_t *addrs6; /* naddrs x 16 bytes, compared with IPv6 adverts */
+    /* With PYIPVS_VRRP_F_CHECK_ADDRESSES: the configured addresses of each family. */
+    uint16_t naddrs4;
+    uint16_t naddrs6;
+    const uint8_t *addrs4; /* naddrs4 x 4 bytes, compared with IPv4 adverts */
+    const uint8_t *addrs6; /* naddrs6 x 16 bytes, compared with IPv6 adverts */
 };
 
 /* One advertisement: the parsers' output and the builders' input. Addresses stay in the input

@@ -22,7 +22,8 @@ static void configure(uint8_t selector, struct pyipvs_vrrp_expect *e)
         e->auth_type = 1;
         memcpy(e->auth_data, "secret\0\0", 8);
     }
-    e->naddrs = 2;
+    e->naddrs4 = 2;
+    e->naddrs6 = 2;
     e->addrs4 = MY_ADDRS4;
     e->addrs6 = MY_ADDRS6;
 }

@@ -365,3 +365,9 @@ def test_threads_do_not_share_output_buffers() -> None:
     for t in threads:
         t.join()
     assert not failures
+
+
+def test_addresses_of_the_other_family_mismatch() -> None:
+    parser = VrrpParser(addresses=["10.0.0.1", "10.0.0.2"])  # V3_6 also carries 2 addresses
+    assert parser.receive_ip(wire(V3_6)).address_mismatch
+    assert VrrpParser(addresses=[]).receive_ip(wire(V2)).address_mismatch

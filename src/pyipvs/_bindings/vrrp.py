@@ -64,7 +64,6 @@ class Parser:
         auth_data: bytes = b"",
         addrs4: bytes = b"",
         addrs6: bytes = b"",
-        naddrs: int = 0,
     ) -> None:
         self._keep = (ffi.new("uint8_t[]", addrs4 or b"\0"), ffi.new("uint8_t[]", addrs6 or b"\0"))
         expect = ffi.new("struct pyipvs_vrrp_expect *")
@@ -74,7 +73,8 @@ class Parser:
         expect.v2_interval = v2_interval
         expect.auth_type = auth_type
         expect.auth_data = auth_data.ljust(8, b"\0")
-        expect.naddrs = naddrs
+        expect.naddrs4 = len(addrs4) // 4
+        expect.naddrs6 = len(addrs6) // 16
         expect.addrs4 = self._keep[0]
         expect.addrs6 = self._keep[1]
         self._expect = expect

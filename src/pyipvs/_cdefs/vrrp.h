@@ -41,7 +41,8 @@ struct pyipvs_vrrp_expect {
     uint8_t v2_interval;
     uint8_t auth_type;
     uint8_t auth_data[8];
-    uint16_t naddrs;
+    uint16_t naddrs4;
+    uint16_t naddrs6;
     const uint8_t *addrs4;
     const uint8_t *addrs6;
 };

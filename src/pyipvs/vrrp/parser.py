@@ -199,7 +199,7 @@ class VrrpParser:
             raise PyipvsValueError("auth_data: at most 8 bytes")
         if auth_type is not None:
             flags |= _c.F_CHECK_AUTH
-        addrs4, addrs6, naddrs = b"", b"", 0
+        addrs4, addrs6 = b"", b""
         if addresses is not None:
             flags |= _c.F_CHECK_ADDRESSES | (_c.F_STRICT_ADDRESSES if strict_addresses else 0)
             packed = [_packed_address(a, "addresses") for a in addresses]
@@ -207,7 +207,6 @@ class VrrpParser:
             addrs6 = b"".join(p for v, p in packed if v == 6)
             if addrs4 and addrs6:
                 raise PyipvsValueError("addresses: mixes IPv4 and IPv6")
-            naddrs = len(packed)
         self._c = _c.Parser(
             flags=flags,
             version=_in_range("version", version, 2, 3),
@@ -217,7 +216,6 @@ class VrrpParser:
             auth_data=password,
             addrs4=addrs4,
             addrs6=addrs6,
-            naddrs=naddrs,
         )
         self._parse_ip = self._c.parse_ip
 
