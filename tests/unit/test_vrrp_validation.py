@@ -296,6 +296,9 @@ def test_round_trip_whole_packet(p: VrrpPacket, pseudo: bool, src: int) -> None:
     data = p.to_ip(src=source, v3_ipv4_pseudo_header=pseudo)
     got = VrrpParser(v3_ipv4_pseudo_header=pseudo).receive_ip(data)
     assert got.packet == p
+    # from_ip reuses decoded values of repeated messages: twice, to hit that path.
+    for _ in range(2):
+        assert VrrpPacket.from_ip(data, v3_ipv4_pseudo_header=pseudo) == p
     assert got.source == source
     assert got.packet.to_ip(src=source, v3_ipv4_pseudo_header=pseudo) == data
 

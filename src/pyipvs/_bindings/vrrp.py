@@ -44,6 +44,9 @@ Fields = tuple[Any, ...]
 _parse_ip = lib.pyipvs_vrrp_parse_ip
 _parse_message = lib.pyipvs_vrrp_parse_message
 _unpack_advert = ADVERT.unpack_from
+# message_offset and message_len: 8 single bytes, then interval and checksum precede them.
+_unpack_span = struct.Struct("=2H").unpack_from
+_SPAN_OFFSET = 12
 
 
 def _as_c_buffer(data: bytes | bytearray | memoryview) -> Any:
@@ -87,6 +90,18 @@ class Parser:
         rc = _parse_ip(packet, len(packet), self._expect, self._out)
         if rc:
             return int(rc)
+        return _unpack_advert(self._out_view)
+
+    def check_ip(self, packet: bytes) -> int | tuple[int, int]:
+        """A negative drop code, or where the VRRP message is: (offset, length). The full
+        fields of an accepted packet are then available from :meth:`fields`."""
+        rc = _parse_ip(packet, len(packet), self._expect, self._out)
+        if rc:
+            return int(rc)
+        return _unpack_span(self._out_view, _SPAN_OFFSET)
+
+    def fields(self) -> Fields:
+        """The fields of the packet last accepted by :meth:`check_ip`."""
         return _unpack_advert(self._out_view)
 
     def parse_message(

@@ -78,7 +78,9 @@ class VrrpPacket:
 
         :raises VrrpPacketError: the packet must be dropped; ``.reason`` says why.
         """
-        return _parser.parser_for(v3_ipv4_pseudo_header, expect).parse_ip(packet)
+        if expect:
+            return _parser.parser_for(v3_ipv4_pseudo_header, expect).parse_ip(packet)
+        return _parser.per_thread.default[v3_ipv4_pseudo_header].parse_ip(packet)
 
     @classmethod
     def from_payload(

@@ -50,6 +50,18 @@ _ADDRESS_CACHE: dict[bytes, tuple[IPAddress, ...]] = {}
 _CACHE_LIMIT = 4096
 
 
+# Accepted messages and their decoded values: a message's bytes determine every field (the
+# address family follows from version, count and length). Bounded, cleared when full.
+_DECODED: dict[bytes, VrrpPacket] = {}
+
+
+def _remember(message: bytes, packet: VrrpPacket) -> VrrpPacket:
+    if len(_DECODED) >= _CACHE_LIMIT:
+        _DECODED.clear()
+    _DECODED[message] = packet
+    return packet
+
+
 def _decode_addresses(raw: bytes, family: int) -> tuple[IPAddress, ...]:
     cached = _ADDRESS_CACHE.get(raw)
     if cached is not None and (len(cached) * (4 if family == 4 else 16) == len(raw)):
@@ -218,13 +230,23 @@ class VrrpParser:
             addrs6=addrs6,
         )
         self._parse_ip = self._c.parse_ip
+        self._check_ip = self._c.check_ip
 
     def parse_ip(self, packet: bytes | bytearray | memoryview) -> VrrpPacket:
         """Validates a whole IP packet; see :meth:`VrrpPacket.from_ip`."""
-        f = self._parse_ip(packet if type(packet) is bytes else bytes(packet))
-        if type(f) is int:
-            raise _error(f)
-        return _packet(f, packet, 0)  # type: ignore[arg-type]
+        if type(packet) is not bytes:
+            packet = bytes(packet)
+        span = self._check_ip(packet)
+        if type(span) is int:
+            raise _error(span)
+        # Every check ran in C; the value is a function of the message bytes alone, and
+        # advertisements repeat, so decoded values are reused.
+        start, length = span  # type: ignore[misc]
+        message = packet[start : start + length]
+        decoded = _DECODED.get(message)
+        if decoded is None:
+            decoded = _remember(message, _packet(self._c.fields(), packet, 0))
+        return decoded
 
     def receive_ip(self, packet: bytes | bytearray | memoryview) -> VrrpReceived:
         """As :meth:`parse_ip`, with the source address and the non-fatal findings."""
@@ -306,15 +328,15 @@ class _PerThread(threading.local):
         self.configured: dict[tuple[Any, ...], VrrpParser] = {}
 
 
-_per_thread = _PerThread()
+per_thread = _PerThread()
 
 
 def parser_for(pseudo_header: bool, expect: dict[str, Any]) -> VrrpParser:
     """The parser for :meth:`VrrpPacket.from_ip` keyword arguments, compiled once per thread."""
     if not expect:
-        return _per_thread.default[pseudo_header]
+        return per_thread.default[pseudo_header]
     key = (pseudo_header, *sorted((k, _hashable(v)) for k, v in expect.items()))
-    configured = _per_thread.configured
+    configured = per_thread.configured
     parser = configured.get(key)
     if parser is None:
         if len(configured) >= 256:
