@@ -374,3 +374,19 @@ def test_addresses_of_the_other_family_mismatch() -> None:
     parser = VrrpParser(addresses=["10.0.0.1", "10.0.0.2"])  # V3_6 also carries 2 addresses
     assert parser.receive_ip(wire(V3_6)).address_mismatch
     assert VrrpParser(addresses=[]).receive_ip(wire(V2)).address_mismatch
+
+
+def test_reason_names_follow_the_c_enum() -> None:
+    from pyipvs._native import lib
+
+    assert len(REASON_NAMES) == lib.PYIPVS_VRRP_DROP_COUNT
+    assert lib.PYIPVS_VRRP_ACCEPT == 0
+    for code, name in enumerate(REASON_NAMES[1:], start=1):
+        assert getattr(lib, f"PYIPVS_VRRP_DROP_{name.upper()}") == code
+
+
+def test_many_distinct_messages_decode_correctly() -> None:
+    # More distinct messages than the decoded-value cache holds: evictions must not matter.
+    for i in range(5000):
+        p = VrrpPacket(3, 1 + i % 255, i % 256, [ipaddress.IPv4Address(i)], (i % 4096) / 100)
+        assert VrrpPacket.from_ip(p.to_ip(src=SRC4)) == p
