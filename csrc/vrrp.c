@@ -289,6 +289,39 @@ int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrr
     }
 }
 
+static int in_buffer(size_t buf_len, uint32_t offset, uint32_t length)
+{
+    return offset <= buf_len && length <= buf_len - offset;
+}
+
+static void tally(int rc, size_t i, uint8_t *reasons, uint32_t *counts)
+{
+    reasons[i] = (uint8_t)-rc;
+    counts[-rc]++;
+}
+
+size_t pyipvs_vrrp_parse_message_batch(const uint8_t *buf, size_t buf_len,
+                                       const uint32_t *offsets, const uint32_t *lengths,
+                                       size_t count, int family, const uint8_t *srcs,
+                                       const uint8_t *dsts, const uint8_t *hop_limits,
+                                       const struct pyipvs_vrrp_expect *expect,
+                                       struct pyipvs_vrrp_advert *out, uint8_t *reasons,
+                                       uint32_t *counts)
+{
+    size_t accepted = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        int rc = -PYIPVS_VRRP_DROP_TRUNCATED;
+
+        if (in_buffer(buf_len, offsets[i], lengths[i]))
+            rc = pyipvs_vrrp_parse_message(buf + offsets[i], lengths[i], family, srcs + 16 * i,
+                                           dsts + 16 * i, hop_limits[i], expect, &out[i]);
+        tally(rc, i, reasons, counts);
+        accepted += rc == 0;
+    }
+    return accepted;
+}
+
 size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_t *offsets,
                                const uint32_t *lengths, size_t count,
                                const struct pyipvs_vrrp_expect *expect,
@@ -300,10 +333,9 @@ size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_
     for (size_t i = 0; i < count; i++) {
         int rc = -PYIPVS_VRRP_DROP_TRUNCATED;
 
-        if (offsets[i] <= buf_len && lengths[i] <= buf_len - offsets[i])
+        if (in_buffer(buf_len, offsets[i], lengths[i]))
             rc = pyipvs_vrrp_parse_ip(buf + offsets[i], lengths[i], expect, &out[i]);
-        reasons[i] = (uint8_t)-rc;
-        counts[-rc]++;
+        tally(rc, i, reasons, counts);
         accepted += rc == 0;
     }
     return accepted;

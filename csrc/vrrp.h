@@ -112,6 +112,16 @@ size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_
                                struct pyipvs_vrrp_advert *out, uint8_t *reasons,
                                uint32_t *counts);
 
+/* The same for bare messages of one family (what an IPv6 raw socket gives): srcs and dsts hold
+ * 16 bytes per message (IPv4 addresses in the first 4), hop_limits one byte per message. */
+size_t pyipvs_vrrp_parse_message_batch(const uint8_t *buf, size_t buf_len,
+                                       const uint32_t *offsets, const uint32_t *lengths,
+                                       size_t count, int family, const uint8_t *srcs,
+                                       const uint8_t *dsts, const uint8_t *hop_limits,
+                                       const struct pyipvs_vrrp_expect *expect,
+                                       struct pyipvs_vrrp_advert *out, uint8_t *reasons,
+                                       uint32_t *counts);
+
 /* Message length for a version, family and address count. */
 size_t pyipvs_vrrp_message_len(int version, int family, int naddrs);
 

@@ -45,6 +45,24 @@ static void same_after_rebuild(const struct pyipvs_vrrp_advert *a, const uint8_t
         abort();
 }
 
+/* The message batch over the input's two halves and one slot past its end. */
+static int message_batch(const uint8_t *pkt, size_t len, int family,
+                         const struct pyipvs_vrrp_expect *e)
+{
+    uint8_t srcs[3 * 16] = {0xfe, 0x80, [15] = 9}, dsts[3 * 16] = {0xff, 0x02, [15] = 0x12};
+    uint8_t hops[3] = {255, 255, 255};
+    uint32_t offsets[3] = {0, (uint32_t)(len / 2), (uint32_t)len};
+    uint32_t lengths[3] = {(uint32_t)(len / 2), (uint32_t)(len - len / 2), 8};
+    uint32_t counts[PYIPVS_VRRP_DROP_COUNT] = {0};
+    struct pyipvs_vrrp_advert outs[3];
+    uint8_t reasons[3];
+
+    if (pyipvs_vrrp_parse_message_batch(pkt, len, offsets, lengths, 3, family, srcs, dsts, hops,
+                                        e, outs, reasons, counts) > 2)
+        abort();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct pyipvs_vrrp_expect e;
@@ -67,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = pyipvs_vrrp_parse_message(pkt, len, family, src, dst, 255, &e, &out);
         if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
             abort();
-        return 0;
+        return message_batch(pkt, len, family, &e);
     }
     if (data[0] & 0x80) {
         /* Batch: the input cut into up to 4 packets, plus one that points past the end. */

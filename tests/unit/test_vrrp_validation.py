@@ -390,3 +390,33 @@ def test_many_distinct_messages_decode_correctly() -> None:
     for i in range(5000):
         p = VrrpPacket(3, 1 + i % 255, i % 256, [ipaddress.IPv4Address(i)], (i % 4096) / 100)
         assert VrrpPacket.from_ip(p.to_ip(src=SRC4)) == p
+
+
+def test_payload_batch_for_ipv6_raw_sockets() -> None:
+    good = V3_6.to_bytes(src=SRC6)
+    other_src = VrrpPacket(3, 53, 100, ["fe80::1"], 1.0).to_bytes(src="fe80::99")
+    messages = [good, good, other_src, good[:-1]]
+    result = VrrpParser().parse_payload_batch(
+        messages,
+        sources=[SRC6, "fe80::11", "fe80::99", SRC6],  # the second one's checksum then fails
+        hop_limits=[255, 255, 255, 255],
+    )
+    assert [result.reason(i) for i in range(4)] == ["accept", "checksum", "accept", "length"]
+    got = list(result.received())
+    assert [r.packet for r in got] == [V3_6, VrrpPacket(3, 53, 100, ["fe80::1"], 1.0)]
+    assert [str(r.source) for r in got] == [SRC6, "fe80::99"]
+    assert str(got[0].destination) == "ff02::12"
+
+
+def test_payload_batch_packed_addresses_and_ipv4() -> None:
+    message = V3_4.to_bytes(src=SRC4)
+    packed = ipaddress.IPv4Address(SRC4).packed.ljust(16, b"\0")
+    result = VrrpParser().parse_payload_batch(
+        message * 3, [len(message)] * 3, sources=packed * 3, hop_limits=bytes([255, 64, 255]),
+        family=4,
+    )  # fmt: skip
+    assert result.counts == {"accept": 2, "ttl": 1}
+    with pytest.raises(PyipvsValueError):
+        VrrpParser().parse_payload_batch([message], sources=[SRC6], hop_limits=255, family=4)
+    with pytest.raises(PyipvsValueError):
+        VrrpParser().parse_payload_batch([message], sources=[SRC4], hop_limits=256, family=4)

@@ -49,6 +49,10 @@ _unpack_span = struct.Struct("=2H").unpack_from
 _SPAN_OFFSET = 12
 
 
+def _byte_len(data: bytes | bytearray | memoryview) -> int:
+    return data.nbytes if isinstance(data, memoryview) else len(data)
+
+
 def _as_c_buffer(data: bytes | bytearray | memoryview) -> Any:
     # bytes go to C as they are; writable or sliced buffers need a cffi view.
     return data if type(data) is bytes else ffi.from_buffer(data)
@@ -144,14 +148,10 @@ class Batch:
 
         Returns (accepted, one reason code per packet, count per reason code).
         """
-        count = len(lengths)
-        if count > self.capacity:
-            raise ValueError(f"batch of {count} packets exceeds capacity {self.capacity}")
-        self._fill(offsets, lengths, count)
-        ffi.memmove(self._counts, bytes(4 * DROP_COUNT), 4 * DROP_COUNT)
+        count = self._prepare(offsets, lengths)
         accepted = lib.pyipvs_vrrp_parse_batch(
             _as_c_buffer(buffer),
-            len(buffer),
+            _byte_len(buffer),
             ffi.from_buffer("uint32_t[]", self._offsets),
             ffi.from_buffer("uint32_t[]", self._lengths),
             count,
@@ -161,6 +161,46 @@ class Batch:
             self._counts,
         )
         return int(accepted), ffi.buffer(self._reasons, count)[:], list(self._counts)
+
+    def parse_messages(
+        self,
+        buffer: bytes | bytearray | memoryview,
+        offsets: Sequence[int] | None,
+        lengths: Sequence[int],
+        family: int,
+        sources: bytes,
+        destinations: bytes,
+        hop_limits: bytes,
+    ) -> tuple[int, bytes, list[int]]:
+        """As :meth:`parse` for bare messages: sources and destinations hold 16 bytes per
+        message (IPv4 in the first 4), hop_limits one byte per message."""
+        count = self._prepare(offsets, lengths)
+        if len(sources) < 16 * count or len(destinations) < 16 * count or len(hop_limits) < count:
+            raise ValueError("sources, destinations and hop_limits must cover every message")
+        accepted = lib.pyipvs_vrrp_parse_message_batch(
+            _as_c_buffer(buffer),
+            _byte_len(buffer),
+            ffi.from_buffer("uint32_t[]", self._offsets),
+            ffi.from_buffer("uint32_t[]", self._lengths),
+            count,
+            family,
+            sources,
+            destinations,
+            hop_limits,
+            self._expect,
+            self._out,
+            self._reasons,
+            self._counts,
+        )
+        return int(accepted), ffi.buffer(self._reasons, count)[:], list(self._counts)
+
+    def _prepare(self, offsets: Sequence[int] | None, lengths: Sequence[int]) -> int:
+        count = len(lengths)
+        if count > self.capacity:
+            raise ValueError(f"batch of {count} packets exceeds capacity {self.capacity}")
+        self._fill(offsets, lengths, count)
+        ffi.memmove(self._counts, bytes(4 * DROP_COUNT), 4 * DROP_COUNT)
+        return count
 
     def _fill(self, offsets: Sequence[int] | None, lengths: Sequence[int], count: int) -> None:
         self._lengths[:count] = lengths if isinstance(lengths, array) else array("I", lengths)

@@ -78,6 +78,13 @@ size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_
                                const struct pyipvs_vrrp_expect *expect,
                                struct pyipvs_vrrp_advert *out, uint8_t *reasons,
                                uint32_t *counts);
+size_t pyipvs_vrrp_parse_message_batch(const uint8_t *buf, size_t buf_len,
+                                       const uint32_t *offsets, const uint32_t *lengths,
+                                       size_t count, int family, const uint8_t *srcs,
+                                       const uint8_t *dsts, const uint8_t *hop_limits,
+                                       const struct pyipvs_vrrp_expect *expect,
+                                       struct pyipvs_vrrp_advert *out, uint8_t *reasons,
+                                       uint32_t *counts);
 size_t pyipvs_vrrp_message_len(int version, int family, int naddrs);
 int pyipvs_vrrp_build_message(const struct pyipvs_vrrp_advert *a, const uint8_t *addrs,
                               uint32_t flags, uint8_t *buf, size_t cap);

@@ -297,19 +297,98 @@ class VrrpParser:
         Either a sequence of packets, or one buffer with the packets' *lengths* and where each
         starts: every *stride* bytes (``recvmmsg`` slots), at *offsets*, or back to back.
         """
-        if lengths is None:
-            if not isinstance(packets, Sequence) or isinstance(packets, bytes | bytearray):
-                raise PyipvsValueError("lengths: needed when packets is one buffer")
-            buffer: bytes | bytearray | memoryview = b"".join(packets)  # type: ignore[arg-type]
-            lengths = [len(p) for p in packets]  # type: ignore[arg-type]
-        else:
-            buffer = packets  # type: ignore[assignment]
-        if stride is not None:
-            offsets = range(0, stride * len(lengths), stride)
+        buffer, lengths, offsets = _layout(packets, lengths, stride, offsets)
         batch = self._c.batch(len(lengths))
-        accepted, reasons, counts = batch.parse(buffer, offsets, lengths)
+        return self._result(buffer, lengths, batch.parse(buffer, offsets, lengths))
+
+    def parse_payload_batch(
+        self,
+        messages: Sequence[bytes] | bytes | bytearray | memoryview,
+        lengths: Sequence[int] | None = None,
+        *,
+        sources: Sequence[AddressLike] | bytes,
+        hop_limits: Sequence[int] | bytes | int,
+        destinations: Sequence[AddressLike] | bytes | AddressLike | None = None,
+        family: int = 6,
+        stride: int | None = None,
+        offsets: Sequence[int] | None = None,
+    ) -> VrrpBatchResult:
+        """Validates many bare VRRP messages of one *family* in one C call (an IPv6 raw socket
+        drained with ``recvmmsg``), laid out as for :meth:`parse_batch`.
+
+        *sources* and *destinations* are addresses, or packed: 16 bytes per message (IPv4 in
+        the first 4). *destinations* defaults to the group; one address applies to every
+        message, as one *hop_limits* value does.
+        """
+        if family not in (4, 6):
+            raise PyipvsValueError(f"family: expected 4 or 6, got {family!r}")
+        buffer, lengths, offsets = _layout(messages, lengths, stride, offsets)
+        count = len(lengths)
+        if destinations is None:
+            destinations = "ff02::12" if family == 6 else "224.0.0.18"
+        hops = _hop_bytes(hop_limits, count)
+        batch = self._c.batch(count)
+        srcs = _packed_many(sources, family, count, "sources")
+        dsts = _packed_many(destinations, family, count, "destinations")
+        outcome = batch.parse_messages(buffer, offsets, lengths, family, srcs, dsts, hops)
+        return self._result(buffer, lengths, outcome)
+
+    def _result(
+        self,
+        buffer: bytes | bytearray | memoryview,
+        lengths: Sequence[int],
+        outcome: tuple[int, bytes, list[int]],
+    ) -> VrrpBatchResult:
+        accepted, reasons, counts = outcome
         named = {REASON_NAMES[i]: n for i, n in enumerate(counts) if n}
         return VrrpBatchResult(len(lengths), accepted, named, reasons, self, buffer)
+
+
+def _layout(
+    packets: Sequence[bytes] | bytes | bytearray | memoryview,
+    lengths: Sequence[int] | None,
+    stride: int | None,
+    offsets: Sequence[int] | None,
+) -> tuple[bytes | bytearray | memoryview, Sequence[int], Sequence[int] | None]:
+    """One buffer, the lengths and the offsets (None: back to back) of a batch."""
+    if lengths is None:
+        if not isinstance(packets, Sequence) or isinstance(packets, bytes | bytearray):
+            raise PyipvsValueError("lengths: needed when packets is one buffer")
+        buffer: bytes | bytearray | memoryview = b"".join(packets)  # type: ignore[arg-type]
+        lengths = [len(p) for p in packets]  # type: ignore[arg-type]
+    else:
+        buffer = packets  # type: ignore[assignment]
+    if stride is not None:
+        offsets = range(0, stride * len(lengths), stride)
+    return buffer, lengths, offsets
+
+
+def _hop_bytes(hop_limits: Sequence[int] | bytes | int, count: int) -> bytes:
+    try:
+        hops = bytes([hop_limits]) * count if isinstance(hop_limits, int) else bytes(hop_limits)
+    except ValueError:
+        raise PyipvsValueError("hop_limits: expected values 0..255") from None
+    if len(hops) != count:
+        raise PyipvsValueError("hop_limits: expected one per message")
+    return hops
+
+
+def _packed_many(values: Any, family: int, count: int, name: str) -> bytes:
+    if isinstance(values, bytes | bytearray):
+        if len(values) < 16 * count:
+            raise PyipvsValueError(f"{name}: expected 16 bytes per message")
+        return bytes(values)
+    if isinstance(values, str | int | _IPv4 | _IPv6):
+        values = [values] * count
+    if len(values) != count:
+        raise PyipvsValueError(f"{name}: expected one address per message")
+    packed = []
+    for value in values:
+        version, raw = _packed_address(value, name)
+        if version != family:
+            raise PyipvsValueError(f"{name}: expected IPv{family} addresses, got {value!r}")
+        packed.append(raw.ljust(16, b"\0"))
+    return b"".join(packed)
 
 
 def _in_range(name: str, value: float | None, low: int, high: int) -> int:
