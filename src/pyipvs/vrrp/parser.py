@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyipvs._bindings import vrrp as _c
@@ -153,8 +153,8 @@ class VrrpBatchResult:
     accepted: int
     counts: dict[str, int]
     reasons: bytes
-    _parser: VrrpParser
-    _buffer: bytes | bytearray | memoryview
+    _parser: VrrpParser = field(repr=False, compare=False)
+    _buffer: bytes | bytearray | memoryview = field(repr=False, compare=False)
 
     def reason(self, index: int) -> str:
         """The drop reason name of packet *index* (``"accept"`` if accepted)."""
