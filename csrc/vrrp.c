@@ -343,13 +343,15 @@ size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_
 
 static int check_build_args(const struct pyipvs_vrrp_advert *a, const uint8_t *addrs)
 {
-    if (a->family != 4 && a->family != 6)
+    if ((a->family != 4 && a->family != 6) || (a->naddrs && addrs == NULL))
         return -EINVAL;
+    /* RFC 3768: IPv4 only, 8-bit interval in seconds; auth types 0 and 1 (RFC 2338). */
     if (a->version == 2)
         return a->family == 4 && a->auth_type <= 1 && a->interval <= 255 ? 0 : -EINVAL;
-    if (a->version != 3 || a->interval > PYIPVS_VRRP_V3_MAX_INTERVAL)
+    /* RFC 5798 section 5.2.5 and 5.2.7: at least one address, 12-bit interval. */
+    if (a->version != 3 || a->naddrs == 0 || a->interval > PYIPVS_VRRP_V3_MAX_INTERVAL)
         return -EINVAL;
-    return a->naddrs == 0 || addrs != NULL ? 0 : -EINVAL;
+    return 0;
 }
 
 int pyipvs_vrrp_build_message(const struct pyipvs_vrrp_advert *a, const uint8_t *addrs,
