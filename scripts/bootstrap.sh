@@ -29,7 +29,7 @@ PYTHON=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
     echo "bootstrap: creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
-    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q --upgrade pip "setuptools>=77" wheel cffi
 fi
 echo "bootstrap: building pyipvs (cffi extension) into .venv"
 .venv/bin/pip install -q -e '.[dev]'
