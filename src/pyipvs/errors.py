@@ -66,7 +66,19 @@ class VrrpPacketError(PyipvsValueError):
         self.code = code
 
 
+class ConfigError(PyipvsError):
+    """A keepalived.conf could not be used; ``diagnostics`` holds every ``file:line`` problem.
+
+    Reading a configuration never raises anything else, whatever the text.
+    """
+
+    def __init__(self, message: str, diagnostics: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
 __all__ = [
+    "ConfigError",
     "IpvsUnavailable",
     "KernelError",
     "PermissionDenied",

@@ -1,0 +1,98 @@
+"""keepalived.conf reader: keepalived's grammar, a typed model, and ``keepalived -t`` checks.
+
+>>> from pyipvs.config import parse_config
+>>> result = parse_config("vrrp_instance VI_1 {\\n state MASTER\\n}\\n")
+>>> result.config.vrrp_instances[0].priority
+255
+"""
+
+from __future__ import annotations
+
+from pyipvs.config.diagnostics import Diagnostic, Severity, exit_status
+from pyipvs.config.model import (
+    Authentication,
+    BfdCheck,
+    Checker,
+    DnsCheck,
+    FileCheck,
+    GlobalDefs,
+    HttpGet,
+    KeepalivedConfig,
+    LvsSyncDaemon,
+    LvsTimeouts,
+    MiscCheck,
+    PingCheck,
+    RealServer,
+    Script,
+    SmtpCheck,
+    SorryServer,
+    SslGet,
+    TcpCheck,
+    Tracked,
+    TrackFile,
+    UdpCheck,
+    UnicastPeer,
+    UrlCheck,
+    VirtualIp,
+    VirtualServer,
+    VirtualServerGroup,
+    VrrpInstance,
+    VrrpScript,
+    VrrpSyncGroup,
+    VsgEntry,
+)
+from pyipvs.config.parser import (
+    DEFAULT_CONFIG,
+    ParseResult,
+    default_config_id,
+    load_config,
+    parse_config,
+    read_config,
+)
+from pyipvs.config.writer import to_data, write_config
+from pyipvs.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Authentication",
+    "BfdCheck",
+    "Checker",
+    "ConfigError",
+    "Diagnostic",
+    "DnsCheck",
+    "FileCheck",
+    "GlobalDefs",
+    "HttpGet",
+    "KeepalivedConfig",
+    "LvsSyncDaemon",
+    "LvsTimeouts",
+    "MiscCheck",
+    "ParseResult",
+    "PingCheck",
+    "RealServer",
+    "Script",
+    "Severity",
+    "SmtpCheck",
+    "SorryServer",
+    "SslGet",
+    "TcpCheck",
+    "TrackFile",
+    "Tracked",
+    "UdpCheck",
+    "UnicastPeer",
+    "UrlCheck",
+    "VirtualIp",
+    "VirtualServer",
+    "VirtualServerGroup",
+    "VrrpInstance",
+    "VrrpScript",
+    "VrrpSyncGroup",
+    "VsgEntry",
+    "default_config_id",
+    "exit_status",
+    "load_config",
+    "parse_config",
+    "read_config",
+    "to_data",
+    "write_config",
+]

@@ -1,0 +1,426 @@
+"""keepalived.conf text -> logical lines of words, as keepalived's ``read_line`` produces them.
+
+Per physical line, in keepalived's order: strip ``#``/``!`` comments outside quotes, act on
+``include`` (before anything else, so ``@id include`` and macro-built includes do not work), test
+an ``@id`` / ``@^id`` condition, record a ``$NAME=value`` macro, expand ``$NAME`` / ``${NAME}``
+(and test ``@`` again, so ``$IF_MAIN=@main`` works), expand ``~SEQ(...)`` / ``~LST(...)``, then
+split at every ``{`` and ``}`` outside quotes: each ``{`` ends a logical line and each ``}`` is a
+logical line of its own. Problems go to the :class:`Reporter`; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import random
+import re
+from dataclasses import dataclass
+
+from pyipvs.config.diagnostics import Reporter
+
+INCLUDE_KEYWORDS = frozenset({"include", "includer", "includem", "includew", "includeb", "includea"})
+MAX_INCLUDE_DEPTH = 16
+MAX_MACRO_ROUNDS = 32
+MAX_GENERATED_LINES = 1_000_000
+
+_SPECIAL = re.compile(r"[#!\"'\\]")
+_MACRO_DEF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z", re.DOTALL)
+_MACRO_USE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)((?:\s[^}]*)?)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|\Z)")
+_CONDITION = re.compile(r"@(\^?)(\S*)\s*(.*)\Z", re.DOTALL)
+_GENERATOR = re.compile(r"~(SEQx?|LST)\(")
+_ESCAPES = {
+    "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line: ``words[0]`` is the keyword; ``{`` or ``}`` may be the last word."""
+
+    words: tuple[str, ...]
+    file: str
+    line: int
+
+
+def decomment(text: str) -> str:
+    """Cut ``#``/``!`` comments outside quotes; ``\\#`` and ``\\!`` stand for the characters."""
+    if _SPECIAL.search(text) is None:
+        return text
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            out.append(nxt if nxt in "#!" and not quote else ch + nxt)
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "#!":
+            break
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unescape(text: str, i: int) -> tuple[str, int]:
+    """Decode the escape starting after the backslash at ``text[i]``; return (char, next index)."""
+    ch = text[i]
+    if ch in _ESCAPES:
+        return _ESCAPES[ch], i + 1
+    if ch == "x":
+        digits = re.match(r"[0-9A-Fa-f]{1,2}", text[i + 1 :])
+        if digits:
+            return chr(int(digits.group(), 16)), i + 1 + len(digits.group())
+        return "x", i + 1
+    if ch in "01234567":
+        digits = re.match(r"[0-7]{1,3}", text[i:])
+        assert digits is not None
+        return chr(int(digits.group(), 8) & 0xFF), i + len(digits.group())
+    if ch == "c" and i + 1 < len(text):
+        return chr(ord(text[i + 1].upper()) ^ 0x40), i + 2
+    return ch, i + 1
+
+
+def split_words(text: str) -> tuple[list[str], bool]:
+    """Words of ``text``; quotes group words and ``{``/``}`` outside quotes are words of their
+    own. The flag is False when a quote was left open."""
+    if '"' not in text and "'" not in text:
+        if "{" in text or "}" in text:
+            text = text.replace("{", " { ").replace("}", " } ")
+        return text.split(), True
+    words: list[str] = []
+    current: list[str] = []
+    in_word = False
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+                i += 1
+            elif ch == "\\" and i + 1 < len(text):
+                decoded, i = _unescape(text, i + 1)
+                current.append(decoded)
+            else:
+                current.append(ch)
+                i += 1
+            continue
+        if ch in "\"'":
+            quote, in_word = ch, True
+        elif ch.isspace() or ch in "{}":
+            if in_word:
+                words.append("".join(current))
+                current, in_word = [], False
+            if ch in "{}":
+                words.append(ch)
+        else:
+            current.append(ch)
+            in_word = True
+        i += 1
+    if in_word:
+        words.append("".join(current))
+    return words, not quote
+
+
+def split_statements(words: list[str]) -> list[tuple[str, ...]]:
+    """Cut a word list where keepalived cuts the line: after each ``{``, around each ``}``."""
+    if "{" not in words and "}" not in words:
+        return [tuple(words)] if words else []
+    out: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for word in words:
+        if word == "}":
+            if current:
+                out.append(tuple(current))
+                current = []
+            out.append(("}",))
+        else:
+            current.append(word)
+            if word == "{":
+                out.append(tuple(current))
+                current = []
+    if current:
+        out.append(tuple(current))
+    return out
+
+
+def brace_expand(pattern: str) -> list[str]:
+    """csh-style ``{a,b}`` expansion of an include pattern (glob does the wildcards)."""
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
+    out: list[str] = []
+    for choice in match.group(1).split(","):
+        out.extend(brace_expand(head + choice + tail))
+    return out
+
+
+class Lexer:
+    """Reads a main file and everything it includes into a list of :class:`Line`."""
+
+    def __init__(self, reporter: Reporter, config_id: str, instance: str = "") -> None:
+        self.reporter = reporter
+        self.config_id = config_id
+        self.instance = instance
+        self.macros: dict[str, str] = {}
+        self.lines: list[Line] = []
+        self._stack: list[str] = []
+        self._generated = 0
+
+    # ---------------------------------------------------------------- files and includes
+    def read_main(self, path: str) -> bool:
+        """Read the main file; False (with a fatal diagnostic) when it cannot be read."""
+        text = self._read(path)
+        if text is None:
+            self.reporter.fatal(path, 0, f"Configuration file '{path}' cannot be read")
+            return False
+        self.read_text(text, path)
+        return True
+
+    def read_text(self, text: str, name: str) -> None:
+        self._stack.append(os.path.abspath(name))
+        try:
+            for number, raw in enumerate(text.splitlines(), start=1):
+                self._physical_line(raw, name, number)
+        finally:
+            self._stack.pop()
+
+    @staticmethod
+    def _read(path: str) -> str | None:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read().decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            return None
+
+    def _include(self, keyword: str, argument: str, file: str, line: int) -> None:
+        pattern = argument.strip()
+        if len(pattern) >= 2 and pattern[0] == pattern[-1] and pattern[0] in "\"'":
+            pattern = pattern[1:-1]
+        if not pattern:
+            self.reporter.error(file, line, f"'{keyword}' needs a file name")
+            return
+        base = os.path.dirname(file)
+        if not os.path.isabs(pattern):
+            pattern = os.path.join(base, pattern)
+        names: list[str] = []
+        for expanded in brace_expand(pattern):
+            if glob.has_magic(expanded):
+                names.extend(sorted(glob.glob(expanded)))
+            elif os.path.exists(expanded):
+                names.append(expanded)
+        if not names:
+            self._missing_include(keyword, argument.strip(), pattern, file, line)
+            return
+        for name in names:
+            self._include_one(name, file, line)
+
+    def _missing_include(self, keyword: str, shown: str, pattern: str, file: str, line: int) -> None:
+        if keyword != "include":
+            self.reporter.error(file, line, f"{keyword}: no file matches '{shown}'")
+        elif not any(glob.has_magic(p) for p in brace_expand(pattern)):
+            self.reporter.warning(file, line, f"Config files missing '{shown}'.")
+
+    def _include_one(self, name: str, file: str, line: int) -> None:
+        if os.path.isdir(name):
+            return
+        if len(self._stack) >= MAX_INCLUDE_DEPTH or os.path.abspath(name) in self._stack:
+            self.reporter.error(file, line, f"include of '{name}' nests too deeply (a loop?)")
+            return
+        text = self._read(name)
+        if text is None:
+            self.reporter.error(file, line, f"cannot read included file '{name}'")
+            return
+        self.read_text(text, name)
+
+    # ---------------------------------------------------------------- one physical line
+    def _physical_line(self, raw: str, file: str, number: int) -> None:
+        text = decomment(raw).strip()
+        if not text:
+            return
+        if text[0] == "i" and text.split(None, 1)[0] in INCLUDE_KEYWORDS:
+            parts = text.split(None, 1)
+            self._include(parts[0], parts[1] if len(parts) > 1 else "", file, number)
+            return
+        self._logical(text, file, number, depth=0)
+
+    def _logical(self, text: str, file: str, number: int, depth: int) -> None:
+        if text[0] == "@":
+            text = self._condition(text)
+            if not text:
+                return
+        if text[0] == "$":
+            definition = _MACRO_DEF.match(text)
+            if definition is not None:
+                self.macros[definition.group(1)] = definition.group(2).strip()
+                return
+        if "$" in text:
+            text = self._expand(text, file, number).strip()
+            if not text:
+                return
+            if text[0] == "@":
+                text = self._condition(text)
+                if not text:
+                    return
+        if text[0] == "~" and _GENERATOR.match(text):
+            self._generate(text, file, number, depth)
+            return
+        self._emit(text, file, number)
+
+    def _condition(self, text: str) -> str:
+        match = _CONDITION.match(text)
+        if match is None:
+            return ""
+        negate, ident, rest = match.groups()
+        return rest.strip() if (ident == self.config_id) != bool(negate) else ""
+
+    def _emit(self, text: str, file: str, number: int) -> None:
+        words, closed = split_words(text)
+        if not closed:
+            self.reporter.error(file, number, "unterminated quoted string")
+        for statement in split_statements(words):
+            self.lines.append(Line(statement, file, number))
+
+    # ---------------------------------------------------------------- macros
+    def _expand(self, text: str, file: str, number: int) -> str:
+        for _ in range(MAX_MACRO_ROUNDS):
+            expanded = _MACRO_USE.sub(lambda m: self._macro_value(m, file), text)
+            if expanded == text:
+                return expanded
+            text = expanded
+        self.reporter.error(file, number, "macro expansion does not terminate (recursive macro?)")
+        return text
+
+    def _macro_value(self, match: re.Match[str], file: str) -> str:
+        name = match.group(1) or match.group(3)
+        argument = (match.group(2) or "").strip()
+        if name in self.macros:
+            return self.macros[name]
+        builtin = self._builtin(name, argument, file)
+        return match.group(0) if builtin is None else builtin
+
+    def _builtin(self, name: str, argument: str, file: str) -> str | None:
+        if name == "_PWD":
+            return os.path.dirname(os.path.abspath(file))
+        if name == "_INSTANCE":
+            return self.instance
+        if name == "_HASH":
+            return "#"
+        if name == "_BANG":
+            return "!"
+        if name == "_ENV":
+            return os.environ.get(argument, "")
+        if name == "_RANDOM":
+            bounds = [int(v) for v in argument.split() if v.lstrip("-").isdigit()] + [0, 2**31 - 1]
+            low, high = bounds[0], bounds[1] if len(bounds) > 2 else 2**31 - 1
+            return str(random.randint(min(low, high), max(low, high)))
+        return None
+
+    # ---------------------------------------------------------------- ~SEQ / ~LST
+    def _generate(self, text: str, file: str, number: int, depth: int) -> None:
+        parsed = _parse_generator(text)
+        if parsed is None:
+            self.reporter.error(file, number, f"malformed generator '{text.split(')')[0]})'")
+            return
+        names, rows, rest = parsed
+        saved = {name: self.macros.get(name) for name in names}
+        try:
+            for row in rows:
+                self._generated += 1
+                if self._generated > MAX_GENERATED_LINES or depth > 8:
+                    self.reporter.error(file, number, "~SEQ/~LST generate too many lines")
+                    return
+                self.macros.update(zip(names, row))
+                if rest:
+                    self._logical(rest, file, number, depth + 1)
+        finally:
+            for name, old in saved.items():
+                if old is None:
+                    self.macros.pop(name, None)
+                else:
+                    self.macros[name] = old
+
+
+def _parse_generator(text: str) -> tuple[list[str], list[tuple[str, ...]], str] | None:
+    """``~SEQ(v, [start, [step,]] end) rest`` or ``~LST(v|{v,w}, item|{a,b}, ...) rest``."""
+    head = _GENERATOR.match(text)
+    if head is None:
+        return None
+    close = _closing_paren(text, head.end())
+    if close < 0:
+        return None
+    args = _split_args(text[head.end() : close])
+    rest = text[close + 1 :].strip()
+    if not args:
+        return None
+    if head.group(1) == "LST":
+        names = _group(args[0])
+        rows = [_group(a) for a in args[1:]]
+        if not names or any(len(r) != len(names) for r in rows):
+            return None
+        return names, [tuple(r) for r in rows], rest
+    values = _sequence(args[1:], hexadecimal=head.group(1) == "SEQx")
+    if values is None or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args[0]):
+        return None
+    return [args[0]], [(v,) for v in values], rest
+
+
+def _closing_paren(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "({":
+            depth += 1
+        elif text[i] in ")}":
+            if depth == 0 and text[i] == ")":
+                return i
+            depth -= 1
+    return -1
+
+
+def _split_args(inner: str) -> list[str]:
+    args, current, depth = [], [], 0
+    for ch in inner:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            args.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    args.append("".join(current).strip())
+    return args
+
+
+def _group(arg: str) -> list[str]:
+    if arg.startswith("{") and arg.endswith("}"):
+        return [part.strip() for part in arg[1:-1].split(",")]
+    return [arg]
+
+
+def _sequence(args: list[str], hexadecimal: bool) -> list[str] | None:
+    try:
+        numbers = [int(a, 0) for a in args]
+    except ValueError:
+        return None
+    if len(numbers) == 1:
+        start, step, end = 1, 1, numbers[0]
+    elif len(numbers) == 2:
+        start, step, end = numbers[0], 1, numbers[1]
+    elif len(numbers) == 3:
+        start, step, end = numbers
+    else:
+        return None
+    if step == 0 or abs(end - start) // abs(step) > MAX_GENERATED_LINES:
+        return None
+    stop = end + (1 if step > 0 else -1)
+    return [format(v, "x") if hexadecimal else str(v) for v in range(start, stop, step)]

@@ -1,0 +1,429 @@
+"""The typed model of a keepalived.conf: frozen dataclasses, defaults as keepalived 2.2.7 applies them.
+
+Values are resolved (aliases folded into their modern keyword, ``state SLAVE`` into BACKUP, the
+implicit priority of a MASTER filled in), so the model says what a daemon should do. Fields that
+cascade in keepalived (virtual server -> real server -> checker) are ``None`` below the level
+they were set at. Keywords pyipvs accepts without modelling them are kept, in order, in
+``options`` as ``(keyword, args)`` pairs, so nothing configured is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+Option = tuple[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Script:
+    """A command keepalived runs: the command line, and the user/group to run it as."""
+
+    command: str
+    user: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An entry of a ``track_*`` block: the tracked object's name and its weight, if given."""
+
+    name: str
+    weight: int | None = None
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class LvsTimeouts:
+    tcp: int | None = None
+    tcpfin: int | None = None
+    udp: int | None = None
+
+
+@dataclass(frozen=True)
+class LvsSyncDaemon:
+    """``lvs_sync_daemon IF [VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group IP]``."""
+
+    interface: str
+    vrrp_instance: str | None = None
+    sync_id: int | None = None
+    maxlen: int | None = None
+    port: int | None = None
+    ttl: int | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class GlobalDefs:
+    router_id: str | None = None
+    notification_email: tuple[str, ...] = ()
+    notification_email_from: str | None = None
+    smtp_server: str | None = None
+    smtp_port: int = 25
+    smtp_connect_timeout: int = 30
+    smtp_helo_name: str | None = None
+    smtp_alert: bool | None = None
+    enable_script_security: bool = False
+    script_user: str | None = None
+    script_group: str | None = None
+    vrrp_version: int = 2
+    vrrp_mcast_group4: str = "224.0.0.18"
+    vrrp_mcast_group6: str = "ff02::12"
+    vrrp_garp_master_delay: int = 5
+    vrrp_garp_master_repeat: int = 5
+    vrrp_garp_master_refresh: int = 0
+    vrrp_garp_master_refresh_repeat: int = 1
+    vrrp_garp_lower_prio_delay: int | None = None
+    vrrp_garp_lower_prio_repeat: int | None = None
+    vrrp_garp_interval: float = 0.0
+    vrrp_gna_interval: float = 0.0
+    vrrp_down_timer_adverts: int = 3
+    vrrp_strict: bool = False
+    vrrp_lower_prio_no_advert: bool = False
+    vrrp_higher_prio_send_advert: bool = False
+    vrrp_check_unicast_src: bool = False
+    vrrp_skip_check_adv_addr: bool = False
+    vrrp_startup_delay: float = 0.0
+    lvs_timeouts: LvsTimeouts | None = None
+    lvs_sync_daemon: LvsSyncDaemon | None = None
+    lvs_flush: bool = False
+    lvs_flush_on_stop: bool = False
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class VrrpScript:
+    name: str
+    script: Script | None = None
+    interval: float = 1.0
+    timeout: float | None = None
+    weight: int = 0
+    weight_reverse: bool = False
+    rise: int = 1
+    fall: int = 1
+    user: str | None = None
+    group: str | None = None
+    init_fail: bool = False
+
+
+@dataclass(frozen=True)
+class TrackFile:
+    name: str
+    file: str | None = None
+    weight: int = 1
+    weight_reverse: bool = False
+    init_file: bool = False
+    init_value: int = 0
+    init_overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class VrrpSyncGroup:
+    name: str
+    group: tuple[str, ...] = ()
+    track_interface: tuple[Tracked, ...] = ()
+    track_script: tuple[Tracked, ...] = ()
+    track_file: tuple[Tracked, ...] = ()
+    notify_master: Script | None = None
+    notify_backup: Script | None = None
+    notify_fault: Script | None = None
+    notify_stop: Script | None = None
+    notify: Script | None = None
+    smtp_alert: bool | None = None
+    global_tracking: bool = False
+    sync_group_tracking_weight: bool = False
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class VirtualIp:
+    """A ``virtual_ipaddress`` entry: ``IP[/MASK] [brd IP] [dev IF] [scope S] [label L] ...``."""
+
+    address: str
+    brd: str | None = None
+    dev: str | None = None
+    scope: str | None = None
+    label: str | None = None
+    peer: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnicastPeer:
+    address: str
+    min_ttl: int | None = None
+    max_ttl: int | None = None
+
+
+@dataclass(frozen=True)
+class Authentication:
+    auth_type: str = "PASS"
+    auth_pass: str = ""
+
+
+@dataclass(frozen=True)
+class VrrpInstance:
+    name: str
+    state: str = "BACKUP"
+    interface: str | None = None
+    virtual_router_id: int | None = None
+    priority: int = 100
+    advert_int: float = 1.0
+    version: int = 2
+    authentication: Authentication | None = None
+    virtual_ipaddress: tuple[VirtualIp, ...] = ()
+    virtual_ipaddress_excluded: tuple[VirtualIp, ...] = ()
+    virtual_routes: tuple[tuple[str, ...], ...] = ()
+    virtual_rules: tuple[tuple[str, ...], ...] = ()
+    mcast_src_ip: str | None = None
+    unicast_src_ip: str | None = None
+    unicast_peer: tuple[UnicastPeer, ...] = ()
+    nopreempt: bool = False
+    preempt_delay: float = 0.0
+    garp_master_delay: int | None = None
+    garp_master_repeat: int | None = None
+    garp_master_refresh: int | None = None
+    garp_master_refresh_repeat: int | None = None
+    garp_lower_prio_delay: int | None = None
+    garp_lower_prio_repeat: int | None = None
+    track_interface: tuple[Tracked, ...] = ()
+    track_script: tuple[Tracked, ...] = ()
+    track_file: tuple[Tracked, ...] = ()
+    dont_track_primary: bool = False
+    notify_master: Script | None = None
+    notify_backup: Script | None = None
+    notify_fault: Script | None = None
+    notify_stop: Script | None = None
+    notify: Script | None = None
+    smtp_alert: bool | None = None
+    use_vmac: str | None = None
+    vmac_xmit_base: bool = False
+    accept: bool | None = None
+    strict_mode: bool | None = None
+    lvs_sync_daemon_interface: str | None = None
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class VsgEntry:
+    """A ``virtual_server_group`` line: an address (or range ``address``..``last``) and port,
+    or a firewall mark."""
+
+    address: str | None = None
+    last: str | None = None
+    port: int | None = None
+    fwmark: int | None = None
+    family: str | None = None
+
+
+@dataclass(frozen=True)
+class VirtualServerGroup:
+    name: str
+    entries: tuple[VsgEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class UrlCheck:
+    """A ``url { }`` block of HTTP_GET / SSL_GET."""
+
+    path: str | None = None
+    digest: str | None = None
+    status_code: tuple[tuple[int, int], ...] = ()
+    virtualhost: str | None = None
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checker:
+    """Keywords every checker accepts (check_api.c); ``None`` means inherited or keepalived's
+    default for that checker type."""
+
+    kind: ClassVar[str] = ""
+    connect_ip: str | None = None
+    connect_port: int | None = None
+    bindto: str | None = None
+    bind_port: int | None = None
+    bind_if: str | None = None
+    connect_timeout: float | None = None
+    fwmark: int | None = None
+    retry: int | None = None
+    delay_before_retry: float | None = None
+    warmup: float | None = None
+    delay_loop: float | None = None
+    alpha: bool | None = None
+    log_all_failures: bool | None = None
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TcpCheck(Checker):
+    kind: ClassVar[str] = "TCP_CHECK"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpGet(Checker):
+    kind: ClassVar[str] = "HTTP_GET"
+    urls: tuple[UrlCheck, ...] = ()
+    http_protocol: str | None = None
+    virtualhost: str | None = None
+    fast_recovery: bool = False
+    enable_sni: bool = False
+    sni_name: str | None = None
+    tls_compliant: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SslGet(HttpGet):
+    kind: ClassVar[str] = "SSL_GET"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiscCheck(Checker):
+    kind: ClassVar[str] = "MISC_CHECK"
+    misc_path: Script | None = None
+    misc_timeout: float | None = None
+    misc_dynamic: bool = False
+    user: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpCheck(Checker):
+    kind: ClassVar[str] = "SMTP_CHECK"
+    helo_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DnsCheck(Checker):
+    kind: ClassVar[str] = "DNS_CHECK"
+    type: str = "SOA"
+    name: str = "."
+
+
+@dataclass(frozen=True, kw_only=True)
+class UdpCheck(Checker):
+    kind: ClassVar[str] = "UDP_CHECK"
+    payload: str | None = None
+    require_reply: bool = False
+    reply: str | None = None
+    min_reply_length: int | None = None
+    max_reply_length: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PingCheck(Checker):
+    kind: ClassVar[str] = "PING_CHECK"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileCheck(Checker):
+    kind: ClassVar[str] = "FILE_CHECK"
+    track_file: str | None = None
+    dynamic: bool = False
+    weight: int | None = None
+    weight_reverse: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class BfdCheck(Checker):
+    """Parsed so configurations that use it load, but pyipvs does not run BFD."""
+
+    kind: ClassVar[str] = "BFD_CHECK"
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class RealServer:
+    address: str
+    port: int | None = None
+    weight: int = 1
+    lvs_method: str | None = None
+    inhibit_on_failure: bool | None = None
+    uthreshold: int | None = None
+    lthreshold: int | None = None
+    notify_up: Script | None = None
+    notify_down: Script | None = None
+    alpha: bool | None = None
+    retry: int | None = None
+    delay_before_retry: float | None = None
+    warmup: float | None = None
+    connect_timeout: float | None = None
+    delay_loop: float | None = None
+    smtp_alert: bool | None = None
+    virtualhost: str | None = None
+    checkers: tuple[Checker, ...] = ()
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class SorryServer:
+    address: str
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class VirtualServer:
+    """``virtual_server IP PORT`` (``address``/``port``), ``fwmark N`` or ``group NAME``."""
+
+    address: str | None = None
+    port: int | None = None
+    fwmark: int | None = None
+    group: str | None = None
+    protocol: str = "TCP"
+    lvs_sched: str = "wlc"
+    lvs_method: str = "NAT"
+    delay_loop: float = 60.0
+    persistence_timeout: int | None = None
+    persistence_granularity: str | None = None
+    persistence_engine: str | None = None
+    ip_family: str | None = None
+    virtualhost: str | None = None
+    alpha: bool = False
+    omega: bool = False
+    quorum: int = 1
+    hysteresis: int = 0
+    quorum_up: Script | None = None
+    quorum_down: Script | None = None
+    sorry_server: SorryServer | None = None
+    sorry_server_inhibit: bool = False
+    inhibit_on_failure: bool = False
+    ha_suspend: bool = False
+    ops: bool = False
+    connect_timeout: float | None = None
+    retry: int | None = None
+    delay_before_retry: float | None = None
+    warmup: float | None = None
+    smtp_alert: bool | None = None
+    real_servers: tuple[RealServer, ...] = ()
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeepalivedConfig:
+    """A whole keepalived.conf, resolved."""
+
+    global_defs: GlobalDefs = field(default_factory=GlobalDefs)
+    vrrp_scripts: tuple[VrrpScript, ...] = ()
+    track_files: tuple[TrackFile, ...] = ()
+    vrrp_sync_groups: tuple[VrrpSyncGroup, ...] = ()
+    vrrp_instances: tuple[VrrpInstance, ...] = ()
+    virtual_server_groups: tuple[VirtualServerGroup, ...] = ()
+    virtual_servers: tuple[VirtualServer, ...] = ()
+    options: tuple[Option, ...] = ()
+
+
+CHECKER_TYPES: dict[str, type[Checker]] = {
+    cls.kind: cls
+    for cls in (
+        TcpCheck,
+        HttpGet,
+        SslGet,
+        MiscCheck,
+        SmtpCheck,
+        DnsCheck,
+        UdpCheck,
+        PingCheck,
+        FileCheck,
+        BfdCheck,
+    )
+}

@@ -1,0 +1,521 @@
+"""``vrrp_script``, ``track_file``, ``vrrp_sync_group`` and ``vrrp_instance`` blocks.
+
+The completion rules (implicit priority, advert interval rounding, auth on v3, nopreempt at
+priority 255, ...) follow keepalived 2.2.7's ``vrrp_complete_instance`` as observed with
+``keepalived -t``; the messages are keepalived's wording.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pyipvs.config.model import (
+    Authentication,
+    Script,
+    Tracked,
+    TrackFile,
+    UnicastPeer,
+    VirtualIp,
+    VrrpInstance,
+    VrrpScript,
+    VrrpSyncGroup,
+)
+from pyipvs.config.tree import Node
+from pyipvs.config.values import (
+    Context,
+    Fields,
+    Keyword,
+    Table,
+    deprecated,
+    extra_args,
+    first_arg,
+    freeze,
+    options_table,
+    parse_float,
+    parse_int,
+    parse_ip,
+    parse_script,
+    run_block,
+    set_bool,
+    set_choice,
+    set_flag,
+    set_float,
+    set_int,
+    set_ip,
+    set_script,
+    set_str,
+)
+
+VIP_SCOPES = frozenset({"site", "link", "host", "nowhere", "global"})
+VIP_FLAGS = frozenset({"home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin", "no_track",
+                       "use_vmac"})  # fmt: skip
+VIP_VALUED = frozenset({"preferred_lft", "track_group"})
+
+
+# ------------------------------------------------------------------ shared pieces
+def _weight(ctx: Context, node: Node, args: tuple[str, ...], limit: int) -> tuple[int | None, bool]:
+    """``weight N [reverse|noreverse]`` inside a track entry or a vrrp_script/track_file."""
+    if not args or args[0] != "weight":
+        if args:
+            ctx.warn(node, f"unknown track option '{args[0]}'")
+        return None, False
+    if len(args) < 2:
+        ctx.error(node, "weight needs a value")
+        return None, False
+    value = parse_int(ctx, node, args[1], -limit, limit)
+    reverse = len(args) > 2 and args[2] == "reverse"
+    return value, reverse
+
+
+def _track_list(field: str, limit: int) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        entries: list[Tracked] = fields.setdefault(field, [])
+        for child in node.children or ():
+            weight, reverse = _weight(ctx, child, child.args, limit)
+            entries.append(Tracked(child.keyword, weight, reverse))
+
+    return Keyword(handler, block=True)
+
+
+def _weight_keyword(limit: int) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        value, reverse = _weight(ctx, node, ("weight", *node.args), limit)
+        if value is not None:
+            fields["weight"] = value
+            fields["weight_reverse"] = reverse
+
+    return Keyword(handler)
+
+
+def _user(ctx: Context, node: Node, fields: Fields) -> None:
+    user = first_arg(ctx, node)
+    if user is not None:
+        fields["user"] = user
+        if len(node.args) > 1:
+            fields["group"] = node.args[1]
+        extra_args(ctx, node, 2)
+
+
+# ------------------------------------------------------------------ vrrp_script / track_file
+SCRIPT_TABLE: Table = {
+    "script": set_script("script"),
+    "interval": set_float("interval", 0.001, 86400),
+    "timeout": set_float("timeout", 0.001, 86400),
+    "weight": _weight_keyword(253),
+    "rise": set_int("rise", 1, 2**31 - 1),
+    "fall": set_int("fall", 1, 2**31 - 1),
+    "user": Keyword(_user),
+    "init_fail": set_flag("init_fail"),
+}
+
+
+def parse_vrrp_script(ctx: Context, node: Node) -> VrrpScript | None:
+    name = first_arg(ctx, node)
+    if name is None:
+        return None
+    fields: Fields = {}
+    run_block(ctx, node.children, SCRIPT_TABLE, fields)
+    if "script" not in fields:
+        ctx.error(node, f"vrrp_script {name}: no script specified - ignoring")
+        return None
+    return VrrpScript(name, **fields)
+
+
+def _init_file(ctx: Context, node: Node, fields: Fields) -> None:
+    fields["init_file"] = True
+    for word in node.args:
+        if word == "overwrite":
+            fields["init_overwrite"] = True
+        else:
+            value = parse_int(ctx, node, word, -(2**31), 2**31 - 1)
+            if value is not None:
+                fields["init_value"] = value
+
+
+TRACK_FILE_TABLE: Table = {
+    "file": set_str("file"),
+    "weight": _weight_keyword(254),
+    "init_file": Keyword(_init_file),
+}
+
+
+def parse_track_file(ctx: Context, node: Node) -> TrackFile | None:
+    name = first_arg(ctx, node)
+    if name is None:
+        return None
+    fields: Fields = {}
+    run_block(ctx, node.children, TRACK_FILE_TABLE, fields)
+    if "file" not in fields:
+        ctx.error(node, f"track_file {name}: no file specified - ignoring")
+        return None
+    return TrackFile(name, **fields)
+
+
+# ------------------------------------------------------------------ vrrp_sync_group
+def _group_members(ctx: Context, node: Node, fields: Fields) -> None:
+    members: list[str] = fields.setdefault("group", [])
+    for child in node.children or ():
+        members.append(child.keyword)
+        members.extend(child.args)
+
+
+NOTIFY_TABLE: Table = {
+    "notify_master": set_script("notify_master"),
+    "notify_backup": set_script("notify_backup"),
+    "notify_fault": set_script("notify_fault"),
+    "notify_stop": set_script("notify_stop"),
+    "notify": set_script("notify"),
+    "smtp_alert": set_bool("smtp_alert"),
+}
+
+SYNC_GROUP_TABLE: Table = {
+    **NOTIFY_TABLE,
+    **options_table(
+        "notify_deleted notify_priority_changes track_bfd track_process",
+        "track_bfd track_process",
+    ),
+    "group": Keyword(_group_members, block=True),
+    "track_interface": _track_list("track_interface", 253),
+    "track_script": _track_list("track_script", 253),
+    "track_file": _track_list("track_file", 254),
+    "global_tracking": deprecated(
+        set_flag("global_tracking"),
+        "global_tracking is deprecated. Use track_interface/script/file/bfd/process "
+        "in the sync group",
+    ),
+    "sync_group_tracking_weight": set_flag("sync_group_tracking_weight"),
+}
+
+
+def parse_sync_group(ctx: Context, node: Node) -> VrrpSyncGroup | None:
+    name = first_arg(ctx, node)
+    if name is None:
+        return None
+    fields: Fields = {}
+    run_block(ctx, node.children, SYNC_GROUP_TABLE, fields)
+    return VrrpSyncGroup(name, **freeze(fields))
+
+
+# ------------------------------------------------------------------ vrrp_instance
+def _state(ctx: Context, node: Node, fields: Fields) -> None:
+    text = first_arg(ctx, node)
+    if text is None:
+        return
+    extra_args(ctx, node, 1)
+    if text in ("MASTER", "BACKUP"):
+        fields["state"] = text
+        return
+    # keepalived accepts exactly MASTER/BACKUP; the seed's 1.x "SLAVE" included (§1.10).
+    ctx.error(node, f"({fields['name']}) unknown state '{text}', defaulting to BACKUP")
+    fields["state"] = "BACKUP"
+
+
+def _ranged(field: str, low: int, high: int, message: str) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        text = first_arg(ctx, node)
+        if text is None:
+            return
+        value = parse_int(ctx, node, text, low, high)
+        if value is None:
+            ctx.error(node, message.format(name=fields["name"], value=text))
+        else:
+            fields[field] = value
+        extra_args(ctx, node, 1)
+
+    return Keyword(handler)
+
+
+def _advert_int(ctx: Context, node: Node, fields: Fields) -> None:
+    text = first_arg(ctx, node)
+    if text is None:
+        return
+    value = parse_float(ctx, node, text, 0.01, 255)
+    if value is None:
+        ctx.error(node, f"({fields['name']}) Advert interval ({text}) not valid! Must be > 0 - ignoring")
+    else:
+        fields["advert_int"] = value
+    extra_args(ctx, node, 1)
+
+
+def _authentication(ctx: Context, node: Node, fields: Fields) -> None:
+    values: Fields = {}
+    for child in node.children or ():
+        if child.keyword == "auth_type":
+            text = first_arg(ctx, child)
+            if text in ("PASS", "AH"):
+                values["auth_type"] = text
+            elif text is not None:
+                ctx.error(child, f"unknown authentication type '{text}'")
+        elif child.keyword == "auth_pass":
+            text = first_arg(ctx, child)
+            if text is not None:
+                if len(text) > 8:
+                    ctx.error(child, "Truncating auth_pass to 8 characters")
+                values["auth_pass"] = text[:8]
+        else:
+            ctx.warn(child, f"Unknown keyword '{child.keyword}'")
+    fields["authentication"] = Authentication(**values)
+
+
+def parse_vip(ctx: Context, node: Node, words: tuple[str, ...]) -> VirtualIp | None:
+    """One ``virtual_ipaddress`` line (reference notes §1.8)."""
+    try:
+        address = str(ipaddress.ip_interface(words[0]))
+    except ValueError:
+        ctx.error(node, f"VRRP parsed invalid IP {words[0]}. skipping IP...")
+        return None
+    values: Fields = {}
+    flags: list[str] = []
+    rest = list(words[1:])
+    while rest:
+        word = rest.pop(0)
+        if word in ("brd", "dev", "scope", "label", "peer") and rest:
+            value = rest.pop(0)
+            if word == "scope" and value not in VIP_SCOPES:
+                ctx.error(node, f"Invalid scope '{value}' specified for {words[0]} - ignoring")
+                continue
+            values[word] = value
+        elif word in VIP_FLAGS:
+            flags.append(word)
+        elif word in VIP_VALUED and rest:
+            flags.extend((word, rest.pop(0)))
+        else:
+            ctx.warn(node, f"Unknown configuration entry '{word}' for ip address - ignoring")
+    return VirtualIp(address, flags=tuple(flags), **values)
+
+
+def _vip_list(field: str) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        vips: list[tuple[Node, VirtualIp]] = fields.setdefault("_" + field, [])
+        for child in node.children or ():
+            vip = parse_vip(ctx, child, (child.keyword, *child.args))
+            if vip is not None:
+                vips.append((child, vip))
+
+    return Keyword(handler, block=True)
+
+
+def _raw_lines(field: str) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        lines: list[tuple[str, ...]] = fields.setdefault(field, [])
+        lines.extend((child.keyword, *child.args) for child in node.children or ())
+
+    return Keyword(handler, block=True)
+
+
+def _unicast_peer(ctx: Context, node: Node, fields: Fields) -> None:
+    peers: list[UnicastPeer] = fields.setdefault("unicast_peer", [])
+    for child in node.children or ():
+        address = parse_ip(ctx, child, child.keyword, "unicast peer")
+        if address is None:
+            continue
+        ttl: dict[str, int | None] = {}
+        args = list(child.args)
+        while args:
+            word = args.pop(0)
+            if word in ("min_ttl", "max_ttl") and args:
+                ttl[word] = parse_int(ctx, child, args.pop(0), 0, 255)
+            else:
+                ctx.warn(child, f"unknown unicast_peer option '{word}'")
+        peers.append(UnicastPeer(address, **ttl))
+
+
+def _use_vmac(ctx: Context, node: Node, fields: Fields) -> None:
+    fields["use_vmac"] = node.args[0] if node.args else ""
+    extra_args(ctx, node, 1)
+
+
+def _preempt(ctx: Context, node: Node, fields: Fields) -> None:
+    extra_args(ctx, node, 0)  # accepted by keepalived as a no-op, for old configurations
+
+
+INSTANCE_TABLE: Table = {
+    **NOTIFY_TABLE,
+    **options_table(
+        "notify_deleted notify_master_rx_lower_pri notify_priority_changes use_vmac_addr "
+        "vmac_xmit_base_ipvlan use_ipvlan down_timer_adverts lower_prio_no_advert "
+        "higher_prio_send_advert timer_expired_backup owner_ignore_adverts unicast_fault_no_peer "
+        "unicast_ttl check_unicast_src mcast_dst_ip old_unicast_checksum v3_checksum_as_v2 "
+        "track_src_ip no_virtual_ipaddress kernel_rx_buf_size garp_extra_if vmac_garp_intvl "
+        "promote_secondaries debug linkbeat_use_polling",
+        "track_process track_bfd",
+    ),
+    "state": Keyword(_state),
+    "interface": set_str("interface"),
+    "virtual_router_id": _ranged(
+        "virtual_router_id", 1, 255, "({name}): VRID '{value}' not valid - must be between 1 & 255"
+    ),
+    "priority": _ranged(
+        "priority", 1, 255,
+        "({name}) Priority not valid! must be between 1 & 255. Using default 100",
+    ),  # fmt: skip
+    "advert_int": Keyword(_advert_int),
+    "version": _ranged("version", 2, 3, "({name}): Version must be either 2 or 3"),
+    "authentication": Keyword(_authentication, block=True),
+    "virtual_ipaddress": _vip_list("virtual_ipaddress"),
+    "virtual_ipaddress_excluded": _vip_list("virtual_ipaddress_excluded"),
+    "virtual_routes": _raw_lines("virtual_routes"),
+    "virtual_rules": _raw_lines("virtual_rules"),
+    "mcast_src_ip": set_ip("mcast_src_ip"),
+    "unicast_src_ip": set_ip("unicast_src_ip"),
+    "unicast_peer": Keyword(_unicast_peer, block=True),
+    "nopreempt": set_flag("nopreempt"),
+    "preempt": Keyword(_preempt),
+    "preempt_delay": Keyword(
+        lambda ctx, node, fields: _preempt_delay(ctx, node, fields)
+    ),
+    "garp_master_delay": set_int("garp_master_delay", 0, 86400),
+    "garp_master_repeat": set_int("garp_master_repeat", 0, 65535),
+    "garp_master_refresh": set_int("garp_master_refresh", 0, 86400),
+    "garp_master_refresh_repeat": set_int("garp_master_refresh_repeat", 0, 65535),
+    "garp_lower_prio_delay": set_int("garp_lower_prio_delay", 0, 86400),
+    "garp_lower_prio_repeat": set_int("garp_lower_prio_repeat", 0, 65535),
+    "track_interface": _track_list("track_interface", 253),
+    "track_script": _track_list("track_script", 253),
+    "track_file": _track_list("track_file", 254),
+    "dont_track_primary": set_flag("dont_track_primary"),
+    "use_vmac": Keyword(_use_vmac),
+    "vmac_xmit_base": set_flag("vmac_xmit_base"),
+    "accept": set_flag("accept", True),
+    "no_accept": set_flag("accept", False),
+    "strict_mode": set_bool("strict_mode"),
+    "lvs_sync_daemon_interface": deprecated(
+        set_str("lvs_sync_daemon_interface"),
+        "lvs_sync_daemon_interface is deprecated. Please use 'global_defs lvs_sync_daemon'",
+    ),
+    "native_ipv6": deprecated(
+        set_flag("_native_ipv6"),
+        "native_ipv6 is deprecated; the address family of the VIPs decides",
+    ),
+}
+
+
+def _preempt_delay(ctx: Context, node: Node, fields: Fields) -> None:
+    text = first_arg(ctx, node)
+    if text is None:
+        return
+    value = parse_float(ctx, node, text, 0, 1000)
+    if value is None:
+        ctx.error(node, f"({fields['name']}) Preempt_delay not valid! must be between 0-1000")
+    else:
+        fields["preempt_delay"] = value
+    extra_args(ctx, node, 1)
+
+
+def parse_instance(ctx: Context, node: Node, global_version: int) -> VrrpInstance | None:
+    name = first_arg(ctx, node)
+    if name is None:
+        return None
+    fields: Fields = {"name": name}
+    run_block(ctx, node.children, INSTANCE_TABLE, fields)
+    fields.pop("_native_ipv6", None)
+    return complete_instance(ctx, node, fields, global_version)
+
+
+def _family(address: str) -> int:
+    return ipaddress.ip_interface(address).version
+
+
+def complete_instance(
+    ctx: Context, node: Node, fields: Fields, global_version: int
+) -> VrrpInstance:
+    """keepalived's vrrp_complete_instance, for what ``-t`` reports."""
+    name = fields["name"]
+    if "virtual_router_id" not in fields:
+        ctx.error(node, f"({name}) the virtual router id must be set")
+    _check_interface(ctx, node, fields)
+    vips = _same_family(ctx, name, fields.pop("_virtual_ipaddress", []))
+    fields["virtual_ipaddress"] = vips
+    evips = [vip for _, vip in fields.pop("_virtual_ipaddress_excluded", [])]
+    fields["virtual_ipaddress_excluded"] = evips
+    if not vips and not any(opt[0] == "no_virtual_ipaddress" for opt in fields.get("options", ())):
+        ctx.error(node, f"({name}) No VIP specified; at least one is sensible")
+    ipv6 = bool(vips) and _family(vips[0].address) == 6
+    version = fields.setdefault("version", 3 if ipv6 else global_version)
+    _priority_and_state(fields)
+    _advert_interval(ctx, node, fields, version)
+    if version == 3 and "authentication" in fields:
+        ctx.error(node, f"({name}) VRRP version 3 does not support authentication. Ignoring.")
+        del fields["authentication"]
+    if fields.get("nopreempt") and fields["priority"] == 255:
+        ctx.error(node, f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt")
+        fields["nopreempt"] = False
+    return VrrpInstance(**freeze(fields))
+
+
+def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
+    name, interface = fields["name"], fields.get("interface")
+    if interface == "lo":
+        ctx.error(node, f"({name}) cannot use a loopback interface (lo) for vrrp - ignoring")
+        interface = fields.pop("interface")
+        interface = None
+    if interface is None:
+        if not fields.get("unicast_peer"):
+            ctx.error(node, f"({name}) Unknown interface!")
+        return
+    if ctx.check_interfaces and not interface_exists(interface):
+        ctx.error(node, f"WARNING - interface {interface} for vrrp_instance {name} doesn't exist")
+
+
+def interface_exists(name: str) -> bool:
+    import socket
+
+    try:
+        socket.if_nametoindex(name)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _same_family(ctx: Context, name: str, vips: list[tuple[Node, VirtualIp]]) -> list[VirtualIp]:
+    if not vips:
+        return []
+    family = _family(vips[0][1].address)
+    kept = []
+    for node, vip in vips:
+        if _family(vip.address) != family:
+            bare = vip.address.split("/")[0]
+            ctx.error(node, f"({name}): address family must match VRRP instance [{bare}] - ignoring")
+        else:
+            kept.append(vip)
+    return kept
+
+
+def _priority_and_state(fields: Fields) -> None:
+    """state MASTER without priority is the address owner (255); no state: 255 means MASTER."""
+    if "state" not in fields:
+        fields["state"] = "MASTER" if fields.get("priority") == 255 else "BACKUP"
+    if "priority" not in fields:
+        fields["priority"] = 255 if fields["state"] == "MASTER" else 100
+
+
+def _advert_interval(ctx: Context, node: Node, fields: Fields, version: int) -> None:
+    """v2 adverts carry whole seconds, v3 centiseconds (RFC 3768 §5.3.7, RFC 5798 §5.2.7)."""
+    value = fields.get("advert_int", 1.0)
+    name = fields["name"]
+    if version == 2 and value != int(value):
+        ctx.error(
+            node, f"({name}) VRRPv2 advertisement interval {value:f}s must be an integer. rounding"
+        )
+        value = float(max(1, round(value)))
+    elif version == 3:
+        centis = round(value * 100)
+        if abs(centis - value * 100) > 1e-6:
+            ctx.error(
+                node,
+                f"({name}) VRRPv3 advertisement interval {value:f}s must be in units of 10ms"
+                " - rounding",
+            )
+        value = max(1, min(centis, 4095)) / 100
+    fields["advert_int"] = float(value)
+
+
+__all__ = [
+    "Script",
+    "parse_instance",
+    "parse_script",
+    "parse_sync_group",
+    "parse_track_file",
+    "parse_vrrp_script",
+    "set_choice",
+]

@@ -1,0 +1,302 @@
+"""The whole pipeline: text -> lines -> tree -> model, then checks that span blocks.
+
+Nothing here raises for bad input: every problem is a :class:`Diagnostic`. The only exception
+that can leave :func:`read_config` / :func:`parse_config` is :class:`~pyipvs.errors.ConfigError`,
+used as a last-resort guard (and by :func:`load_config` when the result is unusable).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import pwd
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from pyipvs.config.diagnostics import Diagnostic, Reporter, Severity, exit_status
+from pyipvs.config.lexer import Lexer
+from pyipvs.config.model import (
+    KeepalivedConfig,
+    Option,
+    Script,
+    VrrpInstance,
+    VrrpSyncGroup,
+)
+from pyipvs.config.parse_global import make_global_defs, parse_global_defs
+from pyipvs.config.parse_lvs import parse_virtual_server, parse_vsg
+from pyipvs.config.parse_vrrp import (
+    parse_instance,
+    parse_sync_group,
+    parse_track_file,
+    parse_vrrp_script,
+)
+from pyipvs.config.tree import Node, build_tree
+from pyipvs.config.values import Context
+from pyipvs.errors import ConfigError
+
+DEFAULT_CONFIG = "/etc/keepalived/keepalived.conf"
+ROOT_OPTIONS = frozenset(
+    "net_namespace net_namespace_ipvs namespace_with_ipsets use_pid_dir instance child_wait_time "
+    "linkbeat_use_polling linkbeat_interfaces interface_up_down_delays track_group "
+    "static_ipaddress static_routes static_rules vrrp_track_process garp_group bfd_instance "
+    "SSL".split()
+)
+DEFAULT_SCRIPT_USER = "keepalived_script"
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """A resolved configuration and every problem found on the way."""
+
+    config: KeepalivedConfig
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def exit_status(self) -> int:
+        """What ``keepalived -t`` would exit with: 0, 4, 5 or 6."""
+        return exit_status(self.diagnostics)
+
+
+def default_config_id() -> str:
+    """keepalived's default config id: the node name up to the first dot."""
+    return platform.node().split(".")[0]
+
+
+class _Builder:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.global_fields: dict[str, Any] = {}
+        self.parts: dict[str, list[Any]] = {
+            "vrrp_scripts": [], "track_files": [], "vrrp_sync_groups": [],
+            "vrrp_instances": [], "virtual_server_groups": [], "virtual_servers": [],
+        }  # fmt: skip
+        self.instance_nodes: dict[str, Node] = {}
+        self.options: list[Option] = []
+
+    def root(self, node: Node) -> None:
+        handler = ROOT_HANDLERS.get(node.keyword)
+        if handler is not None:
+            handler(self, node)
+        elif node.keyword in ROOT_OPTIONS:
+            self.options.append((node.keyword, node.args))
+        else:
+            self.ctx.warn(node, f"Unknown keyword '{node.keyword}'")
+
+    def add(self, part: str, value: object) -> None:
+        if value is not None:
+            self.parts[part].append(value)
+
+    def instance(self, node: Node) -> None:
+        version = self.global_fields.get("vrrp_version", 2)
+        instance = parse_instance(self.ctx, node, version)
+        if instance is not None:
+            self.instance_nodes.setdefault(instance.name, node)
+            self.add("vrrp_instances", instance)
+
+    def build(self) -> KeepalivedConfig:
+        parts = {key: tuple(value) for key, value in self.parts.items()}
+        return KeepalivedConfig(
+            global_defs=make_global_defs(self.global_fields), options=tuple(self.options), **parts
+        )
+
+
+def _block(part: str, parse: Callable[[Context, Node], object]) -> Callable[[_Builder, Node], None]:
+    def handler(builder: _Builder, node: Node) -> None:
+        if node.children is None:
+            builder.ctx.warn(node, f"'{node.keyword}' needs a '{{ }}' block")
+        builder.add(part, parse(builder.ctx, node))
+
+    return handler
+
+
+def _deprecated_track_file(builder: _Builder, node: Node) -> None:
+    builder.ctx.warn(node, "vrrp_track_file is deprecated - please use 'track_file'")
+    builder.add("track_files", parse_track_file(builder.ctx, node))
+
+
+ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
+    "global_defs": lambda b, n: parse_global_defs(b.ctx, n, b.global_fields),
+    "vrrp_script": _block("vrrp_scripts", parse_vrrp_script),
+    "track_file": _block("track_files", parse_track_file),
+    "vrrp_track_file": _deprecated_track_file,
+    "vrrp_sync_group": _block("vrrp_sync_groups", parse_sync_group),
+    "vrrp_instance": lambda b, n: b.instance(n),
+    "virtual_server_group": _block("virtual_server_groups", parse_vsg),
+    "virtual_server": _block("virtual_servers", parse_virtual_server),
+}
+
+
+# ------------------------------------------------------------------ checks spanning blocks
+def _check_cross(builder: _Builder, config: KeepalivedConfig, main: str) -> KeepalivedConfig:
+    ctx = builder.ctx
+    nodes = builder.instance_nodes
+    _check_vrids(ctx, config.vrrp_instances, nodes, main)
+    scripts = {s.name for s in config.vrrp_scripts}
+    files = {f.name for f in config.track_files}
+    for inst in config.vrrp_instances:
+        node = nodes[inst.name]
+        for tracked in inst.track_script:
+            if tracked.name not in scripts:
+                ctx.warn(node, f"({inst.name}) track script {tracked.name} not found, ignoring...")
+        for tracked in inst.track_file:
+            if tracked.name not in files:
+                ctx.warn(node, f"({inst.name}) track file {tracked.name} not found, ignoring...")
+    _check_sync_groups(ctx, config.vrrp_sync_groups, config.vrrp_instances, nodes, main)
+    groups = {g.name for g in config.virtual_server_groups}
+    for vs in config.virtual_servers:
+        if vs.group is not None and vs.group not in groups:
+            ctx.warn(_first(nodes, main), f"Virtual server group {vs.group} not found - ignoring")
+    _check_scripts(ctx, config, main)
+    return config
+
+
+def _first(nodes: dict[str, Node], main: str) -> Node:
+    return next(iter(nodes.values()), Node(("-",), main, 0, block=False))
+
+
+def _check_vrids(
+    ctx: Context, instances: tuple[VrrpInstance, ...], nodes: dict[str, Node], main: str
+) -> None:
+    seen: dict[tuple[object, ...], str] = {}
+    for inst in instances:
+        if inst.virtual_router_id is None:
+            continue
+        family = "IPv6" if inst.version == 3 and _is_v6(inst) else "IPv4"
+        key = (inst.virtual_router_id, family, inst.interface, bool(inst.unicast_peer))
+        if key in seen:
+            ctx.error(
+                nodes.get(inst.name, _first(nodes, main)),
+                f"{seen[key]} and {inst.name} both use VRID {inst.virtual_router_id} with "
+                f"{family} on interface {inst.interface}",
+            )
+        else:
+            seen[key] = inst.name
+
+
+def _is_v6(inst: VrrpInstance) -> bool:
+    return bool(inst.virtual_ipaddress) and ":" in inst.virtual_ipaddress[0].address
+
+
+def _check_sync_groups(
+    ctx: Context,
+    groups: tuple[VrrpSyncGroup, ...],
+    instances: tuple[VrrpInstance, ...],
+    nodes: dict[str, Node],
+    main: str,
+) -> None:
+    by_name = {inst.name: inst for inst in instances}
+    for group in groups:
+        node = _first(nodes, main)
+        members = [m for m in group.group if m in by_name]
+        for missing in (m for m in group.group if m not in by_name):
+            ctx.warn(node, f"Virtual router {missing} specified in sync group {group.name} doesn't exist - ignoring")
+        if len(members) == 1:
+            ctx.warn(node, f"Sync group {group.name} has only 1 virtual router(s) - this probably isn't what you want")
+        for name in members:
+            inst, where = by_name[name], nodes[name]
+            for t in inst.track_interface:
+                if t.weight:
+                    ctx.warn(where, f"({name}) ignoring {t.name} tracked interface weight due to SYNC group")
+            for t in inst.track_script:
+                if t.weight:
+                    ctx.warn(where, f"({name}) ignoring tracked script {t.name} with weights due to SYNC group")
+            for t in inst.track_file:
+                if t.weight:
+                    ctx.warn(where, f"({name}) ignoring tracked file {t.name} with weight {t.weight} due to SYNC group")  # fmt: skip
+
+
+def iter_scripts(value: object) -> Iterator[Script]:
+    """Every :class:`Script` anywhere in a model object."""
+    if isinstance(value, Script):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from iter_scripts(item)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            yield from iter_scripts(getattr(value, f.name))
+
+
+def _check_scripts(ctx: Context, config: KeepalivedConfig, main: str) -> None:
+    """keepalived 2.2.7: runnable scripts without ``enable_script_security`` are a security
+    violation (exit 6); with it, a missing default script user is a configuration error."""
+    runnable = [s for s in iter_scripts(config) if _exists(s.command)]
+    if not runnable:
+        return
+    g = config.global_defs
+    where = Node(("-",), main, 0, block=False)
+    if not g.enable_script_security:
+        ctx.reporter.security(
+            main, 0, "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+        )
+    elif g.script_user is None and not _user_exists(DEFAULT_SCRIPT_USER):
+        ctx.error(where, f"Unable to set default user {DEFAULT_SCRIPT_USER} for script")
+
+
+def _exists(command: str) -> bool:
+    path = command.split()[0] if command.split() else ""
+    return os.path.isabs(path) and os.path.isfile(path)
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ public entry points
+def _run(
+    reader: Callable[[Lexer], bool], main: str, config_id: str | None, check_interfaces: bool
+) -> ParseResult:
+    reporter = Reporter()
+    try:
+        lexer = Lexer(reporter, config_id if config_id is not None else default_config_id())
+        if not reader(lexer):
+            return ParseResult(KeepalivedConfig(), tuple(reporter.items))
+        ctx = Context(reporter, check_interfaces)
+        builder = _Builder(ctx)
+        for node in build_tree(lexer.lines, reporter, main):
+            builder.root(node)
+        config = _check_cross(builder, builder.build(), main)
+    except RecursionError as exc:  # pathological nesting: still only a config error
+        raise ConfigError(f"{main}: configuration nests too deeply", tuple(reporter.items)) from exc
+    return ParseResult(config, tuple(reporter.items))
+
+
+def read_config(
+    path: str = DEFAULT_CONFIG, *, config_id: str | None = None, check_interfaces: bool = False
+) -> ParseResult:
+    """Read ``path`` (and its includes); never raises for bad content."""
+    return _run(lambda lexer: lexer.read_main(path), path, config_id, check_interfaces)
+
+
+def parse_config(
+    text: str,
+    *,
+    name: str = "<string>",
+    config_id: str | None = None,
+    check_interfaces: bool = False,
+) -> ParseResult:
+    """Parse configuration text; includes are relative to the directory of ``name``."""
+
+    def reader(lexer: Lexer) -> bool:
+        lexer.read_text(text, name)
+        return True
+
+    return _run(reader, name, config_id, check_interfaces)
+
+
+def load_config(
+    path: str = DEFAULT_CONFIG, *, config_id: str | None = None, strict: bool = False
+) -> KeepalivedConfig:
+    """The configuration a daemon should run, or :class:`ConfigError`: always on a fatal problem,
+    and with ``strict`` on any problem at all (every warning is then an error)."""
+    result = read_config(path, config_id=config_id)
+    bad = [d for d in result.diagnostics if strict or d.severity is Severity.FATAL]
+    if bad:
+        summary = "; ".join(str(d) for d in bad[:3])
+        raise ConfigError(f"{len(bad)} configuration problem(s): {summary}", result.diagnostics)
+    return result.config

@@ -1,0 +1,374 @@
+"""Model -> keepalived.conf text (every resolved value written out), and model -> JSON-ready data.
+
+Reading the text back gives an equal model: the tests check that round trip with hypothesis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pyipvs.config.model import (
+    Checker,
+    GlobalDefs,
+    KeepalivedConfig,
+    Option,
+    RealServer,
+    Script,
+    Tracked,
+    TrackFile,
+    VirtualIp,
+    VirtualServer,
+    VirtualServerGroup,
+    VrrpInstance,
+    VrrpScript,
+    VrrpSyncGroup,
+)
+
+
+def quote(text: str) -> str:
+    """A word keepalived reads back as ``text``: quoted, with escapes, when needed."""
+    if text and not any(c in text for c in " \t\"'#!{}\\$@~") and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable() and ch != "\t":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch) & 0xFF:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+
+    def line(self, *words: str) -> None:
+        self.lines.append("    " * self.depth + " ".join(words))
+
+    def open(self, *words: str) -> None:
+        self.line(*words, "{")
+        self.depth += 1
+
+    def close(self) -> None:
+        self.depth -= 1
+        self.line("}")
+
+    def script(self, keyword: str, script: Script | None) -> None:
+        if script is not None:
+            words = [quote(script.command)]
+            words += [quote(w) for w in (script.user, script.group) if w is not None]
+            self.line(keyword, *words)
+
+    def options(self, options: tuple[Option, ...]) -> None:
+        for keyword, args in options:
+            self.line(keyword, *(quote(a) for a in args))
+
+    def tracked(self, keyword: str, entries: tuple[Tracked, ...]) -> None:
+        if not entries:
+            return
+        self.open(keyword)
+        for t in entries:
+            weight = () if t.weight is None else ("weight", str(t.weight))
+            self.line(quote(t.name), *weight, *(("reverse",) if t.reverse else ()))
+        self.close()
+
+
+def _plain_fields(out: _Out, obj: Any, skip: set[str], defaults: Any) -> None:
+    """Write scalar fields that differ from the class defaults: ``bool`` as a flag or BOOL."""
+    for f in dataclasses.fields(obj):
+        if f.name in skip:
+            continue
+        value = getattr(obj, f.name)
+        default = getattr(defaults, f.name, None)
+        if value is None or value == default:
+            continue
+        if isinstance(value, bool):
+            out.line(f.name, *(("on" if value else "off",) if default is None else ()))
+        elif isinstance(value, (int, float)):
+            out.line(f.name, _num(value))
+        elif isinstance(value, str):
+            out.line(f.name, quote(value))
+        elif isinstance(value, Script):
+            out.script(f.name, value)
+
+
+def _global(out: _Out, g: GlobalDefs) -> None:
+    out.open("global_defs")
+    skip = {"notification_email", "smtp_server", "smtp_port", "script_user", "script_group",
+            "lvs_timeouts", "lvs_sync_daemon", "options", "enable_script_security",
+            "vrrp_strict", "vrrp_check_unicast_src", "vrrp_skip_check_adv_addr", "lvs_flush",
+            "lvs_flush_on_stop"}  # fmt: skip
+    _plain_fields(out, g, skip, GlobalDefs())
+    for flag in ("enable_script_security", "vrrp_strict", "vrrp_check_unicast_src",
+                 "vrrp_skip_check_adv_addr", "lvs_flush", "lvs_flush_on_stop"):  # fmt: skip
+        if getattr(g, flag):
+            out.line(flag)
+    if g.notification_email:
+        out.open("notification_email")
+        for email in g.notification_email:
+            out.line(quote(email))
+        out.close()
+    if g.smtp_server:
+        out.line("smtp_server", g.smtp_server, str(g.smtp_port))
+    if g.script_user:
+        out.line("script_user", quote(g.script_user), *([quote(g.script_group)] if g.script_group else []))
+    if g.lvs_timeouts:
+        t = g.lvs_timeouts
+        words = [w for k in ("tcp", "tcpfin", "udp") if getattr(t, k) for w in (k, str(getattr(t, k)))]
+        out.line("lvs_timeouts", *words)
+    if g.lvs_sync_daemon:
+        s = g.lvs_sync_daemon
+        words = [quote(s.interface)] + ([quote(s.vrrp_instance)] if s.vrrp_instance else [])
+        for key, word in (("sync_id", "id"), ("maxlen", "maxlen"), ("port", "port"), ("ttl", "ttl"), ("group", "group")):
+            if getattr(s, key) is not None:
+                words += [word, str(getattr(s, key))]
+        out.line("lvs_sync_daemon", *words)
+    out.options(g.options)
+    out.close()
+
+
+def _vrrp_script(out: _Out, s: VrrpScript) -> None:
+    out.open("vrrp_script", quote(s.name))
+    out.script("script", s.script)
+    out.line("interval", _num(s.interval))
+    if s.timeout is not None:
+        out.line("timeout", _num(s.timeout))
+    out.line("weight", str(s.weight), *(("reverse",) if s.weight_reverse else ()))
+    out.line("rise", str(s.rise))
+    out.line("fall", str(s.fall))
+    if s.user:
+        out.line("user", quote(s.user), *([quote(s.group)] if s.group else []))
+    if s.init_fail:
+        out.line("init_fail")
+    out.close()
+
+
+def _track_file(out: _Out, t: TrackFile) -> None:
+    out.open("track_file", quote(t.name))
+    if t.file is not None:
+        out.line("file", quote(t.file))
+    out.line("weight", str(t.weight), *(("reverse",) if t.weight_reverse else ()))
+    if t.init_file:
+        out.line("init_file", str(t.init_value), *(("overwrite",) if t.init_overwrite else ()))
+    out.close()
+
+
+def _notify(out: _Out, obj: VrrpInstance | VrrpSyncGroup) -> None:
+    for key in ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"):
+        out.script(key, getattr(obj, key))
+    if obj.smtp_alert is not None:
+        out.line("smtp_alert", "on" if obj.smtp_alert else "off")
+
+
+def _sync_group(out: _Out, g: VrrpSyncGroup) -> None:
+    out.open("vrrp_sync_group", quote(g.name))
+    if g.group:
+        out.open("group")
+        for member in g.group:
+            out.line(quote(member))
+        out.close()
+    out.tracked("track_interface", g.track_interface)
+    out.tracked("track_script", g.track_script)
+    out.tracked("track_file", g.track_file)
+    _notify(out, g)
+    if g.global_tracking:
+        out.line("global_tracking")
+    if g.sync_group_tracking_weight:
+        out.line("sync_group_tracking_weight")
+    out.options(g.options)
+    out.close()
+
+
+def _vip(v: VirtualIp) -> list[str]:
+    words = [v.address]
+    for key in ("brd", "dev", "scope", "label", "peer"):
+        if getattr(v, key) is not None:
+            words += [key, quote(getattr(v, key))]
+    return words + list(v.flags)
+
+
+def _instance(out: _Out, i: VrrpInstance) -> None:
+    out.open("vrrp_instance", quote(i.name))
+    out.line("state", i.state)
+    if i.interface is not None:
+        out.line("interface", quote(i.interface))
+    if i.virtual_router_id is not None:
+        out.line("virtual_router_id", str(i.virtual_router_id))
+    out.line("priority", str(i.priority))
+    out.line("advert_int", _num(i.advert_int))
+    out.line("version", str(i.version))
+    if i.authentication is not None:
+        out.open("authentication")
+        out.line("auth_type", i.authentication.auth_type)
+        if i.authentication.auth_pass:
+            out.line("auth_pass", quote(i.authentication.auth_pass))
+        out.close()
+    for key in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
+        vips: tuple[VirtualIp, ...] = getattr(i, key)
+        if vips:
+            out.open(key)
+            for vip in vips:
+                out.line(*_vip(vip))
+            out.close()
+    for key in ("virtual_routes", "virtual_rules"):
+        rows: tuple[tuple[str, ...], ...] = getattr(i, key)
+        if rows:
+            out.open(key)
+            for row in rows:
+                out.line(*(quote(w) for w in row))
+            out.close()
+    for key in ("mcast_src_ip", "unicast_src_ip"):
+        if getattr(i, key) is not None:
+            out.line(key, getattr(i, key))
+    if i.unicast_peer:
+        out.open("unicast_peer")
+        for p in i.unicast_peer:
+            ttl = [w for k in ("min_ttl", "max_ttl") if getattr(p, k) is not None for w in (k, str(getattr(p, k)))]
+            out.line(p.address, *ttl)
+        out.close()
+    if i.nopreempt:
+        out.line("nopreempt")
+    if i.preempt_delay:
+        out.line("preempt_delay", _num(i.preempt_delay))
+    for key in ("garp_master_delay", "garp_master_repeat", "garp_master_refresh",
+                "garp_master_refresh_repeat", "garp_lower_prio_delay", "garp_lower_prio_repeat"):  # fmt: skip
+        if getattr(i, key) is not None:
+            out.line(key, str(getattr(i, key)))
+    out.tracked("track_interface", i.track_interface)
+    out.tracked("track_script", i.track_script)
+    out.tracked("track_file", i.track_file)
+    if i.dont_track_primary:
+        out.line("dont_track_primary")
+    _notify(out, i)
+    if i.use_vmac is not None:
+        out.line("use_vmac", *([quote(i.use_vmac)] if i.use_vmac else []))
+    if i.vmac_xmit_base:
+        out.line("vmac_xmit_base")
+    if i.accept is not None:
+        out.line("accept" if i.accept else "no_accept")
+    if i.strict_mode is not None:
+        out.line("strict_mode", "on" if i.strict_mode else "off")
+    if i.lvs_sync_daemon_interface is not None:
+        out.line("lvs_sync_daemon_interface", quote(i.lvs_sync_daemon_interface))
+    out.options(i.options)
+    out.close()
+
+
+def _vsg(out: _Out, g: VirtualServerGroup) -> None:
+    out.open("virtual_server_group", quote(g.name))
+    for e in g.entries:
+        if e.fwmark is not None:
+            out.line("fwmark", str(e.fwmark), *([e.family] if e.family else []))
+        else:
+            text = f"{e.address}-{e.last}" if e.last else str(e.address)
+            out.line(text, *([str(e.port)] if e.port is not None else []))
+    out.close()
+
+
+def _checker(out: _Out, c: Checker) -> None:
+    out.open(c.kind)
+    skip = {"options", "urls", "status_code", "reply", "require_reply", "weight",
+            "weight_reverse", "user", "group"}  # fmt: skip
+    defaults = type(c)()
+    _plain_fields(out, c, skip, defaults)
+    user = getattr(c, "user", None)
+    if user is not None:
+        group = getattr(c, "group", None)
+        out.line("user", quote(user), *([quote(group)] if group else []))
+    for url in getattr(c, "urls", ()):
+        out.open("url")
+        for key in ("path", "digest", "virtualhost"):
+            if getattr(url, key) is not None:
+                out.line(key, quote(getattr(url, key)))
+        if url.status_code:
+            out.line("status_code", *(f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in url.status_code))
+        out.options(url.options)
+        out.close()
+    if getattr(c, "require_reply", False):
+        reply = getattr(c, "reply", None)
+        out.line("require_reply", *([reply] if reply else []))
+    weight = getattr(c, "weight", None)
+    if weight is not None:
+        out.line("weight", str(weight), *(("reverse",) if getattr(c, "weight_reverse", False) else ()))
+    out.options(c.options)
+    out.close()
+
+
+def _real_server(out: _Out, rs: RealServer) -> None:
+    out.open("real_server", rs.address, *([str(rs.port)] if rs.port is not None else []))
+    _plain_fields(out, rs, {"address", "port", "checkers", "options", "weight"}, RealServer(""))
+    out.line("weight", str(rs.weight))
+    for checker in rs.checkers:
+        _checker(out, checker)
+    out.options(rs.options)
+    out.close()
+
+
+def _virtual_server(out: _Out, vs: VirtualServer) -> None:
+    if vs.fwmark is not None:
+        head = ["fwmark", str(vs.fwmark)]
+    elif vs.group is not None:
+        head = ["group", quote(vs.group)]
+    else:
+        head = [str(vs.address), *([str(vs.port)] if vs.port is not None else [])]
+    out.open("virtual_server", *head)
+    if vs.fwmark is None:
+        out.line("protocol", vs.protocol)
+    out.line("lvs_sched", vs.lvs_sched)
+    out.line("lvs_method", vs.lvs_method)
+    skip = {"address", "port", "fwmark", "group", "protocol", "lvs_sched", "lvs_method",
+            "real_servers", "options", "sorry_server", "alpha", "omega", "sorry_server_inhibit",
+            "inhibit_on_failure", "ha_suspend", "ops"}  # fmt: skip
+    _plain_fields(out, vs, skip, VirtualServer())
+    for flag in ("alpha", "omega", "sorry_server_inhibit", "inhibit_on_failure", "ha_suspend", "ops"):
+        if getattr(vs, flag):
+            out.line(flag)
+    if vs.sorry_server is not None:
+        s = vs.sorry_server
+        out.line("sorry_server", s.address, *([str(s.port)] if s.port is not None else []))
+    for rs in vs.real_servers:
+        _real_server(out, rs)
+    out.options(vs.options)
+    out.close()
+
+
+def write_config(config: KeepalivedConfig) -> str:
+    """keepalived.conf text for ``config``."""
+    out = _Out()
+    _global(out, config.global_defs)
+    out.options(config.options)
+    for s in config.vrrp_scripts:
+        _vrrp_script(out, s)
+    for t in config.track_files:
+        _track_file(out, t)
+    for g in config.vrrp_sync_groups:
+        _sync_group(out, g)
+    for i in config.vrrp_instances:
+        _instance(out, i)
+    for vsg in config.virtual_server_groups:
+        _vsg(out, vsg)
+    for vs in config.virtual_servers:
+        _virtual_server(out, vs)
+    return "\n".join(out.lines) + "\n"
+
+
+def to_data(value: object) -> Any:
+    """JSON-ready data for a model object; checkers carry their ``type``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data: dict[str, Any] = {}
+        if isinstance(value, Checker):
+            data["type"] = value.kind
+        for f in dataclasses.fields(value):
+            data[f.name] = to_data(getattr(value, f.name))
+        return data
+    if isinstance(value, tuple):
+        return [to_data(item) for item in value]
+    return value
