@@ -437,6 +437,12 @@ def complete_instance(
     if version == 3 and "authentication" in fields:
         ctx.error(node, f"({name}) VRRP version 3 does not support authentication. Ignoring.")
         del fields["authentication"]
+    if fields.get("preempt_delay") and fields["state"] == "MASTER":
+        ctx.warn(node, f"({name}) Warning - preempt delay will not work with initial state MASTER - clearing")
+        fields["preempt_delay"] = 0.0
+    if fields.get("unicast_peer") and "use_vmac" in fields and not fields.get("vmac_xmit_base"):
+        ctx.warn(node, f"({name}) unicast with use_vmac requires vmac_xmit_base - setting")
+        fields["vmac_xmit_base"] = True
     if fields.get("nopreempt") and fields["priority"] == 255:
         ctx.error(node, f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt")
         fields["nopreempt"] = False

@@ -73,6 +73,7 @@ class _Builder:
         }  # fmt: skip
         self.instance_nodes: dict[str, Node] = {}
         self.options: list[Option] = []
+        self.vs_nodes: list[Node] = []
 
     def root(self, node: Node) -> None:
         handler = ROOT_HANDLERS.get(node.keyword)
@@ -93,6 +94,14 @@ class _Builder:
         if instance is not None:
             self.instance_nodes.setdefault(instance.name, node)
             self.add("vrrp_instances", instance)
+
+    def virtual_server(self, node: Node) -> None:
+        if node.children is None:
+            self.ctx.warn(node, "'virtual_server' needs a '{ }' block")
+        vs = parse_virtual_server(self.ctx, node)
+        if vs is not None:
+            self.vs_nodes.append(node)
+            self.add("virtual_servers", vs)
 
     def build(self) -> KeepalivedConfig:
         parts = {key: tuple(value) for key, value in self.parts.items()}
@@ -123,7 +132,7 @@ ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
     "vrrp_sync_group": _block("vrrp_sync_groups", parse_sync_group),
     "vrrp_instance": lambda b, n: b.instance(n),
     "virtual_server_group": _block("virtual_server_groups", parse_vsg),
-    "virtual_server": _block("virtual_servers", parse_virtual_server),
+    "virtual_server": lambda b, n: b.virtual_server(n),
 }
 
 
@@ -142,13 +151,25 @@ def _check_cross(builder: _Builder, config: KeepalivedConfig, main: str) -> Keep
         for tracked in inst.track_file:
             if tracked.name not in files:
                 ctx.warn(node, f"({inst.name}) track file {tracked.name} not found, ignoring...")
-    _check_sync_groups(ctx, config.vrrp_sync_groups, config.vrrp_instances, nodes, main)
-    groups = {g.name for g in config.virtual_server_groups}
-    for vs in config.virtual_servers:
-        if vs.group is not None and vs.group not in groups:
-            ctx.warn(_first(nodes, main), f"Virtual server group {vs.group} not found - ignoring")
+    _check_sync_groups(ctx, config, nodes, main)
+    _check_vs_groups(ctx, config, builder.vs_nodes)
     _check_scripts(ctx, config, main)
     return config
+
+
+def _check_vs_groups(ctx: Context, config: KeepalivedConfig, vs_nodes: list[Node]) -> None:
+    groups = {g.name: g for g in config.virtual_server_groups}
+    for vs, node in zip(config.virtual_servers, vs_nodes):
+        if vs.group is None:
+            continue
+        group = groups.get(vs.group)
+        if group is None:
+            ctx.warn(node, f"Virtual server group {vs.group} not found - ignoring")
+            continue
+        if any(e.fwmark is not None for e in group.entries):
+            for rs in vs.real_servers:
+                if rs.port:
+                    ctx.warn(node, f"WARNING - fwmark virtual server [{vs.group}]:0, real server [{rs.address}]:{vs.protocol.lower()}:{rs.port} has port specified - port will be ignored")  # fmt: skip
 
 
 def _first(nodes: dict[str, Node], main: str) -> Node:
@@ -178,14 +199,11 @@ def _is_v6(inst: VrrpInstance) -> bool:
     return bool(inst.virtual_ipaddress) and ":" in inst.virtual_ipaddress[0].address
 
 
-def _check_sync_groups(
-    ctx: Context,
-    groups: tuple[VrrpSyncGroup, ...],
-    instances: tuple[VrrpInstance, ...],
-    nodes: dict[str, Node],
-    main: str,
-) -> None:
+def _check_sync_groups(ctx: Context, config: KeepalivedConfig, nodes: dict[str, Node], main: str) -> None:
+    groups, instances = config.vrrp_sync_groups, config.vrrp_instances
     by_name = {inst.name: inst for inst in instances}
+    script_weights = {s.name: s.weight for s in config.vrrp_scripts}
+    file_weights = {f.name: f.weight for f in config.track_files}
     for group in groups:
         node = _first(nodes, main)
         members = [m for m in group.group if m in by_name]
@@ -199,11 +217,12 @@ def _check_sync_groups(
                 if t.weight:
                     ctx.warn(where, f"({name}) ignoring {t.name} tracked interface weight due to SYNC group")
             for t in inst.track_script:
-                if t.weight:
+                if (t.weight if t.weight is not None else script_weights.get(t.name)):
                     ctx.warn(where, f"({name}) ignoring tracked script {t.name} with weights due to SYNC group")
             for t in inst.track_file:
-                if t.weight:
-                    ctx.warn(where, f"({name}) ignoring tracked file {t.name} with weight {t.weight} due to SYNC group")  # fmt: skip
+                weight = t.weight if t.weight is not None else file_weights.get(t.name)
+                if weight:
+                    ctx.warn(where, f"({name}) ignoring tracked file {t.name} with weight {weight} due to SYNC group")  # fmt: skip
 
 
 def iter_scripts(value: object) -> Iterator[Script]:
