@@ -240,7 +240,7 @@ def iter_scripts(value: object) -> Iterator[Script]:
 def _check_scripts(ctx: Context, config: KeepalivedConfig, main: str) -> None:
     """keepalived 2.2.7: runnable scripts without ``enable_script_security`` are a security
     violation (exit 6); with it, a missing default script user is a configuration error."""
-    runnable = [s for s in iter_scripts(config) if _exists(s.command)]
+    runnable = [s for s in ctx.scripts if _exists(s.command)]
     if not runnable:
         return
     g = config.global_defs

@@ -7,6 +7,7 @@ caller keeps its default, which is keepalived's fallback for nearly every keywor
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,7 @@ class Context:
     def __init__(self, reporter: Reporter, check_interfaces: bool = False) -> None:
         self.reporter = reporter
         self.check_interfaces = check_interfaces
+        self.scripts: list[Script] = []
 
     def warn(self, node: Node, message: str) -> None:
         self.reporter.warning(node.file, node.line, message)
@@ -118,12 +120,19 @@ def parse_bool(ctx: Context, node: Node) -> bool:
     return True
 
 
-def parse_ip(ctx: Context, node: Node, text: str, what: str = "address") -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _normal_ip(text: str) -> str | None:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        ctx.error(node, f"invalid {what} '{text}'")
         return None
+
+
+def parse_ip(ctx: Context, node: Node, text: str, what: str = "address") -> str | None:
+    address = _normal_ip(text)
+    if address is None:
+        ctx.error(node, f"invalid {what} '{text}'")
+    return address
 
 
 def parse_port(ctx: Context, node: Node, text: str) -> int | None:
@@ -138,7 +147,9 @@ def parse_script(ctx: Context, node: Node) -> Script | None:
     user = node.args[1] if len(node.args) > 1 else None
     group = node.args[2] if len(node.args) > 2 else None
     extra_args(ctx, node, 3)
-    return Script(node.args[0], user, group)
+    script = Script(node.args[0], user, group)
+    ctx.scripts.append(script)
+    return script
 
 
 # ------------------------------------------------------------------ handler factories
