@@ -63,7 +63,9 @@ def main() -> None:
 
         def theirs() -> None:
             assert keepalived is not None
-            done = subprocess.run([keepalived, "-t", "-f", str(path)], capture_output=True, timeout=120, check=False)
+            done = subprocess.run(
+                [keepalived, "-t", "-f", str(path)], capture_output=True, timeout=120, check=False
+            )
             assert done.returncode == 0, done.stderr[:300]
 
         mine = best_of(args.repeat, ours)

@@ -28,21 +28,29 @@ DELIBERATE = {
 def _status(netns: str, argv: list[str]) -> int:
     done = subprocess.run(
         ["ip", "netns", "exec", netns, *argv],
-        cwd=CORPUS, capture_output=True, timeout=TIMEOUT, check=False,
-    )  # fmt: skip
+        cwd=CORPUS,
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     return done.returncode if done.returncode >= 0 else 128 - done.returncode
 
 
 @pytest.fixture
 def lab(netns: str) -> str:
     for name in ("eth0", "eth1"):
-        subprocess.run(["ip", "-n", netns, "link", "add", name, "type", "veth", "peer", "name", name + "p"], check=True)  # fmt: skip
+        subprocess.run(
+            ["ip", "-n", netns, "link", "add", name, "type", "veth", "peer", "name", name + "p"],
+            check=True,
+        )
     subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "up"], check=True)
     return netns
 
 
 def test_keepalived_is_installed() -> None:
-    assert shutil.which("keepalived"), "keepalived 2.2.7 is needed (scripts/bootstrap.sh installs it)"
+    assert shutil.which("keepalived"), (
+        "keepalived 2.2.7 is needed (scripts/bootstrap.sh installs it)"
+    )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

@@ -18,7 +18,10 @@ from pyipvs.config import (
 )
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "keepalived"
-VI = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 10.0.0.5\n }\n"
+VI = (
+    "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+    " virtual_ipaddress {\n 10.0.0.5\n }\n"
+)
 
 
 def instance(body: str, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -103,11 +106,16 @@ def test_aliases_fold_into_modern_keywords() -> None:
     vs = result.config.virtual_servers[0]
     assert (vs.lvs_sched, vs.lvs_method) == ("sh", "DR")
     assert vs.real_servers[0].checkers[0].retry == 4
-    assert [d.message for d in result.diagnostics] == ["nb_get_retry is deprecated - please use 'retry'"]
+    assert [d.message for d in result.diagnostics] == [
+        "nb_get_retry is deprecated - please use 'retry'"
+    ]
 
 
 def test_conditionals_follow_config_id() -> None:
-    text = "@lb1 global_defs {\n@lb1 router_id ONE\n@lb1 }\n@^lb1 global_defs {\n@^lb1 router_id OTHER\n@^lb1 }\n"
+    text = (
+        "@lb1 global_defs {\n@lb1 router_id ONE\n@lb1 }\n"
+        "@^lb1 global_defs {\n@^lb1 router_id OTHER\n@^lb1 }\n"
+    )
     assert parse_config(text, config_id="lb1").config.global_defs.router_id == "ONE"
     assert parse_config(text, config_id="lb2").config.global_defs.router_id == "OTHER"
 

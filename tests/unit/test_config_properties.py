@@ -3,6 +3,8 @@ anything but ConfigError."""
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,8 +29,11 @@ from pyipvs.config import (
 )
 
 # No "$" (macros), no control characters: everything else must survive quoting.
-TEXT = st.text(st.characters(codec="ascii", categories=("L", "N", "P", "Zs"), exclude_characters="$"),
-               min_size=1, max_size=12)  # fmt: skip
+TEXT = st.text(
+    st.characters(codec="ascii", categories=("L", "N", "P", "Zs"), exclude_characters="$"),
+    min_size=1,
+    max_size=12,
+)
 NAME = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}", fullmatch=True)
 IPV4 = st.tuples(*[st.integers(1, 254)] * 4).map(lambda t: ".".join(map(str, t)))
 PORT = st.integers(1, 65535)
@@ -51,55 +56,116 @@ def instances(draw: st.DrawFn) -> VrrpInstance:
         priority=priority,
         advert_int=advert,
         version=version,
-        authentication=draw(st.none() | st.builds(Authentication, st.sampled_from(["PASS", "AH"]),
-                                                   PASSWORD)) if version == 2 else None,  # fmt: skip
-        virtual_ipaddress=tuple(draw(st.lists(st.builds(
-            VirtualIp, IPV4.map(lambda a: a + "/32"), dev=st.none() | st.just("eth0"),
-            label=st.none() | st.just("eth0:1"), scope=st.none() | st.sampled_from(["global", "link"]),
-        ), min_size=1, max_size=3))),  # fmt: skip
+        authentication=draw(
+            st.none() | st.builds(Authentication, st.sampled_from(["PASS", "AH"]), PASSWORD)
+        )
+        if version == 2
+        else None,
+        virtual_ipaddress=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        VirtualIp,
+                        IPV4.map(lambda a: a + "/32"),
+                        dev=st.none() | st.just("eth0"),
+                        label=st.none() | st.just("eth0:1"),
+                        scope=st.none() | st.sampled_from(["global", "link"]),
+                    ),
+                    min_size=1,
+                    max_size=3,
+                )
+            )
+        ),
         nopreempt=draw(st.booleans()) if priority != 255 else False,
         preempt_delay=float(draw(st.integers(0, 1000))) if state == "BACKUP" else 0.0,
-        track_interface=tuple(draw(st.lists(st.builds(Tracked, NAME, st.none() | st.integers(-253, 253)), max_size=2))),
+        track_interface=tuple(
+            draw(st.lists(st.builds(Tracked, NAME, st.none() | st.integers(-253, 253)), max_size=2))
+        ),
         notify_master=draw(st.none() | SCRIPT),
         smtp_alert=draw(st.none() | st.booleans()),
         accept=draw(st.none() | st.booleans()),
-    )  # fmt: skip
+    )
 
 
 CHECKERS = st.one_of(
-    st.builds(TcpCheck, connect_port=st.none() | PORT, connect_timeout=st.none() | SECONDS,
-              retry=st.none() | st.integers(0, 10), alpha=st.none() | st.booleans()),
-    st.builds(HttpGet, urls=st.lists(st.builds(
-        UrlCheck, path=NAME.map(lambda n: "/" + n), digest=st.none() | st.just("0" * 32),
-        status_code=st.lists(st.tuples(st.just(200), st.integers(200, 299)), max_size=2).map(tuple),
-        virtualhost=st.none() | NAME), min_size=1, max_size=2).map(tuple),
-        fast_recovery=st.booleans(), virtualhost=st.none() | NAME),
-)  # fmt: skip
+    st.builds(
+        TcpCheck,
+        connect_port=st.none() | PORT,
+        connect_timeout=st.none() | SECONDS,
+        retry=st.none() | st.integers(0, 10),
+        alpha=st.none() | st.booleans(),
+    ),
+    st.builds(
+        HttpGet,
+        urls=st.lists(
+            st.builds(
+                UrlCheck,
+                path=NAME.map(lambda n: "/" + n),
+                digest=st.none() | st.just("0" * 32),
+                status_code=st.lists(
+                    st.tuples(st.just(200), st.integers(200, 299)), max_size=2
+                ).map(tuple),
+                virtualhost=st.none() | NAME,
+            ),
+            min_size=1,
+            max_size=2,
+        ).map(tuple),
+        fast_recovery=st.booleans(),
+        virtualhost=st.none() | NAME,
+    ),
+)
 
 REAL_SERVERS = st.builds(
-    RealServer, IPV4, PORT, weight=st.integers(0, 1000), inhibit_on_failure=st.none() | st.booleans(),
-    notify_up=st.none() | SCRIPT, checkers=st.lists(CHECKERS, max_size=2).map(tuple),
-)  # fmt: skip
+    RealServer,
+    IPV4,
+    PORT,
+    weight=st.integers(0, 1000),
+    inhibit_on_failure=st.none() | st.booleans(),
+    notify_up=st.none() | SCRIPT,
+    checkers=st.lists(CHECKERS, max_size=2).map(tuple),
+)
 
 VIRTUAL_SERVERS = st.builds(
-    VirtualServer, address=IPV4, port=PORT, protocol=st.sampled_from(["TCP", "UDP", "SCTP"]),
-    lvs_sched=st.sampled_from(["rr", "wrr", "wlc", "sh"]), lvs_method=st.sampled_from(["NAT", "DR", "TUN"]),
-    delay_loop=SECONDS, persistence_timeout=st.none() | st.integers(1, 3600),
+    VirtualServer,
+    address=IPV4,
+    port=PORT,
+    protocol=st.sampled_from(["TCP", "UDP", "SCTP"]),
+    lvs_sched=st.sampled_from(["rr", "wrr", "wlc", "sh"]),
+    lvs_method=st.sampled_from(["NAT", "DR", "TUN"]),
+    delay_loop=SECONDS,
+    persistence_timeout=st.none() | st.integers(1, 3600),
     sorry_server=st.none() | st.builds(SorryServer, IPV4, st.none() | PORT),
-    alpha=st.booleans(), quorum_up=st.none() | SCRIPT,
+    alpha=st.booleans(),
+    quorum_up=st.none() | SCRIPT,
     real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=3).map(tuple),
-)  # fmt: skip
+)
 
 CONFIGS = st.builds(
     KeepalivedConfig,
-    global_defs=st.builds(GlobalDefs, router_id=st.none() | TEXT, notification_email=st.lists(NAME, max_size=2).map(tuple),
-                          smtp_server=st.none() | IPV4, enable_script_security=st.just(True),
-                          script_user=st.just("root"), vrrp_version=st.sampled_from([2, 3]), lvs_flush=st.booleans()),
-    vrrp_scripts=st.lists(st.builds(VrrpScript, NAME, st.builds(Script, TEXT), interval=SECONDS,
-                                    weight=st.integers(-253, 253), rise=st.integers(1, 9)), max_size=2).map(tuple),
+    global_defs=st.builds(
+        GlobalDefs,
+        router_id=st.none() | TEXT,
+        notification_email=st.lists(NAME, max_size=2).map(tuple),
+        smtp_server=st.none() | IPV4,
+        enable_script_security=st.just(True),
+        script_user=st.just("root"),
+        vrrp_version=st.sampled_from([2, 3]),
+        lvs_flush=st.booleans(),
+    ),
+    vrrp_scripts=st.lists(
+        st.builds(
+            VrrpScript,
+            NAME,
+            st.builds(Script, TEXT),
+            interval=SECONDS,
+            weight=st.integers(-253, 253),
+            rise=st.integers(1, 9),
+        ),
+        max_size=2,
+    ).map(tuple),
     vrrp_instances=st.lists(instances(), max_size=3).map(tuple),
     virtual_servers=st.lists(VIRTUAL_SERVERS, max_size=3).map(tuple),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
@@ -110,17 +176,51 @@ def test_written_model_reads_back_identical(config: KeepalivedConfig) -> None:
 
 
 WORDS = st.sampled_from(
-    ["{", "}", "vrrp_instance", "virtual_server", "real_server", "global_defs", "state", "MASTER",
-     "priority", "300", "include", "includem", "x*", "@a", "@^a", "$X=", "$X", "${X}", "~SEQ(i,3)",
-     "~LST(a,b)", "~SEQ(", '"', "'", "\\", "#", "!", "\n", " ", "TCP_CHECK", "url", "10.0.0.1",
-     "fwmark", "group", "virtual_ipaddress", "advert_int", "0.5", "authentication", "auth_pass"]
-)  # fmt: skip
+    [
+        "{",
+        "}",
+        "vrrp_instance",
+        "virtual_server",
+        "real_server",
+        "global_defs",
+        "state",
+        "MASTER",
+        "priority",
+        "300",
+        "include",
+        "includem",
+        "x*",
+        "@a",
+        "@^a",
+        "$X=",
+        "$X",
+        "${X}",
+        "~SEQ(i,3)",
+        "~LST(a,b)",
+        "~SEQ(",
+        '"',
+        "'",
+        "\\",
+        "#",
+        "!",
+        "\n",
+        " ",
+        "TCP_CHECK",
+        "url",
+        "10.0.0.1",
+        "fwmark",
+        "group",
+        "virtual_ipaddress",
+        "advert_int",
+        "0.5",
+        "authentication",
+        "auth_pass",
+    ]
+)
 
 
 @settings(max_examples=300)
 @given(st.one_of(st.text(max_size=300), st.lists(WORDS, max_size=60).map(" ".join)))
 def test_any_text_only_ever_raises_config_error(text: str) -> None:
-    try:
+    with contextlib.suppress(ConfigError):
         parse_config(text, name="/nonexistent/fuzz.conf")
-    except ConfigError:
-        pass

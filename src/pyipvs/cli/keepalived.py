@@ -17,11 +17,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyipvs-keepalived", description="keepalived-compatible daemon (configuration check)"
     )
-    parser.add_argument("-t", "--config-test", action="store_true", help="check the configuration and exit")
+    parser.add_argument(
+        "-t", "--config-test", action="store_true", help="check the configuration and exit"
+    )
     parser.add_argument("-f", "--use-file", metavar="FILE", default=None, help="configuration file")
-    parser.add_argument("-i", "--config-id", metavar="ID", default=None, help="id for @ID lines (default: host name)")
+    parser.add_argument(
+        "-i",
+        "--config-id",
+        metavar="ID",
+        default=None,
+        help="id for @ID lines (default: host name)",
+    )
     parser.add_argument("--strict", action="store_true", help="treat every warning as an error")
-    parser.add_argument("--dump-config", action="store_true", help="print the resolved configuration as JSON")
+    parser.add_argument(
+        "--dump-config", action="store_true", help="print the resolved configuration as JSON"
+    )
     return parser
 
 

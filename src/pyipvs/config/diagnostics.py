@@ -58,7 +58,7 @@ class Reporter:
 
 
 def exit_status(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> int:
-    """The ``keepalived -t`` exit status these diagnostics give: fatal beats security beats config."""
+    """The ``keepalived -t`` status these give: fatal beats security beats config."""
     severities = {d.severity for d in diagnostics}
     if Severity.FATAL in severities:
         return EXIT_FATAL

@@ -18,19 +18,30 @@ from dataclasses import dataclass
 
 from pyipvs.config.diagnostics import Reporter
 
-INCLUDE_KEYWORDS = frozenset({"include", "includer", "includem", "includew", "includeb", "includea"})
+INCLUDE_KEYWORDS = frozenset(
+    {"include", "includer", "includem", "includew", "includeb", "includea"}
+)
 MAX_INCLUDE_DEPTH = 16
 MAX_MACRO_ROUNDS = 32
 MAX_GENERATED_LINES = 1_000_000
 
 _SPECIAL = re.compile(r"[#!\"'\\]")
 _MACRO_DEF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z", re.DOTALL)
-_MACRO_USE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)((?:\s[^}]*)?)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|\Z)")
+_MACRO_USE = re.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*)((?:\s[^}]*)?)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|\Z)"
+)
 _CONDITION = re.compile(r"@(\^?)(\S*)\s*(.*)\Z", re.DOTALL)
 _GENERATOR = re.compile(r"~(SEQx?|LST)\(")
 _ESCAPES = {
-    "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
-}  # fmt: skip
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "e": "\x1b",
+}
 
 
 @dataclass(frozen=True)
@@ -223,7 +234,9 @@ class Lexer:
         for name in names:
             self._include_one(name, file, line)
 
-    def _missing_include(self, keyword: str, shown: str, pattern: str, file: str, line: int) -> None:
+    def _missing_include(
+        self, keyword: str, shown: str, pattern: str, file: str, line: int
+    ) -> None:
         if keyword != "include":
             self.reporter.error(file, line, f"{keyword}: no file matches '{shown}'")
         elif not any(glob.has_magic(p) for p in brace_expand(pattern)):
@@ -338,7 +351,7 @@ class Lexer:
                 if self._generated > MAX_GENERATED_LINES or depth > 8:
                     self.reporter.error(file, number, "~SEQ/~LST generate too many lines")
                     return
-                self.macros.update(zip(names, row))
+                self.macros.update(zip(names, row, strict=True))
                 if rest:
                     self._logical(rest, file, number, depth + 1)
         finally:
@@ -386,7 +399,9 @@ def _closing_paren(text: str, start: int) -> int:
 
 
 def _split_args(inner: str) -> list[str]:
-    args, current, depth = [], [], 0
+    args: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in inner:
         if ch == "{":
             depth += 1

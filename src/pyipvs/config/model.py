@@ -1,4 +1,4 @@
-"""The typed model of a keepalived.conf: frozen dataclasses, defaults as keepalived 2.2.7 applies them.
+"""The typed model of a keepalived.conf: frozen dataclasses, defaults as keepalived 2.2.7 has them.
 
 Values are resolved (aliases folded into their modern keyword, ``state SLAVE`` into BACKUP, the
 implicit priority of a MASTER filled in), so the model says what a daemon should do. Fields that

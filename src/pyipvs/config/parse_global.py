@@ -80,8 +80,12 @@ def _lvs_sync_daemon(ctx: Context, node: Node, fields: Fields) -> None:
         return
     values: dict[str, object] = {}
     args = list(node.args[1:])
-    numbers = {"id": ("sync_id", 0, 255), "maxlen": ("maxlen", 1, 65507),
-               "port": ("port", 1, 65535), "ttl": ("ttl", 1, 255)}  # fmt: skip
+    numbers = {
+        "id": ("sync_id", 0, 255),
+        "maxlen": ("maxlen", 1, 65507),
+        "port": ("port", 1, 65535),
+        "ttl": ("ttl", 1, 255),
+    }
     while args:
         word = args.pop(0)
         if word == "inst" and args:
@@ -119,7 +123,8 @@ GLOBAL_TABLE: Table = {
         "lvs_netlink_cmd_rcv_bufs_force lvs_netlink_monitor_rcv_bufs "
         "lvs_netlink_monitor_rcv_bufs_force rs_init_notifies no_checker_emails nftables_ipvs "
         "vrrp_min_garp vrrp_garp_extra_if vrrp_rx_bufs_policy vrrp_rx_bufs_multiplier "
-        "vrrp_notify_priority_changes dynamic_interfaces random_seed umask vrrp_owner_ignore_adverts "
+        "vrrp_notify_priority_changes dynamic_interfaces random_seed umask "
+        "vrrp_owner_ignore_adverts "
         "vrrp_startup_delay_log vrrp_log_unknown_vrids vrrp_strict_extended vrrp_tx_bufs "
         "local_name script_security_no_warn linkbeat_use_polling fifo_write_vrrp_states_on_reload "
         "vrrp_iptables_no_add vrrp_ipsets_no_add"

@@ -46,7 +46,9 @@ from pyipvs.config.values import (
     set_str,
 )
 
-SCHEDULERS = frozenset("rr wrr lc wlc lblc sh mh dh fo ovf lblcr sed nq twos".split())
+SCHEDULERS = frozenset(
+    ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos"]
+)
 METHODS = frozenset({"NAT", "DR", "TUN"})
 PROTOCOLS = frozenset({"TCP", "UDP", "SCTP"})
 DNS_TYPES = frozenset({"A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"})
@@ -104,15 +106,19 @@ CHECKER_COMMON: Table = {
     "bindto": set_ip("bindto"),
     "bind_port": Keyword(lambda c, n, f: _port_field(c, n, f, "bind_port")),
     "bind_if": set_str("bind_if"),
-    "connect_timeout": _timer("connect_timeout", MAX_TIMER, "connect_timeout {value} invalid - ignoring"),
+    "connect_timeout": _timer(
+        "connect_timeout", MAX_TIMER, "connect_timeout {value} invalid - ignoring"
+    ),
     "fwmark": set_int("fwmark", 1, 2**32 - 1),
     "retry": set_int("retry", 0, 2**31 - 1),
-    "delay_before_retry": _timer("delay_before_retry", MAX_TIMER, "delay_before_retry {value} invalid - ignoring"),
+    "delay_before_retry": _timer(
+        "delay_before_retry", MAX_TIMER, "delay_before_retry {value} invalid - ignoring"
+    ),
     "warmup": _timer("warmup", MAX_TIMER, "warmup {value} invalid - ignoring"),
     "delay_loop": _timer("delay_loop", MAX_TIMER, "delay_loop {value} invalid - ignoring"),
     "alpha": set_bool("alpha"),
     "log_all_failures": set_bool("log_all_failures"),
-}  # fmt: skip
+}
 
 
 def _port_field(ctx: Context, node: Node, fields: Fields, name: str) -> None:
@@ -171,14 +177,18 @@ def _url(ctx: Context, node: Node, fields: Fields) -> None:
 HTTP_TABLE: Table = {
     **CHECKER_COMMON,
     "url": Keyword(_url, block=True),
-    "nb_get_retry": deprecated(set_int("retry", 0, 2**31 - 1), "nb_get_retry is deprecated - please use 'retry'"),
-    "http_protocol": _choice("http_protocol", frozenset({"1.0", "1.0C", "1.1"}), "invalid http_protocol '{value}'"),
+    "nb_get_retry": deprecated(
+        set_int("retry", 0, 2**31 - 1), "nb_get_retry is deprecated - please use 'retry'"
+    ),
+    "http_protocol": _choice(
+        "http_protocol", frozenset({"1.0", "1.0C", "1.1"}), "invalid http_protocol '{value}'"
+    ),
     "virtualhost": set_str("virtualhost"),
     "fast_recovery": set_flag("fast_recovery"),
     "enable_sni": set_flag("enable_sni"),
     "sni_name": set_str("sni_name"),
     "tls_compliant": set_flag("tls_compliant"),
-}  # fmt: skip
+}
 
 
 def _misc_user(ctx: Context, node: Node, fields: Fields) -> None:
@@ -219,7 +229,9 @@ CHECKER_TABLES: dict[str, Table] = {
     "MISC_CHECK": {
         **CHECKER_COMMON,
         "misc_path": set_script("misc_path"),
-        "misc_timeout": _timer("misc_timeout", MAX_TIMER, "misc_timeout {value} invalid - ignoring"),
+        "misc_timeout": _timer(
+            "misc_timeout", MAX_TIMER, "misc_timeout {value} invalid - ignoring"
+        ),
         "misc_dynamic": set_flag("misc_dynamic"),
         "user": Keyword(_misc_user),
     },
@@ -311,14 +323,18 @@ REAL_SERVER_TABLE: Table = {
     "notify_down": set_script("notify_down"),
     "alpha": set_bool("alpha"),
     "retry": set_int("retry", 0, 2**31 - 1),
-    "delay_before_retry": _timer("delay_before_retry", MAX_TIMER, "delay_before_retry {value} invalid - ignoring"),
+    "delay_before_retry": _timer(
+        "delay_before_retry", MAX_TIMER, "delay_before_retry {value} invalid - ignoring"
+    ),
     "warmup": _timer("warmup", MAX_TIMER, "warmup {value} invalid - ignoring"),
-    "connect_timeout": _timer("connect_timeout", MAX_TIMER, "connect_timeout {value} invalid - ignoring"),
+    "connect_timeout": _timer(
+        "connect_timeout", MAX_TIMER, "connect_timeout {value} invalid - ignoring"
+    ),
     "delay_loop": _timer("delay_loop", MAX_TIMER, "delay_loop {value} invalid - ignoring"),
     "smtp_alert": set_bool("smtp_alert"),
     "virtualhost": set_str("virtualhost"),
     **options_table("snmp_name"),
-}  # fmt: skip
+}
 
 
 def _address_port(ctx: Context, node: Node, what: str) -> tuple[str, int | None] | None:
@@ -374,7 +390,9 @@ VIRTUAL_SERVER_TABLE: Table = {
     "lvs_method": Keyword(_lvs_method),
     "lb_kind": Keyword(_lvs_method),
     "protocol": _choice("protocol", PROTOCOLS, "unknown protocol '{value}'"),
-    "delay_loop": _timer("delay_loop", 18446744073709.0, "virtual server delay loop '{value}' invalid - ignoring"),
+    "delay_loop": _timer(
+        "delay_loop", 18446744073709.0, "virtual server delay loop '{value}' invalid - ignoring"
+    ),
     "persistence_timeout": Keyword(_persistence_timeout),
     "persistence_granularity": set_str("persistence_granularity"),
     "persistence_engine": set_str("persistence_engine"),
@@ -391,12 +409,16 @@ VIRTUAL_SERVER_TABLE: Table = {
     "inhibit_on_failure": set_flag("inhibit_on_failure"),
     "ha_suspend": set_flag("ha_suspend"),
     "ops": set_flag("ops"),
-    "connect_timeout": _timer("connect_timeout", MAX_TIMER, "connect_timeout {value} invalid - ignoring"),
+    "connect_timeout": _timer(
+        "connect_timeout", MAX_TIMER, "connect_timeout {value} invalid - ignoring"
+    ),
     "retry": set_int("retry", 0, 2**31 - 1),
-    "delay_before_retry": _timer("delay_before_retry", MAX_TIMER, "delay_before_retry {value} invalid - ignoring"),
+    "delay_before_retry": _timer(
+        "delay_before_retry", MAX_TIMER, "delay_before_retry {value} invalid - ignoring"
+    ),
     "warmup": _timer("warmup", MAX_TIMER, "warmup {value} invalid - ignoring"),
     "smtp_alert": set_bool("smtp_alert"),
-}  # fmt: skip
+}
 
 
 def _vs_target(ctx: Context, node: Node) -> Fields | None:
@@ -431,10 +453,17 @@ def parse_virtual_server(ctx: Context, node: Node) -> VirtualServer | None:
 def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> VirtualServer:
     if "protocol" not in fields:
         if "fwmark" not in fields and "group" not in fields:
-            ctx.warn(node, f"Virtual server {vs_label(fields, 'none')}: no protocol set - defaulting to UDP")
+            ctx.warn(
+                node,
+                f"Virtual server {vs_label(fields, 'none')}: no protocol set - defaulting to UDP",
+            )
             fields["protocol"] = "UDP"
     elif "fwmark" in fields:
-        ctx.warn(node, f"Warning: Virtual server FWM {fields['fwmark']}: protocol specified for fwmark - protocol will be ignored")
+        ctx.warn(
+            node,
+            f"Warning: Virtual server FWM {fields['fwmark']}: protocol specified for fwmark"
+            " - protocol will be ignored",
+        )
     label = vs_label(fields, fields.get("protocol", "TCP").lower())
     if "lvs_sched" not in fields:
         ctx.warn(node, f"Virtual server {label}: no scheduler set, setting default 'wlc'")
@@ -449,7 +478,11 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
     if servers and quorum > total:
         reduced = max(total, 1)
         if quorum != reduced:
-            ctx.warn(node, f"Warning - quorum {quorum} for {label} exceeds total weight of real servers {total}, reducing quorum to {reduced}")
+            ctx.warn(
+                node,
+                f"Warning - quorum {quorum} for {label} exceeds total weight of real servers"
+                f" {total}, reducing quorum to {reduced}",
+            )
             fields["quorum"] = reduced
     return VirtualServer(**freeze(fields))
 

@@ -47,8 +47,9 @@ from pyipvs.config.values import (
 )
 
 VIP_SCOPES = frozenset({"site", "link", "host", "nowhere", "global"})
-VIP_FLAGS = frozenset({"home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin", "no_track",
-                       "use_vmac"})  # fmt: skip
+VIP_FLAGS = frozenset(
+    {"home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin", "no_track", "use_vmac"}
+)
 VIP_VALUED = frozenset({"preferred_lft", "track_group"})
 
 
@@ -231,7 +232,9 @@ def _advert_int(ctx: Context, node: Node, fields: Fields) -> None:
         return
     value = parse_float(ctx, node, text, 0.01, 255)
     if value is None:
-        ctx.error(node, f"({fields['name']}) Advert interval ({text}) not valid! Must be > 0 - ignoring")
+        ctx.error(
+            node, f"({fields['name']}) Advert interval ({text}) not valid! Must be > 0 - ignoring"
+        )
     else:
         fields["advert_int"] = value
     extra_args(ctx, node, 1)
@@ -346,9 +349,11 @@ INSTANCE_TABLE: Table = {
         "virtual_router_id", 1, 255, "({name}): VRID '{value}' not valid - must be between 1 & 255"
     ),
     "priority": _ranged(
-        "priority", 1, 255,
+        "priority",
+        1,
+        255,
         "({name}) Priority not valid! must be between 1 & 255. Using default 100",
-    ),  # fmt: skip
+    ),
     "advert_int": Keyword(_advert_int),
     "version": _ranged("version", 2, 3, "({name}): Version must be either 2 or 3"),
     "authentication": Keyword(_authentication, block=True),
@@ -361,9 +366,7 @@ INSTANCE_TABLE: Table = {
     "unicast_peer": Keyword(_unicast_peer, block=True),
     "nopreempt": set_flag("nopreempt"),
     "preempt": Keyword(_preempt),
-    "preempt_delay": Keyword(
-        lambda ctx, node, fields: _preempt_delay(ctx, node, fields)
-    ),
+    "preempt_delay": Keyword(lambda ctx, node, fields: _preempt_delay(ctx, node, fields)),
     "garp_master_delay": set_int("garp_master_delay", 0, 86400),
     "garp_master_repeat": set_int("garp_master_repeat", 0, 65535),
     "garp_master_refresh": set_int("garp_master_refresh", 0, 86400),
@@ -438,13 +441,18 @@ def complete_instance(
         ctx.error(node, f"({name}) VRRP version 3 does not support authentication. Ignoring.")
         del fields["authentication"]
     if fields.get("preempt_delay") and fields["state"] == "MASTER":
-        ctx.warn(node, f"({name}) Warning - preempt delay will not work with initial state MASTER - clearing")
+        ctx.warn(
+            node,
+            f"({name}) Warning - preempt delay will not work with initial state MASTER - clearing",
+        )
         fields["preempt_delay"] = 0.0
     if fields.get("unicast_peer") and "use_vmac" in fields and not fields.get("vmac_xmit_base"):
         ctx.warn(node, f"({name}) unicast with use_vmac requires vmac_xmit_base - setting")
         fields["vmac_xmit_base"] = True
     if fields.get("nopreempt") and fields["priority"] == 255:
-        ctx.error(node, f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt")
+        ctx.error(
+            node, f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
+        )
         fields["nopreempt"] = False
     return VrrpInstance(**freeze(fields))
 
@@ -481,7 +489,9 @@ def _same_family(ctx: Context, name: str, vips: list[tuple[Node, VirtualIp]]) ->
     for node, vip in vips:
         if _family(vip.address) != family:
             bare = vip.address.split("/")[0]
-            ctx.error(node, f"({name}): address family must match VRRP instance [{bare}] - ignoring")
+            ctx.error(
+                node, f"({name}): address family must match VRRP instance [{bare}] - ignoring"
+            )
         else:
             kept.append(vip)
     return kept

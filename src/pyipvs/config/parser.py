@@ -21,7 +21,6 @@ from pyipvs.config.model import (
     Option,
     Script,
     VrrpInstance,
-    VrrpSyncGroup,
 )
 from pyipvs.config.parse_global import make_global_defs, parse_global_defs
 from pyipvs.config.parse_lvs import parse_virtual_server, parse_vsg
@@ -37,10 +36,25 @@ from pyipvs.errors import ConfigError
 
 DEFAULT_CONFIG = "/etc/keepalived/keepalived.conf"
 ROOT_OPTIONS = frozenset(
-    "net_namespace net_namespace_ipvs namespace_with_ipsets use_pid_dir instance child_wait_time "
-    "linkbeat_use_polling linkbeat_interfaces interface_up_down_delays track_group "
-    "static_ipaddress static_routes static_rules vrrp_track_process garp_group bfd_instance "
-    "SSL".split()
+    [
+        "net_namespace",
+        "net_namespace_ipvs",
+        "namespace_with_ipsets",
+        "use_pid_dir",
+        "instance",
+        "child_wait_time",
+        "linkbeat_use_polling",
+        "linkbeat_interfaces",
+        "interface_up_down_delays",
+        "track_group",
+        "static_ipaddress",
+        "static_routes",
+        "static_rules",
+        "vrrp_track_process",
+        "garp_group",
+        "bfd_instance",
+        "SSL",
+    ]
 )
 DEFAULT_SCRIPT_USER = "keepalived_script"
 
@@ -68,9 +82,13 @@ class _Builder:
         self.ctx = ctx
         self.global_fields: dict[str, Any] = {}
         self.parts: dict[str, list[Any]] = {
-            "vrrp_scripts": [], "track_files": [], "vrrp_sync_groups": [],
-            "vrrp_instances": [], "virtual_server_groups": [], "virtual_servers": [],
-        }  # fmt: skip
+            "vrrp_scripts": [],
+            "track_files": [],
+            "vrrp_sync_groups": [],
+            "vrrp_instances": [],
+            "virtual_server_groups": [],
+            "virtual_servers": [],
+        }
         self.instance_nodes: dict[str, Node] = {}
         self.options: list[Option] = []
         self.vs_nodes: list[Node] = []
@@ -159,7 +177,7 @@ def _check_cross(builder: _Builder, config: KeepalivedConfig, main: str) -> Keep
 
 def _check_vs_groups(ctx: Context, config: KeepalivedConfig, vs_nodes: list[Node]) -> None:
     groups = {g.name: g for g in config.virtual_server_groups}
-    for vs, node in zip(config.virtual_servers, vs_nodes):
+    for vs, node in zip(config.virtual_servers, vs_nodes, strict=True):
         if vs.group is None:
             continue
         group = groups.get(vs.group)
@@ -169,7 +187,12 @@ def _check_vs_groups(ctx: Context, config: KeepalivedConfig, vs_nodes: list[Node
         if any(e.fwmark is not None for e in group.entries):
             for rs in vs.real_servers:
                 if rs.port:
-                    ctx.warn(node, f"WARNING - fwmark virtual server [{vs.group}]:0, real server [{rs.address}]:{vs.protocol.lower()}:{rs.port} has port specified - port will be ignored")  # fmt: skip
+                    ctx.warn(
+                        node,
+                        f"WARNING - fwmark virtual server [{vs.group}]:0, real server"
+                        f" [{rs.address}]:{vs.protocol.lower()}:{rs.port} has port specified"
+                        " - port will be ignored",
+                    )
 
 
 def _first(nodes: dict[str, Node], main: str) -> Node:
@@ -199,7 +222,9 @@ def _is_v6(inst: VrrpInstance) -> bool:
     return bool(inst.virtual_ipaddress) and ":" in inst.virtual_ipaddress[0].address
 
 
-def _check_sync_groups(ctx: Context, config: KeepalivedConfig, nodes: dict[str, Node], main: str) -> None:
+def _check_sync_groups(
+    ctx: Context, config: KeepalivedConfig, nodes: dict[str, Node], main: str
+) -> None:
     groups, instances = config.vrrp_sync_groups, config.vrrp_instances
     by_name = {inst.name: inst for inst in instances}
     script_weights = {s.name: s.weight for s in config.vrrp_scripts}
@@ -208,21 +233,39 @@ def _check_sync_groups(ctx: Context, config: KeepalivedConfig, nodes: dict[str, 
         node = _first(nodes, main)
         members = [m for m in group.group if m in by_name]
         for missing in (m for m in group.group if m not in by_name):
-            ctx.warn(node, f"Virtual router {missing} specified in sync group {group.name} doesn't exist - ignoring")
+            ctx.warn(
+                node,
+                f"Virtual router {missing} specified in sync group {group.name}"
+                " doesn't exist - ignoring",
+            )
         if len(members) == 1:
-            ctx.warn(node, f"Sync group {group.name} has only 1 virtual router(s) - this probably isn't what you want")
+            ctx.warn(
+                node,
+                f"Sync group {group.name} has only 1 virtual router(s)"
+                " - this probably isn't what you want",
+            )
         for name in members:
             inst, where = by_name[name], nodes[name]
             for t in inst.track_interface:
                 if t.weight:
-                    ctx.warn(where, f"({name}) ignoring {t.name} tracked interface weight due to SYNC group")
+                    ctx.warn(
+                        where,
+                        f"({name}) ignoring {t.name} tracked interface weight due to SYNC group",
+                    )
             for t in inst.track_script:
-                if (t.weight if t.weight is not None else script_weights.get(t.name)):
-                    ctx.warn(where, f"({name}) ignoring tracked script {t.name} with weights due to SYNC group")
+                if t.weight if t.weight is not None else script_weights.get(t.name):
+                    ctx.warn(
+                        where,
+                        f"({name}) ignoring tracked script {t.name} with weights due to SYNC group",
+                    )
             for t in inst.track_file:
                 weight = t.weight if t.weight is not None else file_weights.get(t.name)
                 if weight:
-                    ctx.warn(where, f"({name}) ignoring tracked file {t.name} with weight {weight} due to SYNC group")  # fmt: skip
+                    ctx.warn(
+                        where,
+                        f"({name}) ignoring tracked file {t.name} with weight {weight}"
+                        " due to SYNC group",
+                    )
 
 
 def iter_scripts(value: object) -> Iterator[Script]:
@@ -247,7 +290,9 @@ def _check_scripts(ctx: Context, config: KeepalivedConfig, main: str) -> None:
     where = Node(("-",), main, 0, block=False)
     if not g.enable_script_security:
         ctx.reporter.security(
-            main, 0, "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+            main,
+            0,
+            "SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
         )
     elif g.script_user is None and not _user_exists(DEFAULT_SCRIPT_USER):
         ctx.error(where, f"Unable to set default user {DEFAULT_SCRIPT_USER} for script")

@@ -102,13 +102,31 @@ def _plain_fields(out: _Out, obj: Any, skip: set[str], defaults: Any) -> None:
 
 def _global(out: _Out, g: GlobalDefs) -> None:
     out.open("global_defs")
-    skip = {"notification_email", "smtp_server", "smtp_port", "script_user", "script_group",
-            "lvs_timeouts", "lvs_sync_daemon", "options", "enable_script_security",
-            "vrrp_strict", "vrrp_check_unicast_src", "vrrp_skip_check_adv_addr", "lvs_flush",
-            "lvs_flush_on_stop"}  # fmt: skip
+    skip = {
+        "notification_email",
+        "smtp_server",
+        "smtp_port",
+        "script_user",
+        "script_group",
+        "lvs_timeouts",
+        "lvs_sync_daemon",
+        "options",
+        "enable_script_security",
+        "vrrp_strict",
+        "vrrp_check_unicast_src",
+        "vrrp_skip_check_adv_addr",
+        "lvs_flush",
+        "lvs_flush_on_stop",
+    }
     _plain_fields(out, g, skip, GlobalDefs())
-    for flag in ("enable_script_security", "vrrp_strict", "vrrp_check_unicast_src",
-                 "vrrp_skip_check_adv_addr", "lvs_flush", "lvs_flush_on_stop"):  # fmt: skip
+    for flag in (
+        "enable_script_security",
+        "vrrp_strict",
+        "vrrp_check_unicast_src",
+        "vrrp_skip_check_adv_addr",
+        "lvs_flush",
+        "lvs_flush_on_stop",
+    ):
         if getattr(g, flag):
             out.line(flag)
     if g.notification_email:
@@ -119,15 +137,27 @@ def _global(out: _Out, g: GlobalDefs) -> None:
     if g.smtp_server:
         out.line("smtp_server", g.smtp_server, str(g.smtp_port))
     if g.script_user:
-        out.line("script_user", quote(g.script_user), *([quote(g.script_group)] if g.script_group else []))
+        out.line(
+            "script_user",
+            quote(g.script_user),
+            *([quote(g.script_group)] if g.script_group else []),
+        )
     if g.lvs_timeouts:
         t = g.lvs_timeouts
-        words = [w for k in ("tcp", "tcpfin", "udp") if getattr(t, k) for w in (k, str(getattr(t, k)))]
+        words = [
+            w for k in ("tcp", "tcpfin", "udp") if getattr(t, k) for w in (k, str(getattr(t, k)))
+        ]
         out.line("lvs_timeouts", *words)
     if g.lvs_sync_daemon:
         s = g.lvs_sync_daemon
         words = [quote(s.interface)] + ([quote(s.vrrp_instance)] if s.vrrp_instance else [])
-        for key, word in (("sync_id", "id"), ("maxlen", "maxlen"), ("port", "port"), ("ttl", "ttl"), ("group", "group")):
+        for key, word in (
+            ("sync_id", "id"),
+            ("maxlen", "maxlen"),
+            ("port", "port"),
+            ("ttl", "ttl"),
+            ("group", "group"),
+        ):
             if getattr(s, key) is not None:
                 words += [word, str(getattr(s, key))]
         out.line("lvs_sync_daemon", *words)
@@ -231,15 +261,26 @@ def _instance(out: _Out, i: VrrpInstance) -> None:
     if i.unicast_peer:
         out.open("unicast_peer")
         for p in i.unicast_peer:
-            ttl = [w for k in ("min_ttl", "max_ttl") if getattr(p, k) is not None for w in (k, str(getattr(p, k)))]
+            ttl = [
+                w
+                for k in ("min_ttl", "max_ttl")
+                if getattr(p, k) is not None
+                for w in (k, str(getattr(p, k)))
+            ]
             out.line(p.address, *ttl)
         out.close()
     if i.nopreempt:
         out.line("nopreempt")
     if i.preempt_delay:
         out.line("preempt_delay", _num(i.preempt_delay))
-    for key in ("garp_master_delay", "garp_master_repeat", "garp_master_refresh",
-                "garp_master_refresh_repeat", "garp_lower_prio_delay", "garp_lower_prio_repeat"):  # fmt: skip
+    for key in (
+        "garp_master_delay",
+        "garp_master_repeat",
+        "garp_master_refresh",
+        "garp_master_refresh_repeat",
+        "garp_lower_prio_delay",
+        "garp_lower_prio_repeat",
+    ):
         if getattr(i, key) is not None:
             out.line(key, str(getattr(i, key)))
     out.tracked("track_interface", i.track_interface)
@@ -275,8 +316,17 @@ def _vsg(out: _Out, g: VirtualServerGroup) -> None:
 
 def _checker(out: _Out, c: Checker) -> None:
     out.open(c.kind)
-    skip = {"options", "urls", "status_code", "reply", "require_reply", "weight",
-            "weight_reverse", "user", "group"}  # fmt: skip
+    skip = {
+        "options",
+        "urls",
+        "status_code",
+        "reply",
+        "require_reply",
+        "weight",
+        "weight_reverse",
+        "user",
+        "group",
+    }
     defaults = type(c)()
     _plain_fields(out, c, skip, defaults)
     user = getattr(c, "user", None)
@@ -289,7 +339,10 @@ def _checker(out: _Out, c: Checker) -> None:
             if getattr(url, key) is not None:
                 out.line(key, quote(getattr(url, key)))
         if url.status_code:
-            out.line("status_code", *(f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in url.status_code))
+            out.line(
+                "status_code",
+                *(f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in url.status_code),
+            )
         out.options(url.options)
         out.close()
     if getattr(c, "require_reply", False):
@@ -297,7 +350,9 @@ def _checker(out: _Out, c: Checker) -> None:
         out.line("require_reply", *([reply] if reply else []))
     weight = getattr(c, "weight", None)
     if weight is not None:
-        out.line("weight", str(weight), *(("reverse",) if getattr(c, "weight_reverse", False) else ()))
+        out.line(
+            "weight", str(weight), *(("reverse",) if getattr(c, "weight_reverse", False) else ())
+        )
     out.options(c.options)
     out.close()
 
@@ -324,11 +379,33 @@ def _virtual_server(out: _Out, vs: VirtualServer) -> None:
         out.line("protocol", vs.protocol)
     out.line("lvs_sched", vs.lvs_sched)
     out.line("lvs_method", vs.lvs_method)
-    skip = {"address", "port", "fwmark", "group", "protocol", "lvs_sched", "lvs_method",
-            "real_servers", "options", "sorry_server", "alpha", "omega", "sorry_server_inhibit",
-            "inhibit_on_failure", "ha_suspend", "ops"}  # fmt: skip
+    skip = {
+        "address",
+        "port",
+        "fwmark",
+        "group",
+        "protocol",
+        "lvs_sched",
+        "lvs_method",
+        "real_servers",
+        "options",
+        "sorry_server",
+        "alpha",
+        "omega",
+        "sorry_server_inhibit",
+        "inhibit_on_failure",
+        "ha_suspend",
+        "ops",
+    }
     _plain_fields(out, vs, skip, VirtualServer())
-    for flag in ("alpha", "omega", "sorry_server_inhibit", "inhibit_on_failure", "ha_suspend", "ops"):
+    for flag in (
+        "alpha",
+        "omega",
+        "sorry_server_inhibit",
+        "inhibit_on_failure",
+        "ha_suspend",
+        "ops",
+    ):
         if getattr(vs, flag):
             out.line(flag)
     if vs.sorry_server is not None:
