@@ -46,11 +46,21 @@ _ESCAPES = {
 
 @dataclass(frozen=True)
 class Line:
-    """One logical line: ``words[0]`` is the keyword; ``{`` or ``}`` may be the last word."""
+    """One logical line: ``words[0]`` is the keyword. ``brace`` is ``"{"`` when the line opens a
+    block (``words`` may then be empty: a lone brace), ``"}"`` for a closing brace (no words)."""
 
     words: tuple[str, ...]
     file: str
     line: int
+    brace: str = ""
+
+
+class _Brace(str):
+    """A brace outside quotes (a quoted ``"{"`` is a plain word)."""
+
+
+OPEN, CLOSE = _Brace("{"), _Brace("}")
+_STRUCTURAL: dict[str, str] = {"{": OPEN, "}": CLOSE}
 
 
 def decomment(text: str) -> str:
@@ -100,10 +110,11 @@ def _unescape(text: str, i: int) -> tuple[str, int]:
 
 def split_words(text: str) -> tuple[list[str], bool]:
     """Words of ``text``; quotes group words and ``{``/``}`` outside quotes are words of their
-    own. The flag is False when a quote was left open."""
+    own (:data:`OPEN` / :data:`CLOSE`). The flag is False when a quote was left open."""
     if '"' not in text and "'" not in text:
         if "{" in text or "}" in text:
             text = text.replace("{", " { ").replace("}", " } ")
+            return [_STRUCTURAL.get(w, w) for w in text.split()], True
         return text.split(), True
     words: list[str] = []
     current: list[str] = []
@@ -130,7 +141,7 @@ def split_words(text: str) -> tuple[list[str], bool]:
                 words.append("".join(current))
                 current, in_word = [], False
             if ch in "{}":
-                words.append(ch)
+                words.append(OPEN if ch == "{" else CLOSE)
         else:
             current.append(ch)
             in_word = True
@@ -140,25 +151,26 @@ def split_words(text: str) -> tuple[list[str], bool]:
     return words, not quote
 
 
-def split_statements(words: list[str]) -> list[tuple[str, ...]]:
-    """Cut a word list where keepalived cuts the line: after each ``{``, around each ``}``."""
-    if "{" not in words and "}" not in words:
-        return [tuple(words)] if words else []
-    out: list[tuple[str, ...]] = []
+def split_statements(words: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """Cut a word list where keepalived cuts the line: after each ``{``, around each ``}``.
+    Returns ``(words, brace)`` pairs, as in :class:`Line`."""
+    if not any(type(w) is _Brace for w in words):
+        return [(tuple(words), "")] if words else []
+    out: list[tuple[tuple[str, ...], str]] = []
     current: list[str] = []
     for word in words:
-        if word == "}":
+        if word is CLOSE:
             if current:
-                out.append(tuple(current))
+                out.append((tuple(current), ""))
                 current = []
-            out.append(("}",))
+            out.append(((), "}"))
+        elif word is OPEN:
+            out.append((tuple(current), "{"))
+            current = []
         else:
             current.append(word)
-            if word == "{":
-                out.append(tuple(current))
-                current = []
     if current:
-        out.append(tuple(current))
+        out.append((tuple(current), ""))
     return out
 
 
@@ -299,8 +311,8 @@ class Lexer:
         words, closed = split_words(text)
         if not closed:
             self.reporter.error(file, number, "unterminated quoted string")
-        for statement in split_statements(words):
-            self.lines.append(Line(statement, file, number))
+        for statement, brace in split_statements(words):
+            self.lines.append(Line(statement, file, number, brace))
 
     # ---------------------------------------------------------------- macros
     def _expand(self, text: str, file: str, number: int) -> str:

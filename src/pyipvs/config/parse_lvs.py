@@ -208,7 +208,8 @@ def _hex(name: str, what: str) -> Keyword:
         text = first_arg(ctx, node)
         if text is None:
             return
-        if len(text) % 2 or not re.fullmatch(r"[0-9a-fA-F]*", text):
+        # keepalived 2.2.7 also rejects a 0xff byte (a bug); pyipvs accepts it.
+        if not re.fullmatch(r"[0-9a-fA-F]+", text):
             ctx.error(node, f"Invalid hex string for UDP_CHECK {what}")
             return
         fields[name] = text.lower()

@@ -26,7 +26,6 @@ from pyipvs.config.values import (
     Fields,
     Keyword,
     Table,
-    deprecated,
     extra_args,
     first_arg,
     freeze,
@@ -169,6 +168,17 @@ NOTIFY_TABLE: Table = {
     "smtp_alert": set_bool("smtp_alert"),
 }
 
+
+def _global_tracking(ctx: Context, node: Node, fields: Fields) -> None:
+    ctx.warn(
+        node,
+        f"({fields['name']}) global_tracking is deprecated."
+        " Use track_interface/script/file on the sync group",
+    )
+    fields["global_tracking"] = True
+    extra_args(ctx, node, 0)
+
+
 SYNC_GROUP_TABLE: Table = {
     **NOTIFY_TABLE,
     **options_table(
@@ -179,11 +189,7 @@ SYNC_GROUP_TABLE: Table = {
     "track_interface": _track_list("track_interface", 253),
     "track_script": _track_list("track_script", 253),
     "track_file": _track_list("track_file", 254),
-    "global_tracking": deprecated(
-        set_flag("global_tracking"),
-        "global_tracking is deprecated. Use track_interface/script/file/bfd/process "
-        "in the sync group",
-    ),
+    "global_tracking": Keyword(_global_tracking),
     "sync_group_tracking_weight": set_flag("sync_group_tracking_weight"),
 }
 
@@ -192,9 +198,9 @@ def parse_sync_group(ctx: Context, node: Node) -> VrrpSyncGroup | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
-    fields: Fields = {}
+    fields: Fields = {"name": name}
     run_block(ctx, node.children, SYNC_GROUP_TABLE, fields)
-    return VrrpSyncGroup(name, **freeze(fields))
+    return VrrpSyncGroup(**freeze(fields))
 
 
 # ------------------------------------------------------------------ vrrp_instance
@@ -328,6 +334,15 @@ def _use_vmac(ctx: Context, node: Node, fields: Fields) -> None:
     extra_args(ctx, node, 1)
 
 
+def _lvs_sync_daemon_interface(ctx: Context, node: Node, fields: Fields) -> None:
+    ctx.warn(
+        node,
+        f"({fields['name']}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated."
+        " Please use global lvs_sync_daemon",
+    )
+    set_str("lvs_sync_daemon_interface").handler(ctx, node, fields)
+
+
 def _preempt(ctx: Context, node: Node, fields: Fields) -> None:
     extra_args(ctx, node, 0)  # accepted by keepalived as a no-op, for old configurations
 
@@ -382,14 +397,8 @@ INSTANCE_TABLE: Table = {
     "accept": set_flag("accept", True),
     "no_accept": set_flag("accept", False),
     "strict_mode": set_bool("strict_mode"),
-    "lvs_sync_daemon_interface": deprecated(
-        set_str("lvs_sync_daemon_interface"),
-        "lvs_sync_daemon_interface is deprecated. Please use 'global_defs lvs_sync_daemon'",
-    ),
-    "native_ipv6": deprecated(
-        set_flag("_native_ipv6"),
-        "native_ipv6 is deprecated; the address family of the VIPs decides",
-    ),
+    "lvs_sync_daemon_interface": Keyword(_lvs_sync_daemon_interface),
+    "native_ipv6": set_flag("_native_ipv6"),
 }
 
 
@@ -411,8 +420,15 @@ def parse_instance(ctx: Context, node: Node, global_version: int) -> VrrpInstanc
         return None
     fields: Fields = {"name": name}
     run_block(ctx, node.children, INSTANCE_TABLE, fields)
-    fields.pop("_native_ipv6", None)
-    return complete_instance(ctx, node, fields, global_version)
+    native_ipv6 = fields.pop("_native_ipv6", False)
+    instance = complete_instance(ctx, node, fields, global_version)
+    if native_ipv6 and instance.virtual_ipaddress and not _is_ipv6(instance):
+        ctx.error(node, f"({name}) Cannot specify native_ipv6 with IPv4 addresses")
+    return instance
+
+
+def _is_ipv6(instance: VrrpInstance) -> bool:
+    return _family(instance.virtual_ipaddress[0].address) == 6
 
 
 def _family(address: str) -> int:

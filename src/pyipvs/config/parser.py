@@ -137,16 +137,11 @@ def _block(part: str, parse: Callable[[Context, Node], object]) -> Callable[[_Bu
     return handler
 
 
-def _deprecated_track_file(builder: _Builder, node: Node) -> None:
-    builder.ctx.warn(node, "vrrp_track_file is deprecated - please use 'track_file'")
-    builder.add("track_files", parse_track_file(builder.ctx, node))
-
-
 ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
     "global_defs": lambda b, n: parse_global_defs(b.ctx, n, b.global_fields),
     "vrrp_script": _block("vrrp_scripts", parse_vrrp_script),
     "track_file": _block("track_files", parse_track_file),
-    "vrrp_track_file": _deprecated_track_file,
+    "vrrp_track_file": _block("track_files", parse_track_file),  # silent synonym in 2.2.7
     "vrrp_sync_group": _block("vrrp_sync_groups", parse_sync_group),
     "vrrp_instance": lambda b, n: b.instance(n),
     "virtual_server_group": _block("virtual_server_groups", parse_vsg),

@@ -33,8 +33,8 @@ def build_tree(lines: list[Line], reporter: Reporter, main_file: str) -> list[No
     current = root
     for line in lines:
         words = line.words
-        if words[-1] == "{":
-            if len(words) == 1:
+        if line.brace == "{":
+            if not words:
                 if current and current[-1].children is None:
                     opened: Node = current[-1]
                     opened.children = []
@@ -42,12 +42,12 @@ def build_tree(lines: list[Line], reporter: Reporter, main_file: str) -> list[No
                     reporter.warning(line.file, line.line, "Unexpected '{' - ignoring")
                     opened = Node(("{",), line.file, line.line, block=True)
             else:
-                opened = Node(words[:-1], line.file, line.line, block=True)
+                opened = Node(words, line.file, line.line, block=True)
                 current.append(opened)
             assert opened.children is not None
             stack.append(opened.children)
             current = opened.children
-        elif words[0] == "}":
+        elif line.brace == "}":
             if len(stack) == 1:
                 reporter.warning(line.file, line.line, "Extra '}' found")
                 continue
