@@ -198,3 +198,16 @@ def test_cli_config_id_and_dump_config(capsys: pytest.CaptureFixture[str]) -> No
 def test_cli_without_t_says_daemon_not_implemented(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-f", str(CORPUS / "ok_minimal_lvs.conf")]) == 1
     assert "not implemented" in capsys.readouterr().err
+
+
+def test_hostile_includes_are_reported_not_followed(tmp_path: Path) -> None:
+    text = "include /dev/zero\ninclude " + "{a,b}" * 30 + "\n"
+    result = parse_config(text, name=str(tmp_path / "k.conf"))
+    messages = [d.message for d in result.diagnostics]
+    assert "not a regular file" in messages[0] and "expands too much" in messages[1]
+
+
+def test_quoted_brace_is_a_word_not_a_block() -> None:
+    result = parse_config('global_defs {\n router_id "{"\n smtp_helo_name "}"\n}\n')
+    assert result.diagnostics == ()
+    assert result.config.global_defs.router_id == "{"

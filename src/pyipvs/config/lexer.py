@@ -14,7 +14,7 @@ import glob
 import os
 import random
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
 
@@ -22,9 +22,12 @@ INCLUDE_KEYWORDS = frozenset(
     {"include", "includer", "includem", "includew", "includeb", "includea"}
 )
 MAX_INCLUDE_DEPTH = 16
+MAX_INCLUDE_PATTERNS = 256
+MAX_INCLUDED_FILES = 10_000
 MAX_MACRO_ROUNDS = 32
 MAX_GENERATED_LINES = 1_000_000
 
+_NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
 _MACRO_DEF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z", re.DOTALL)
 _MACRO_USE = re.compile(
@@ -44,8 +47,7 @@ _ESCAPES = {
 }
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One logical line: ``words[0]`` is the keyword. ``brace`` is ``"{"`` when the line opens a
     block (``words`` may then be empty: a lone brace), ``"}"`` for a closing brace (no words)."""
 
@@ -174,16 +176,22 @@ def split_statements(words: list[str]) -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
-def brace_expand(pattern: str) -> list[str]:
-    """csh-style ``{a,b}`` expansion of an include pattern (glob does the wildcards)."""
-    match = re.search(r"\{([^{}]*)\}", pattern)
-    if match is None:
-        return [pattern]
-    head, tail = pattern[: match.start()], pattern[match.end() :]
-    out: list[str] = []
-    for choice in match.group(1).split(","):
-        out.extend(brace_expand(head + choice + tail))
-    return out
+def brace_expand(pattern: str, limit: int = MAX_INCLUDE_PATTERNS) -> list[str] | None:
+    """csh-style ``{a,b}`` expansion of an include pattern (glob does the wildcards); None when
+    it would give more than ``limit`` patterns (``{a,b}{c,d}...`` grows exponentially)."""
+    done: list[str] = []
+    todo = [pattern]
+    while todo:
+        current = todo.pop()
+        match = re.search(r"\{([^{}]*)\}", current)
+        if match is None:
+            done.append(current)
+        else:
+            head, tail = current[: match.start()], current[match.end() :]
+            todo.extend(head + choice + tail for choice in reversed(match.group(1).split(",")))
+        if len(done) + len(todo) > limit:
+            return None
+    return done
 
 
 class Lexer:
@@ -197,6 +205,7 @@ class Lexer:
         self.lines: list[Line] = []
         self._stack: list[str] = []
         self._generated = 0
+        self._included = 0
 
     # ---------------------------------------------------------------- files and includes
     def read_main(self, path: str) -> bool:
@@ -234,8 +243,12 @@ class Lexer:
         base = os.path.dirname(file)
         if not os.path.isabs(pattern):
             pattern = os.path.join(base, pattern)
+        patterns = brace_expand(pattern)
+        if patterns is None:
+            self.reporter.error(file, line, f"{keyword}: '{argument.strip()}' expands too much")
+            return
         names: list[str] = []
-        for expanded in brace_expand(pattern):
+        for expanded in patterns:
             if glob.has_magic(expanded):
                 names.extend(sorted(glob.glob(expanded)))
             elif os.path.exists(expanded):
@@ -251,11 +264,18 @@ class Lexer:
     ) -> None:
         if keyword != "include":
             self.reporter.error(file, line, f"{keyword}: no file matches '{shown}'")
-        elif not any(glob.has_magic(p) for p in brace_expand(pattern)):
+        elif not any(glob.has_magic(p) for p in brace_expand(pattern) or ()):
             self.reporter.warning(file, line, f"Config files missing '{shown}'.")
 
     def _include_one(self, name: str, file: str, line: int) -> None:
         if os.path.isdir(name):
+            return
+        if not os.path.isfile(name):  # /dev/zero, a FIFO, ...: never block or read forever
+            self.reporter.error(file, line, f"included '{name}' is not a regular file")
+            return
+        self._included += 1
+        if self._included > MAX_INCLUDED_FILES:
+            self.reporter.error(file, line, f"too many included files (over {MAX_INCLUDED_FILES})")
             return
         if len(self._stack) >= MAX_INCLUDE_DEPTH or os.path.abspath(name) in self._stack:
             self.reporter.error(file, line, f"include of '{name}' nests too deeply (a loop?)")
@@ -268,6 +288,9 @@ class Lexer:
 
     # ---------------------------------------------------------------- one physical line
     def _physical_line(self, raw: str, file: str, number: int) -> None:
+        if _NEEDS_SLOW_PATH.search(raw) is None:
+            self._plain_line(raw, file, number)
+            return
         text = decomment(raw).strip()
         if not text:
             return
@@ -276,6 +299,28 @@ class Lexer:
             self._include(parts[0], parts[1] if len(parts) > 1 else "", file, number)
             return
         self._logical(text, file, number, depth=0)
+
+    def _plain_line(self, raw: str, file: str, number: int) -> None:
+        """The common case, nothing but words and braces: same result as the general path."""
+        if "{" not in raw and "}" not in raw:
+            words = raw.split()
+            if words:
+                if words[0] in INCLUDE_KEYWORDS:
+                    self._include(words[0], " ".join(words[1:]), file, number)
+                else:
+                    self.lines.append(Line(tuple(words), file, number, ""))
+            return
+        text = raw.strip()
+        if text == "}":
+            self.lines.append(Line((), file, number, "}"))
+        elif text[-1] == "{" and text.count("{") == 1 and "}" not in text:
+            words = text[:-1].split()
+            if words and words[0] in INCLUDE_KEYWORDS:
+                self._include(words[0], " ".join(words[1:]), file, number)
+            else:
+                self.lines.append(Line(tuple(words), file, number, "{"))
+        else:
+            self._logical(text, file, number, depth=0)
 
     def _logical(self, text: str, file: str, number: int, depth: int) -> None:
         if text[0] == "@":

@@ -120,8 +120,19 @@ def parse_bool(ctx: Context, node: Node) -> bool:
     return True
 
 
+def _plain_ipv4(text: str) -> bool:
+    """Dotted-quad IPv4 already in normal form (the common case, checked without ipaddress)."""
+    parts = text.split(".")
+    return len(parts) == 4 and all(
+        p.isdigit() and p.isascii() and len(p) <= 3 and (p == "0" or p[0] != "0") and int(p) < 256
+        for p in parts
+    )
+
+
 @functools.lru_cache(maxsize=4096)
 def _normal_ip(text: str) -> str | None:
+    if _plain_ipv4(text):
+        return text
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
