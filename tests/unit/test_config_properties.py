@@ -11,19 +11,29 @@ from hypothesis import strategies as st
 from pyipvs.config import (
     Authentication,
     ConfigError,
+    DnsCheck,
     GlobalDefs,
     HttpGet,
     KeepalivedConfig,
+    MiscCheck,
+    PingCheck,
     RealServer,
     Script,
+    SmtpCheck,
     SorryServer,
+    SslGet,
     TcpCheck,
     Tracked,
+    TrackFile,
+    UdpCheck,
     UrlCheck,
     VirtualIp,
     VirtualServer,
+    VirtualServerGroup,
     VrrpInstance,
     VrrpScript,
+    VrrpSyncGroup,
+    VsgEntry,
     parse_config,
     write_config,
 )
@@ -87,7 +97,31 @@ def instances(draw: st.DrawFn) -> VrrpInstance:
     )
 
 
-CHECKERS = st.one_of(
+OTHER_CHECKERS = st.one_of(
+    st.builds(SslGet, urls=st.builds(UrlCheck, path=st.just("/")).map(lambda u: (u,))),
+    st.builds(
+        MiscCheck,
+        misc_path=SCRIPT,
+        misc_timeout=st.none() | SECONDS,
+        misc_dynamic=st.booleans(),
+        user=st.none() | NAME,
+    ),
+    st.builds(SmtpCheck, helo_name=st.none() | NAME, connect_ip=st.none() | IPV4),
+    st.builds(
+        DnsCheck,
+        type=st.sampled_from(["A", "AAAA", "SOA", "MX"]),
+        name=NAME,
+        retry=st.none() | st.integers(0, 5),
+    ),
+    st.builds(
+        UdpCheck,
+        payload=st.none() | st.from_regex(r"[0-9a-f]{2,8}", fullmatch=True),
+        require_reply=st.booleans(),
+        min_reply_length=st.none() | st.integers(0, 100),
+    ),
+    st.builds(PingCheck, delay_loop=st.none() | SECONDS),
+)
+CHECKERS = OTHER_CHECKERS | st.one_of(
     st.builds(
         TcpCheck,
         connect_port=st.none() | PORT,
@@ -139,6 +173,40 @@ VIRTUAL_SERVERS = st.builds(
     quorum_up=st.none() | SCRIPT,
     real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=3).map(tuple),
 )
+FWMARK_SERVERS = st.builds(
+    VirtualServer,
+    fwmark=st.integers(1, 2**32 - 1),
+    lvs_sched=st.sampled_from(["rr", "mh"]),
+    lvs_method=st.just("DR"),
+    real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=2).map(tuple),
+)
+GROUPS = st.builds(
+    VirtualServerGroup,
+    NAME,
+    st.lists(
+        st.one_of(
+            st.builds(VsgEntry, address=IPV4, port=st.none() | PORT),
+            st.builds(VsgEntry, fwmark=st.integers(1, 1000), family=st.none() | st.just("inet")),
+        ),
+        max_size=3,
+    ).map(tuple),
+)
+SYNC_GROUPS = st.builds(
+    VrrpSyncGroup,
+    NAME,
+    st.lists(NAME, max_size=3).map(tuple),
+    notify=st.none() | SCRIPT,
+    track_script=st.lists(st.builds(Tracked, NAME), max_size=2).map(tuple),
+    sync_group_tracking_weight=st.booleans(),
+)
+TRACK_FILES = st.builds(
+    TrackFile,
+    NAME,
+    st.builds(lambda n: "/tmp/" + n, NAME),
+    weight=st.integers(-254, 254),
+    weight_reverse=st.booleans(),
+    init_file=st.booleans(),
+)
 
 CONFIGS = st.builds(
     KeepalivedConfig,
@@ -164,7 +232,10 @@ CONFIGS = st.builds(
         max_size=2,
     ).map(tuple),
     vrrp_instances=st.lists(instances(), max_size=3).map(tuple),
-    virtual_servers=st.lists(VIRTUAL_SERVERS, max_size=3).map(tuple),
+    virtual_servers=st.lists(VIRTUAL_SERVERS | FWMARK_SERVERS, max_size=3).map(tuple),
+    virtual_server_groups=st.lists(GROUPS, max_size=2).map(tuple),
+    vrrp_sync_groups=st.lists(SYNC_GROUPS, max_size=2).map(tuple),
+    track_files=st.lists(TRACK_FILES, max_size=2).map(tuple),
 )
 
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 EXIT_NOT_IMPLEMENTED = 1
@@ -44,6 +43,8 @@ def _run(args: argparse.Namespace) -> int:
         print(diagnostic, file=sys.stderr)
     status = result.exit_status
     if args.dump_config and status != 4:
+        import json
+
         json.dump(to_data(result.config), sys.stdout, indent=2)
         sys.stdout.write("\n")
     if args.config_test or args.dump_config:

@@ -35,11 +35,9 @@ from pyipvs.config.values import (
     parse_int,
     parse_ip,
     parse_port,
-    parse_script,
     run_block,
     set_bool,
     set_flag,
-    set_float,
     set_int,
     set_ip,
     set_script,
@@ -524,4 +522,4 @@ def parse_vsg(ctx: Context, node: Node) -> VirtualServerGroup | None:
     return VirtualServerGroup(name, tuple(e for e in entries if e is not None))
 
 
-__all__ = ["parse_script", "parse_virtual_server", "parse_vsg", "set_float"]
+__all__ = ["parse_checker", "parse_virtual_server", "parse_vsg"]

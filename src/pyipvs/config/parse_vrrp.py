@@ -8,10 +8,10 @@ priority 255, ...) follow keepalived 2.2.7's ``vrrp_complete_instance`` as obser
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 from pyipvs.config.model import (
     Authentication,
-    Script,
     Tracked,
     TrackFile,
     UnicastPeer,
@@ -33,10 +33,8 @@ from pyipvs.config.values import (
     parse_float,
     parse_int,
     parse_ip,
-    parse_script,
     run_block,
     set_bool,
-    set_choice,
     set_flag,
     set_float,
     set_int,
@@ -347,6 +345,18 @@ def _preempt(ctx: Context, node: Node, fields: Fields) -> None:
     extra_args(ctx, node, 0)  # accepted by keepalived as a no-op, for old configurations
 
 
+def _preempt_delay(ctx: Context, node: Node, fields: Fields) -> None:
+    text = first_arg(ctx, node)
+    if text is None:
+        return
+    value = parse_float(ctx, node, text, 0, 1000)
+    if value is None:
+        ctx.error(node, f"({fields['name']}) Preempt_delay not valid! must be between 0-1000")
+    else:
+        fields["preempt_delay"] = value
+    extra_args(ctx, node, 1)
+
+
 INSTANCE_TABLE: Table = {
     **NOTIFY_TABLE,
     **options_table(
@@ -381,7 +391,7 @@ INSTANCE_TABLE: Table = {
     "unicast_peer": Keyword(_unicast_peer, block=True),
     "nopreempt": set_flag("nopreempt"),
     "preempt": Keyword(_preempt),
-    "preempt_delay": Keyword(lambda ctx, node, fields: _preempt_delay(ctx, node, fields)),
+    "preempt_delay": Keyword(_preempt_delay),
     "garp_master_delay": set_int("garp_master_delay", 0, 86400),
     "garp_master_repeat": set_int("garp_master_repeat", 0, 65535),
     "garp_master_refresh": set_int("garp_master_refresh", 0, 86400),
@@ -400,18 +410,6 @@ INSTANCE_TABLE: Table = {
     "lvs_sync_daemon_interface": Keyword(_lvs_sync_daemon_interface),
     "native_ipv6": set_flag("_native_ipv6"),
 }
-
-
-def _preempt_delay(ctx: Context, node: Node, fields: Fields) -> None:
-    text = first_arg(ctx, node)
-    if text is None:
-        return
-    value = parse_float(ctx, node, text, 0, 1000)
-    if value is None:
-        ctx.error(node, f"({fields['name']}) Preempt_delay not valid! must be between 0-1000")
-    else:
-        fields["preempt_delay"] = value
-    extra_args(ctx, node, 1)
 
 
 def parse_instance(ctx: Context, node: Node, global_version: int) -> VrrpInstance | None:
@@ -477,7 +475,7 @@ def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
     name, interface = fields["name"], fields.get("interface")
     if interface == "lo":
         ctx.error(node, f"({name}) cannot use a loopback interface (lo) for vrrp - ignoring")
-        interface = fields.pop("interface")
+        del fields["interface"]
         interface = None
     if interface is None:
         if not fields.get("unicast_peer"):
@@ -488,8 +486,7 @@ def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
 
 
 def interface_exists(name: str) -> bool:
-    import socket
-
+    """True when the network namespace we run in has this interface (what ``-t`` checks)."""
     try:
         socket.if_nametoindex(name)
     except (OSError, ValueError):
@@ -542,12 +539,4 @@ def _advert_interval(ctx: Context, node: Node, fields: Fields, version: int) -> 
     fields["advert_int"] = float(value)
 
 
-__all__ = [
-    "Script",
-    "parse_instance",
-    "parse_script",
-    "parse_sync_group",
-    "parse_track_file",
-    "parse_vrrp_script",
-    "set_choice",
-]
+__all__ = ["parse_instance", "parse_sync_group", "parse_track_file", "parse_vrrp_script"]

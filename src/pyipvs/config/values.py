@@ -40,7 +40,7 @@ class Context:
 
 class Keyword:
     """How one keyword of a block is handled: ``handler`` fills ``fields``; ``block`` says
-    whether it takes ``{ }``; ``replacement`` marks a deprecated spelling."""
+    whether it takes ``{ }``; ``message`` is the warning a deprecated spelling gives."""
 
     __slots__ = ("block", "handler", "message")
 
@@ -194,20 +194,6 @@ def set_str(name: str) -> Keyword:
         if text is not None:
             fields[name] = text
             extra_args(ctx, node, 1)
-
-    return Keyword(handler)
-
-
-def set_choice(name: str, choices: frozenset[str], what: str) -> Keyword:
-    def handler(ctx: Context, node: Node, fields: Fields) -> None:
-        text = first_arg(ctx, node)
-        if text is None:
-            return
-        if text in choices:
-            fields[name] = text
-        else:
-            ctx.error(node, f"unknown {what} '{text}'")
-        extra_args(ctx, node, 1)
 
     return Keyword(handler)
 
