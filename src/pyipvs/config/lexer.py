@@ -219,9 +219,17 @@ class Lexer:
 
     def read_text(self, text: str, name: str) -> None:
         self._stack.append(os.path.abspath(name))
+        needs_slow_path = _NEEDS_SLOW_PATH.search
+        append = self.lines.append
         try:
             for number, raw in enumerate(text.splitlines(), start=1):
-                self._physical_line(raw, name, number)
+                # Inlined common case (most lines): plain words, no braces.
+                if "{" not in raw and "}" not in raw and needs_slow_path(raw) is None:
+                    words = raw.split()
+                    if words:
+                        append(Line(tuple(words), name, number, ""))
+                else:
+                    self._physical_line(raw, name, number)
         finally:
             self._stack.pop()
 

@@ -31,30 +31,28 @@ def build_tree(lines: list[Line], reporter: Reporter, main_file: str) -> list[No
     root: list[Node] = []
     stack: list[list[Node]] = [root]
     current = root
-    for line in lines:
-        words = line.words
-        if line.brace == "{":
+    for words, file, number, brace in lines:
+        if not brace:
+            current.append(Node(words, file, number, False))
+        elif brace == "{":
             if not words:
                 if current and current[-1].children is None:
                     opened: Node = current[-1]
                     opened.children = []
                 else:
-                    reporter.warning(line.file, line.line, "Unexpected '{' - ignoring")
-                    opened = Node(("{",), line.file, line.line, block=True)
+                    reporter.warning(file, number, "Unexpected '{' - ignoring")
+                    opened = Node(("{",), file, number, block=True)
             else:
-                opened = Node(words, line.file, line.line, block=True)
+                opened = Node(words, file, number, block=True)
                 current.append(opened)
             assert opened.children is not None
             stack.append(opened.children)
             current = opened.children
-        elif line.brace == "}":
-            if len(stack) == 1:
-                reporter.warning(line.file, line.line, "Extra '}' found")
-                continue
+        elif len(stack) == 1:
+            reporter.warning(file, number, "Extra '}' found")
+        else:
             stack.pop()
             current = stack[-1]
-        else:
-            current.append(Node(words, line.file, line.line, block=False))
     if len(stack) > 1:
         last = lines[-1] if lines else Line(("",), main_file, 0)
         reporter.warning(
