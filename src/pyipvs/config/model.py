@@ -268,8 +268,6 @@ class HttpGet(Checker):
     virtualhost: str | None = None
     fast_recovery: bool = False
     enable_sni: bool = False
-    sni_name: str | None = None
-    tls_compliant: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,7 +317,6 @@ class PingCheck(Checker):
 class FileCheck(Checker):
     kind: ClassVar[str] = "FILE_CHECK"
     track_file: str | None = None
-    dynamic: bool = False
     weight: int | None = None
     weight_reverse: bool = False
 

@@ -184,8 +184,6 @@ HTTP_TABLE: Table = {
     "virtualhost": set_str("virtualhost"),
     "fast_recovery": set_flag("fast_recovery"),
     "enable_sni": set_flag("enable_sni"),
-    "sni_name": set_str("sni_name"),
-    "tls_compliant": set_flag("tls_compliant"),
 }
 
 
@@ -254,7 +252,6 @@ CHECKER_TABLES: dict[str, Table] = {
     "PING_CHECK": CHECKER_COMMON,
     "FILE_CHECK": {
         "track_file": set_str("track_file"),
-        "dynamic": set_flag("dynamic"),
         "weight": Keyword(lambda c, n, f: _file_weight(c, n, f)),
     },
     "BFD_CHECK": {"name": set_str("name")},
@@ -449,6 +446,17 @@ def parse_virtual_server(ctx: Context, node: Node) -> VirtualServer | None:
     return complete_virtual_server(ctx, node, fields)
 
 
+def _check_scheduler_flags(ctx: Context, node: Node, fields: Fields, label: str) -> None:
+    """keepalived 2.2.7: ``ops`` needs UDP, ``hashed`` needs the sh scheduler."""
+    if fields.get("ops") and fields.get("protocol") != "UDP":
+        ctx.warn(node, f"Virtual server {label}: one packet scheduling requires UDP - resetting")
+        fields["ops"] = False
+    options = fields.get("options", [])
+    if any(k == "hashed" for k, _ in options) and fields.get("lvs_sched") != "sh":
+        ctx.warn(node, "hashed only applies to sh scheduler - ignoring")
+        fields["options"] = [(k, a) for k, a in options if k != "hashed"]
+
+
 def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> VirtualServer:
     if "protocol" not in fields:
         if "fwmark" not in fields and "group" not in fields:
@@ -464,6 +472,7 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
             " - protocol will be ignored",
         )
     label = vs_label(fields, fields.get("protocol", "TCP").lower())
+    _check_scheduler_flags(ctx, node, fields, label)
     if "lvs_sched" not in fields:
         ctx.warn(node, f"Virtual server {label}: no scheduler set, setting default 'wlc'")
     if "lvs_method" not in fields:
