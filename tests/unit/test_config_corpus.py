@@ -12,7 +12,11 @@ from pyipvs.config import read_config
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "keepalived"
 FILES = sorted(CORPUS.glob("*.conf"))
 # These depend on the host (interfaces checked only by -t; the netns tier covers them).
-HOST_DEPENDENT = {"warn_missing_interface.conf", "warn_script_default_user.conf"}
+HOST_DEPENDENT = {
+    "warn_missing_interface.conf",
+    "warn_script_default_user.conf",
+    "warn_track_interface_missing.conf",
+}
 
 
 def expected_status(path: Path) -> int:

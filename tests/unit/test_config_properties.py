@@ -57,6 +57,8 @@ def instances(draw: st.DrawFn) -> VrrpInstance:
     version = draw(st.sampled_from([2, 3]))
     state = draw(st.sampled_from(["MASTER", "BACKUP"]))
     priority = draw(st.integers(1, 255))
+    # keepalived clears an initial MASTER state with AH below priority 255
+    auth_types = ["PASS"] if state == "MASTER" and priority != 255 else ["PASS", "AH"]
     advert = float(draw(st.integers(1, 255))) if version == 2 else draw(st.integers(1, 4095)) / 100
     return VrrpInstance(
         name=draw(NAME),
@@ -67,7 +69,7 @@ def instances(draw: st.DrawFn) -> VrrpInstance:
         advert_int=advert,
         version=version,
         authentication=draw(
-            st.none() | st.builds(Authentication, st.sampled_from(["PASS", "AH"]), PASSWORD)
+            st.none() | st.builds(Authentication, st.sampled_from(auth_types), PASSWORD)
         )
         if version == 2
         else None,

@@ -406,6 +406,9 @@ class KeepalivedConfig:
     vrrp_instances: tuple[VrrpInstance, ...] = ()
     virtual_server_groups: tuple[VirtualServerGroup, ...] = ()
     virtual_servers: tuple[VirtualServer, ...] = ()
+    static_ipaddress: tuple[VirtualIp, ...] = ()
+    static_routes: tuple[tuple[str, ...], ...] = ()
+    static_rules: tuple[tuple[str, ...], ...] = ()
     options: tuple[Option, ...] = ()
 
 

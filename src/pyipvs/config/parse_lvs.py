@@ -480,6 +480,14 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
     servers: list[tuple[Node, RealServer]] = fields.pop("real_servers", [])
     if not servers:
         ctx.warn(node, f"Virtual server {label} has no real servers - ignoring")
+    if "fwmark" in fields and fields.get("lvs_method", "NAT") != "NAT":
+        for rs_node, rs in servers:
+            if rs.port:
+                ctx.warn(
+                    rs_node,
+                    f"WARNING - fwmark virtual server {label}, real server [{rs.address}]:none:"
+                    f"{rs.port} has port specified - clearing",
+                )
     fields["real_servers"] = [rs for _, rs in servers]
     total = sum(rs.weight for rs in fields["real_servers"])
     quorum = fields.get("quorum", 1)

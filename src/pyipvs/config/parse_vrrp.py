@@ -8,7 +8,6 @@ priority 255, ...) follow keepalived 2.2.7's ``vrrp_complete_instance`` as obser
 from __future__ import annotations
 
 import ipaddress
-import socket
 
 from pyipvs.config.model import (
     Authentication,
@@ -20,6 +19,7 @@ from pyipvs.config.model import (
     VrrpScript,
     VrrpSyncGroup,
 )
+from pyipvs.config.parse_routes import check_vip_device, routes_keyword, rules_keyword
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,
@@ -29,6 +29,7 @@ from pyipvs.config.values import (
     extra_args,
     first_arg,
     freeze,
+    interface_exists,
     options_table,
     parse_float,
     parse_int,
@@ -297,17 +298,13 @@ def _vip_list(field: str) -> Keyword:
         for child in node.children or ():
             vip = parse_vip(ctx, child, (child.keyword, *child.args))
             if vip is not None:
+                check_vip_device(ctx, child, vip)
                 vips.append((child, vip))
 
     return Keyword(handler, block=True)
 
 
-def _raw_lines(field: str) -> Keyword:
-    def handler(ctx: Context, node: Node, fields: Fields) -> None:
-        lines: list[tuple[str, ...]] = fields.setdefault(field, [])
-        lines.extend((child.keyword, *child.args) for child in node.children or ())
-
-    return Keyword(handler, block=True)
+STATIC_ADDRESSES = _vip_list("static_ipaddress")
 
 
 def _unicast_peer(ctx: Context, node: Node, fields: Fields) -> None:
@@ -384,8 +381,8 @@ INSTANCE_TABLE: Table = {
     "authentication": Keyword(_authentication, block=True),
     "virtual_ipaddress": _vip_list("virtual_ipaddress"),
     "virtual_ipaddress_excluded": _vip_list("virtual_ipaddress_excluded"),
-    "virtual_routes": _raw_lines("virtual_routes"),
-    "virtual_rules": _raw_lines("virtual_rules"),
+    "virtual_routes": routes_keyword("virtual_routes", tracked=True),
+    "virtual_rules": rules_keyword("virtual_rules"),
     "mcast_src_ip": set_ip("mcast_src_ip"),
     "unicast_src_ip": set_ip("unicast_src_ip"),
     "unicast_peer": Keyword(_unicast_peer, block=True),
@@ -438,6 +435,7 @@ def complete_instance(
 ) -> VrrpInstance:
     """keepalived's vrrp_complete_instance, for what ``-t`` reports."""
     name = fields["name"]
+    fields.pop("_rule_preference", None)
     if "virtual_router_id" not in fields:
         ctx.error(node, f"({name}) the virtual router id must be set")
     _check_interface(ctx, node, fields)
@@ -451,6 +449,13 @@ def complete_instance(
     version = fields.setdefault("version", 3 if ipv6 else global_version)
     _priority_and_state(fields)
     _advert_interval(ctx, node, fields, version)
+    auth = fields.get("authentication")
+    ah = auth is not None and auth.auth_type == "AH" and version == 2
+    if ah and fields["state"] == "MASTER" and fields["priority"] != 255:
+        ctx.warn(
+            node, f"({name}) Initial state master is incompatible with AH authentication - clearing"
+        )
+        fields["state"] = "BACKUP"
     if version == 3 and "authentication" in fields:
         ctx.error(node, f"({name}) VRRP version 3 does not support authentication. Ignoring.")
         del fields["authentication"]
@@ -483,15 +488,9 @@ def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
         return
     if ctx.check_interfaces and not interface_exists(interface):
         ctx.error(node, f"WARNING - interface {interface} for vrrp_instance {name} doesn't exist")
-
-
-def interface_exists(name: str) -> bool:
-    """True when the network namespace we run in has this interface (what ``-t`` checks)."""
-    try:
-        socket.if_nametoindex(name)
-    except (OSError, ValueError):
-        return False
-    return True
+    for tracked in fields.get("track_interface", ()) if ctx.check_interfaces else ():
+        if not interface_exists(tracked.name):
+            ctx.warn(node, f"({name}) tracked interface {tracked.name} doesn't exist")
 
 
 def _same_family(ctx: Context, name: str, vips: list[tuple[Node, VirtualIp]]) -> list[VirtualIp]:

@@ -24,7 +24,9 @@ from pyipvs.config.model import (
 )
 from pyipvs.config.parse_global import make_global_defs, parse_global_defs
 from pyipvs.config.parse_lvs import parse_virtual_server, parse_vsg
+from pyipvs.config.parse_routes import routes_keyword, rules_keyword
 from pyipvs.config.parse_vrrp import (
+    STATIC_ADDRESSES,
     parse_instance,
     parse_sync_group,
     parse_track_file,
@@ -47,9 +49,6 @@ ROOT_OPTIONS = frozenset(
         "linkbeat_interfaces",
         "interface_up_down_delays",
         "track_group",
-        "static_ipaddress",
-        "static_routes",
-        "static_rules",
         "vrrp_track_process",
         "garp_group",
         "bfd_instance",
@@ -57,6 +56,11 @@ ROOT_OPTIONS = frozenset(
     ]
 )
 DEFAULT_SCRIPT_USER = "keepalived_script"
+STATIC_TABLE = {
+    "static_ipaddress": STATIC_ADDRESSES,
+    "static_routes": routes_keyword("static_routes", tracked=True),
+    "static_rules": rules_keyword("static_rules"),
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class _Builder:
         self.instance_nodes: dict[str, Node] = {}
         self.options: list[Option] = []
         self.vs_nodes: list[Node] = []
+        self.static_fields: dict[str, Any] = {}
 
     def root(self, node: Node) -> None:
         handler = ROOT_HANDLERS.get(node.keyword)
@@ -121,8 +126,15 @@ class _Builder:
             self.vs_nodes.append(node)
             self.add("virtual_servers", vs)
 
+    def static(self, node: Node) -> None:
+        STATIC_TABLE[node.keyword].handler(self.ctx, node, self.static_fields)
+
     def build(self) -> KeepalivedConfig:
-        parts = {key: tuple(value) for key, value in self.parts.items()}
+        parts: dict[str, Any] = {key: tuple(value) for key, value in self.parts.items()}
+        statics = self.static_fields
+        parts["static_ipaddress"] = tuple(vip for _, vip in statics.get("_static_ipaddress", ()))
+        parts["static_routes"] = tuple(statics.get("static_routes", ()))
+        parts["static_rules"] = tuple(statics.get("static_rules", ()))
         return KeepalivedConfig(
             global_defs=make_global_defs(self.global_fields), options=tuple(self.options), **parts
         )
@@ -146,6 +158,9 @@ ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
     "vrrp_instance": lambda b, n: b.instance(n),
     "virtual_server_group": _block("virtual_server_groups", parse_vsg),
     "virtual_server": lambda b, n: b.virtual_server(n),
+    "static_ipaddress": lambda b, n: b.static(n),
+    "static_routes": lambda b, n: b.static(n),
+    "static_rules": lambda b, n: b.static(n),
 }
 
 
@@ -171,6 +186,8 @@ def _check_cross(builder: _Builder, config: KeepalivedConfig, main: str) -> Keep
 
 
 def _check_vs_groups(ctx: Context, config: KeepalivedConfig, vs_nodes: list[Node]) -> None:
+    """keepalived 2.2.7: a protocol on an all-fwmark group is ignored; with DR/TUN, real server
+    ports are ignored when the group has fwmark entries."""
     groups = {g.name: g for g in config.virtual_server_groups}
     for vs, node in zip(config.virtual_servers, vs_nodes, strict=True):
         if vs.group is None:
@@ -179,13 +196,25 @@ def _check_vs_groups(ctx: Context, config: KeepalivedConfig, vs_nodes: list[Node
         if group is None:
             ctx.warn(node, f"Virtual server group {vs.group} not found - ignoring")
             continue
-        if any(e.fwmark is not None for e in group.entries):
+        only_fwmarks = all(e.fwmark is not None for e in group.entries)
+        if (
+            group.entries
+            and only_fwmarks
+            and any(c.keyword == "protocol" for c in node.children or ())
+        ):
+            ctx.warn(
+                node,
+                f"Warning: Virtual server [{vs.group}]:0: protocol specified for fwmark"
+                " - protocol will be ignored",
+            )
+        if any(e.fwmark is not None for e in group.entries) and vs.lvs_method != "NAT":
+            proto = "none" if only_fwmarks else vs.protocol.lower()
             for rs in vs.real_servers:
                 if rs.port:
                     ctx.warn(
                         node,
                         f"WARNING - fwmark virtual server [{vs.group}]:0, real server"
-                        f" [{rs.address}]:{vs.protocol.lower()}:{rs.port} has port specified"
+                        f" [{rs.address}]:{proto}:{rs.port} has port specified"
                         " - port will be ignored",
                     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -254,3 +255,12 @@ def deprecated(spec: Keyword, message: str) -> Keyword:
 def freeze(fields: Fields) -> Fields:
     """Lists collected while parsing become tuples for the frozen model."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+
+
+def interface_exists(name: str) -> bool:
+    """True when the network namespace we run in has this interface (what ``-t`` checks)."""
+    try:
+        socket.if_nametoindex(name)
+    except (OSError, ValueError):
+        return False
+    return True

@@ -417,6 +417,21 @@ def _virtual_server(out: _Out, vs: VirtualServer) -> None:
     out.close()
 
 
+def _static_blocks(out: _Out, config: KeepalivedConfig) -> None:
+    if config.static_ipaddress:
+        out.open("static_ipaddress")
+        for vip in config.static_ipaddress:
+            out.line(*_vip(vip))
+        out.close()
+    for key in ("static_routes", "static_rules"):
+        rows: tuple[tuple[str, ...], ...] = getattr(config, key)
+        if rows:
+            out.open(key)
+            for row in rows:
+                out.line(*(quote(w) for w in row))
+            out.close()
+
+
 def write_config(config: KeepalivedConfig) -> str:
     """keepalived.conf text for ``config``."""
     out = _Out()
@@ -434,6 +449,7 @@ def write_config(config: KeepalivedConfig) -> str:
         _vsg(out, vsg)
     for vs in config.virtual_servers:
         _virtual_server(out, vs)
+    _static_blocks(out, config)
     return "\n".join(out.lines) + "\n"
 
 
