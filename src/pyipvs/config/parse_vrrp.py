@@ -434,46 +434,64 @@ def complete_instance(
     ctx: Context, node: Node, fields: Fields, global_version: int
 ) -> VrrpInstance:
     """keepalived's vrrp_complete_instance, for what ``-t`` reports."""
-    name = fields["name"]
     fields.pop("_rule_preference", None)
     if "virtual_router_id" not in fields:
-        ctx.error(node, f"({name}) the virtual router id must be set")
+        ctx.error(node, f"({fields['name']}) the virtual router id must be set")
     _check_interface(ctx, node, fields)
+    vips = _resolve_addresses(ctx, node, fields)
+    ipv6 = bool(vips) and _family(vips[0].address) == 6
+    version = fields.setdefault("version", 3 if ipv6 else global_version)
+    _priority_and_state(fields)
+    _advert_interval(ctx, node, fields, version)
+    _check_authentication(ctx, node, fields, version)
+    _check_preemption(ctx, node, fields)
+    if fields.get("unicast_peer") and "use_vmac" in fields and not fields.get("vmac_xmit_base"):
+        ctx.warn(
+            node, f"({fields['name']}) unicast with use_vmac requires vmac_xmit_base - setting"
+        )
+        fields["vmac_xmit_base"] = True
+    return VrrpInstance(**freeze(fields))
+
+
+def _resolve_addresses(ctx: Context, node: Node, fields: Fields) -> list[VirtualIp]:
+    name = fields["name"]
     vips = _same_family(ctx, name, fields.pop("_virtual_ipaddress", []))
     fields["virtual_ipaddress"] = vips
     evips = [vip for _, vip in fields.pop("_virtual_ipaddress_excluded", [])]
     fields["virtual_ipaddress_excluded"] = evips
     if not vips and not any(opt[0] == "no_virtual_ipaddress" for opt in fields.get("options", ())):
         ctx.error(node, f"({name}) No VIP specified; at least one is sensible")
-    ipv6 = bool(vips) and _family(vips[0].address) == 6
-    version = fields.setdefault("version", 3 if ipv6 else global_version)
-    _priority_and_state(fields)
-    _advert_interval(ctx, node, fields, version)
-    auth = fields.get("authentication")
-    ah = auth is not None and auth.auth_type == "AH" and version == 2
-    if ah and fields["state"] == "MASTER" and fields["priority"] != 255:
+    return vips
+
+
+def _check_authentication(ctx: Context, node: Node, fields: Fields, version: int) -> None:
+    """RFC 3768 §5.3.6 auth exists only in v2; keepalived also refuses AH for an initial master."""
+    name, auth = fields["name"], fields.get("authentication")
+    if auth is None:
+        return
+    if version == 3:
+        ctx.error(node, f"({name}) VRRP version 3 does not support authentication. Ignoring.")
+        del fields["authentication"]
+    elif auth.auth_type == "AH" and fields["state"] == "MASTER" and fields["priority"] != 255:
         ctx.warn(
             node, f"({name}) Initial state master is incompatible with AH authentication - clearing"
         )
         fields["state"] = "BACKUP"
-    if version == 3 and "authentication" in fields:
-        ctx.error(node, f"({name}) VRRP version 3 does not support authentication. Ignoring.")
-        del fields["authentication"]
+
+
+def _check_preemption(ctx: Context, node: Node, fields: Fields) -> None:
+    name = fields["name"]
     if fields.get("preempt_delay") and fields["state"] == "MASTER":
         ctx.warn(
             node,
             f"({name}) Warning - preempt delay will not work with initial state MASTER - clearing",
         )
         fields["preempt_delay"] = 0.0
-    if fields.get("unicast_peer") and "use_vmac" in fields and not fields.get("vmac_xmit_base"):
-        ctx.warn(node, f"({name}) unicast with use_vmac requires vmac_xmit_base - setting")
-        fields["vmac_xmit_base"] = True
     if fields.get("nopreempt") and fields["priority"] == 255:
         ctx.error(
             node, f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
         )
         fields["nopreempt"] = False
-    return VrrpInstance(**freeze(fields))
 
 
 def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
