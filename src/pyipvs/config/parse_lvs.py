@@ -458,19 +458,8 @@ def _check_scheduler_flags(ctx: Context, node: Node, fields: Fields, label: str)
 
 
 def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> VirtualServer:
-    if "protocol" not in fields:
-        if "fwmark" not in fields and "group" not in fields:
-            ctx.warn(
-                node,
-                f"Virtual server {vs_label(fields, 'none')}: no protocol set - defaulting to UDP",
-            )
-            fields["protocol"] = "UDP"
-    elif "fwmark" in fields:
-        ctx.warn(
-            node,
-            f"Warning: Virtual server FWM {fields['fwmark']}: protocol specified for fwmark"
-            " - protocol will be ignored",
-        )
+    """keepalived 2.2.7's checks and fallbacks for one virtual server."""
+    _default_protocol(ctx, node, fields)
     label = vs_label(fields, fields.get("protocol", "TCP").lower())
     _check_scheduler_flags(ctx, node, fields, label)
     if "lvs_sched" not in fields:
@@ -489,18 +478,36 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
                     f"{rs.port} has port specified - clearing",
                 )
     fields["real_servers"] = [rs for _, rs in servers]
+    _reduce_quorum(ctx, node, fields, label)
+    return VirtualServer(**freeze(fields))
+
+
+def _default_protocol(ctx: Context, node: Node, fields: Fields) -> None:
+    if "protocol" not in fields:
+        if "fwmark" not in fields and "group" not in fields:
+            label = vs_label(fields, "none")
+            ctx.warn(node, f"Virtual server {label}: no protocol set - defaulting to UDP")
+            fields["protocol"] = "UDP"
+    elif "fwmark" in fields:
+        ctx.warn(
+            node,
+            f"Warning: Virtual server FWM {fields['fwmark']}: protocol specified for fwmark"
+            " - protocol will be ignored",
+        )
+
+
+def _reduce_quorum(ctx: Context, node: Node, fields: Fields, label: str) -> None:
+    """A quorum above the total real server weight could never be reached: keepalived lowers it."""
     total = sum(rs.weight for rs in fields["real_servers"])
     quorum = fields.get("quorum", 1)
-    if servers and quorum > total:
-        reduced = max(total, 1)
-        if quorum != reduced:
-            ctx.warn(
-                node,
-                f"Warning - quorum {quorum} for {label} exceeds total weight of real servers"
-                f" {total}, reducing quorum to {reduced}",
-            )
-            fields["quorum"] = reduced
-    return VirtualServer(**freeze(fields))
+    reduced = max(total, 1)
+    if fields["real_servers"] and quorum > reduced:
+        ctx.warn(
+            node,
+            f"Warning - quorum {quorum} for {label} exceeds total weight of real servers"
+            f" {total}, reducing quorum to {reduced}",
+        )
+        fields["quorum"] = reduced
 
 
 # ------------------------------------------------------------------ virtual_server_group
