@@ -190,6 +190,7 @@ GROUPS = st.builds(
             st.builds(VsgEntry, address=IPV4, port=st.none() | PORT),
             st.builds(VsgEntry, fwmark=st.integers(1, 1000), family=st.none() | st.just("inet")),
         ),
+        min_size=1,
         max_size=3,
     ).map(tuple),
 )

@@ -542,8 +542,12 @@ def parse_vsg(ctx: Context, node: Node) -> VirtualServerGroup | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
-    entries = [parse_vsg_entry(ctx, child) for child in node.children or ()]
-    return VirtualServerGroup(name, tuple(e for e in entries if e is not None))
+    parsed = [parse_vsg_entry(ctx, child) for child in node.children or ()]
+    entries = tuple(e for e in parsed if e is not None)
+    if not entries:
+        ctx.warn(node, f"virtual server group {name} has no entries - removing")
+        return None
+    return VirtualServerGroup(name, entries)
 
 
 __all__ = ["parse_checker", "parse_virtual_server", "parse_vsg"]
