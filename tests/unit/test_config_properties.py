@@ -289,6 +289,19 @@ WORDS = st.sampled_from(
         "0.5",
         "authentication",
         "auth_pass",
+        "${_RANDOM 1 5}",
+        "~SEQx(i,1,2,9)",
+        "~LST({a,b},{1,2})",
+        "virtual_routes",
+        "static_rules",
+        "from",
+        "dev",
+        "lb_kind",
+        "FNAT",
+        "1.2.3.4-9",
+        "quorum",
+        "UDP_CHECK",
+        "payload",
     ]
 )
 
