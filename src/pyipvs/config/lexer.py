@@ -223,13 +223,14 @@ class Lexer:
         append = self.lines.append
         try:
             for number, raw in enumerate(text.splitlines(), start=1):
-                # Inlined common case (most lines): plain words, no braces.
-                if "{" not in raw and "}" not in raw and needs_slow_path(raw) is None:
+                if needs_slow_path(raw) is not None:
+                    self._physical_line(raw, name, number)
+                elif "{" in raw or "}" in raw:
+                    self._brace_line(raw, name, number)
+                else:  # the most common line of all, inlined: plain words
                     words = raw.split()
                     if words:
                         append(Line(tuple(words), name, number, ""))
-                else:
-                    self._physical_line(raw, name, number)
         finally:
             self._stack.pop()
 
@@ -296,9 +297,7 @@ class Lexer:
 
     # ---------------------------------------------------------------- one physical line
     def _physical_line(self, raw: str, file: str, number: int) -> None:
-        if _NEEDS_SLOW_PATH.search(raw) is None:
-            self._plain_line(raw, file, number)
-            return
+        """A line with comments, quotes, escapes, macros, conditions, generators or includes."""
         text = decomment(raw).strip()
         if not text:
             return
@@ -308,27 +307,15 @@ class Lexer:
             return
         self._logical(text, file, number, depth=0)
 
-    def _plain_line(self, raw: str, file: str, number: int) -> None:
-        """The common case, nothing but words and braces: same result as the general path."""
-        if "{" not in raw and "}" not in raw:
-            words = raw.split()
-            if words:
-                if words[0] in INCLUDE_KEYWORDS:
-                    self._include(words[0], " ".join(words[1:]), file, number)
-                else:
-                    self.lines.append(Line(tuple(words), file, number, ""))
-            return
+    def _brace_line(self, raw: str, file: str, number: int) -> None:
+        """Words and braces only (no quotes, comments, macros, includes): block lines."""
         text = raw.strip()
         if text == "}":
             self.lines.append(Line((), file, number, "}"))
         elif text[-1] == "{" and text.count("{") == 1 and "}" not in text:
-            words = text[:-1].split()
-            if words and words[0] in INCLUDE_KEYWORDS:
-                self._include(words[0], " ".join(words[1:]), file, number)
-            else:
-                self.lines.append(Line(tuple(words), file, number, "{"))
+            self.lines.append(Line(tuple(text[:-1].split()), file, number, "{"))
         else:
-            self._logical(text, file, number, depth=0)
+            self._emit(text, file, number)
 
     def _logical(self, text: str, file: str, number: int, depth: int) -> None:
         if text[0] == "@":
