@@ -8,6 +8,7 @@ priority 255, ...) follow keepalived 2.2.7's ``vrrp_complete_instance`` as obser
 from __future__ import annotations
 
 import ipaddress
+import math
 
 from pyipvs.config.model import (
     Authentication,
@@ -543,9 +544,9 @@ def _advert_interval(ctx: Context, node: Node, fields: Fields, version: int) -> 
         ctx.error(
             node, f"({name}) VRRPv2 advertisement interval {value:f}s must be an integer. rounding"
         )
-        value = float(max(1, round(value)))
+        value = float(max(1, _round_half_up(value)))
     elif version == 3:
-        centis = round(value * 100)
+        centis = _round_half_up(value * 100)
         if abs(centis - value * 100) > 1e-6:
             ctx.error(
                 node,
@@ -557,3 +558,8 @@ def _advert_interval(ctx: Context, node: Node, fields: Fields, version: int) -> 
 
 
 __all__ = ["parse_instance", "parse_sync_group", "parse_track_file", "parse_vrrp_script"]
+
+
+def _round_half_up(value: float) -> int:
+    """C-style rounding (2.5 -> 3), not Python's round-half-to-even."""
+    return math.floor(value + 0.5)
