@@ -240,12 +240,12 @@ class Ipvs:
         the failed operation.
         """
         op_list = list(operations)
-        items = [_op_item(i, op) for i, op in enumerate(op_list)]
-        codes = self._chan.run_batch(_ipvs.pack_operations(items), stop_on_error)
+        codes = self._chan.run_batch(_ipvs.pack_operations(op_list), stop_on_error)
+        make = _ops.OperationResult.ok_result
         results = []
         for i, (op, code) in enumerate(zip(op_list, codes, strict=True)):
             if code == 0:
-                results.append(_ops.OperationResult(i, op))
+                results.append(make(i, op))
             elif code == _ipvs.NOT_RUN:
                 break
             else:
@@ -284,33 +284,6 @@ def _require_rs(rs: object) -> RealServer:
     return rs
 
 
-_CMD_OF_OP: dict[type, int] = {
-    _ops.AddService: _ipvs.CMD_NEW_SERVICE,
-    _ops.EditService: _ipvs.CMD_SET_SERVICE,
-    _ops.DeleteService: _ipvs.CMD_DEL_SERVICE,
-    _ops.AddRealServer: _ipvs.CMD_NEW_DEST,
-    _ops.EditRealServer: _ipvs.CMD_SET_DEST,
-    _ops.DeleteRealServer: _ipvs.CMD_DEL_DEST,
-    _ops.Zero: _ipvs.CMD_ZERO,
-    _ops.Flush: _ipvs.CMD_FLUSH,
-    _ops.SetTimeouts: _ipvs.CMD_SET_CONFIG,
-}
-
-
-def _op_item(
-    index: int, op: object
-) -> tuple[int, VirtualService | None, RealServer | None, Timeouts | None]:
-    cmd = _CMD_OF_OP.get(type(op))
-    if cmd is None:
-        raise PyipvsValueError(f"operations[{index}]: {op!r} is not a pyipvs.ops operation")
-    return (
-        cmd,
-        getattr(op, "vs", None),
-        getattr(op, "rs", None),
-        getattr(op, "timeouts", None),
-    )
-
-
 def _op_error(op: _ops.Operation, code: int) -> KernelError:
     if code == _ipvs.UNKNOWN:
         return KernelError(
@@ -319,7 +292,7 @@ def _op_error(op: _ops.Operation, code: int) -> KernelError:
             "re-read the table",
             type(op).__name__,
         )
-    action = _ipvs.ACTION_OF_CMD[_CMD_OF_OP[type(op)]]
+    action = _ipvs.ACTION_OF_CMD[_ipvs.CMD_OF_OP[type(op)]]
     return ipvs_error(code, action, str(getattr(op, "vs", "") or ""))
 
 

@@ -121,6 +121,13 @@ class OperationResult:
     def ok(self) -> bool:
         return self.error is None
 
+    @classmethod
+    def ok_result(cls, index: int, operation: Operation) -> OperationResult:
+        """A success result, built without the dataclass __init__ (batch hot path)."""
+        result = object.__new__(cls)
+        result.__dict__.update(index=index, operation=operation, error=None)
+        return result
+
 
 __all__ = [
     "AddRealServer",

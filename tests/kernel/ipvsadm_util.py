@@ -12,13 +12,16 @@ _FWD_FLAG = {"route": "-g", "tunnel": "-i", "masq": "-m"}
 
 
 def run_in(netns: str, *argv: str, stdin: str | None = None, check: bool = True) -> str:
-    return subprocess.run(
+    done = subprocess.run(
         ["ip", "netns", "exec", netns, *argv],
         input=stdin,
-        check=check,
+        check=False,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"{argv} exited {done.returncode}: {done.stderr.strip()}")
+    return done.stdout
 
 
 def save(netns: str) -> str:

@@ -53,19 +53,19 @@ def populate_with_pyipvs(ipvs: Ipvs) -> None:
             ipvs.add_real_server(vs, rs)
 
 
-def populate_with_ipvsadm(netns: str) -> None:
+def populate_with_ipvsadm(peer_netns: str) -> None:
     lines = []
     for i, vs in enumerate(SERVICES):
         lines.append(" ".join(add_service_line(vs)))
         lines += [" ".join(real_server_args(vs, rs)) for rs in REAL_SERVERS.get(i, [])]
-    run_in(netns, "ipvsadm", "-R", stdin="\n".join(lines) + "\n")
+    run_in(peer_netns, "ipvsadm", "-R", stdin="\n".join(lines) + "\n")
 
 
-def test_pyipvs_state_saves_like_ipvsadm_state(ipvs_netns: str, netns: str) -> None:
+def test_pyipvs_state_saves_like_ipvsadm_state(ipvs_netns: str, peer_netns: str) -> None:
     with Ipvs(netns=ipvs_netns) as ipvs:
         populate_with_pyipvs(ipvs)
-    populate_with_ipvsadm(netns)
-    ours, theirs = save(ipvs_netns), save(netns)
+    populate_with_ipvsadm(peer_netns)
+    ours, theirs = save(ipvs_netns), save(peer_netns)
     assert ours == theirs
     assert ours.count("-A") == len(SERVICES)
 

@@ -54,7 +54,7 @@ def with_scheduler(vs: VirtualService, scheduler: str) -> VirtualService:
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
-def test_scheduler_matrix(ipvs_netns: str, netns: str, scheduler: str) -> None:
+def test_scheduler_matrix(ipvs_netns: str, peer_netns: str, scheduler: str) -> None:
     pairs = [(with_scheduler(vs, scheduler), rs) for vs, rs in combos()]
     with Ipvs(netns=ipvs_netns) as ipvs:
         if not scheduler_available(scheduler):
@@ -76,8 +76,8 @@ def test_scheduler_matrix(ipvs_netns: str, netns: str, scheduler: str) -> None:
     for vs, rs in pairs:
         lines.append(" ".join(add_service_line(vs)))
         lines.append(" ".join(real_server_args(vs, rs)))
-    run_in(netns, "ipvsadm", "-R", stdin="\n".join(lines) + "\n")
-    assert save(ipvs_netns) == save(netns)
+    run_in(peer_netns, "ipvsadm", "-R", stdin="\n".join(lines) + "\n")
+    assert save(ipvs_netns) == save(peer_netns)
 
 
 def test_bypass_and_local_forwarding_round_trip(ipvs_netns: str) -> None:

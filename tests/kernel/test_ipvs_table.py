@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 
 from ipvsadm_util import run_in, save
 
@@ -63,6 +64,15 @@ def send_udp(netns: str, host: str, port: int, count: int) -> None:
     subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", code], check=True)
 
 
+def wait_for_stats(ipvs: Ipvs) -> VirtualService:
+    deadline = time.monotonic() + 30
+    while True:
+        (svc,) = ipvs.services()
+        if (svc.stats and svc.stats.packets_in == 3) or time.monotonic() > deadline:
+            return svc
+        time.sleep(0.5)
+
+
 def test_connections_stats_and_zero(ipvs_netns: str) -> None:
     # A routable VIP, so locally sent packets reach IPVS (LOCAL_OUT) and create connections.
     run_in(ipvs_netns, "ip", "link", "add", "d0", "type", "dummy")
@@ -88,7 +98,8 @@ def test_connections_stats_and_zero(ipvs_netns: str) -> None:
             r"UDP\s+\S+\s+\S+\s+10\.0\.0\.100:(\d+)\s+10\.0\.0\.1:53\s+10\.0\.0\.2:53", listing
         )
         assert row and int(row.group(1)) == conn.client_port, listing
-        (svc,) = ipvs.services()
+        # Counters are per-CPU and folded into the reported ones by the estimator (every 2 s).
+        svc = wait_for_stats(ipvs)
         assert svc.stats is not None and svc.stats.connections == 1
         assert svc.stats.packets_in == 3
         (listed_rs,) = ipvs.real_servers(vs)

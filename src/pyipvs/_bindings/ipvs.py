@@ -8,16 +8,17 @@ array C filled: one Python loop per listing or batch, no per-field cffi access.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 import struct
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pyipvs import model
+from pyipvs import model, ops
 from pyipvs._bindings.check import check_rc, ipvs_error
 from pyipvs._bindings.netlink import RECV_BUFFER_SIZE, NetlinkSocket
 from pyipvs._native import ffi, lib
-from pyipvs.errors import KernelError
+from pyipvs.errors import KernelError, PyipvsValueError
 from pyipvs.model import (
     RealServer,
     Stats,
@@ -148,6 +149,21 @@ def _addr16(address: model.IPAddress) -> bytes:
 
 
 def pack_service(vs: VirtualService) -> bytes:
+    # Value objects are immutable, so their C form is cached on them (outside the fields).
+    packed: bytes | None = vs.__dict__.get("_c_struct")
+    if packed is None:
+        packed = vs.__dict__["_c_struct"] = _pack_service(vs)
+    return packed
+
+
+def pack_dest(rs: RealServer) -> bytes:
+    packed: bytes | None = rs.__dict__.get("_c_struct")
+    if packed is None:
+        packed = rs.__dict__["_c_struct"] = _pack_dest(rs)
+    return packed
+
+
+def _pack_service(vs: VirtualService) -> bytes:
     flags = 0
     if vs.persistence_timeout is not None:
         flags |= SVC_F_PERSISTENT
@@ -178,7 +194,7 @@ def pack_service(vs: VirtualService) -> bytes:
     )
 
 
-def pack_dest(rs: RealServer) -> bytes:
+def _pack_dest(rs: RealServer) -> bytes:
     return DEST.pack(
         _AF[rs.family or "inet"],
         _addr16(rs.address),
@@ -208,10 +224,42 @@ def _array(ctype: str, packed: bytes | bytearray, count: int) -> Any:
 # ---- C -> model ----
 
 
+_ADDRESSES: dict[bytes, model.IPAddress] = {}
+_NETMASKS: dict[int, ipaddress.IPv4Address] = {}
+_STATS_FIELDS = tuple(f.name for f in dataclasses.fields(Stats))
+
+
 def _address(af: int, raw: bytes) -> model.IPAddress:
-    if af == AF_INET6:
-        return ipaddress.IPv6Address(raw)
-    return ipaddress.IPv4Address(raw[:4])
+    """The address object for raw (cached: listings repeat addresses with other ports)."""
+    key = raw if af == AF_INET6 else raw[:4]
+    address = _ADDRESSES.get(key)
+    if address is None:
+        if len(_ADDRESSES) > 1 << 16:
+            _ADDRESSES.clear()
+        address = _ADDRESSES[key] = (
+            ipaddress.IPv6Address(key) if af == AF_INET6 else ipaddress.IPv4Address(key)
+        )
+    return address
+
+
+def _netmask(value: int) -> ipaddress.IPv4Address:
+    mask = _NETMASKS.get(value)
+    if mask is None:
+        mask = _NETMASKS[value] = ipaddress.IPv4Address(value)
+    return mask
+
+
+_STATS: dict[tuple[Any, ...], Stats] = {}
+
+
+def _stats(values: tuple[Any, ...]) -> Stats:
+    """A Stats for values; equal ones are shared (immutable), idle tables are all zeros."""
+    stats = _STATS.get(values)
+    if stats is None:
+        if len(_STATS) > 1 << 12:
+            _STATS.clear()
+        stats = _STATS[values] = _build(Stats, dict(zip(_STATS_FIELDS, values, strict=True)))
+    return stats
 
 
 def _flag_names(scheduler: str, flags: int) -> frozenset[str]:
@@ -238,11 +286,11 @@ def service_from(t: tuple[Any, ...]) -> VirtualService:
         "family": family,
         "scheduler": scheduler,
         "persistence_timeout": timeout if flags & SVC_F_PERSISTENT else None,
-        "netmask": netmask if af == AF_INET6 else ipaddress.IPv4Address(netmask),
+        "netmask": netmask if af == AF_INET6 else _netmask(netmask),
         "one_packet": bool(flags & SVC_F_ONEPACKET),
         "sched_flags": _flag_names(scheduler, flags) if flags & 0x38 else frozenset(),
         "pe_name": _cstr(pe) or None,
-        "stats": Stats(*t[11:]),
+        "stats": _stats(t[11:]),
     }
     if fwmark:
         values.update(protocol=None, address=None, port=None, fwmark=fwmark)
@@ -272,7 +320,7 @@ def dest_from(t: tuple[Any, ...]) -> RealServer:
         "active_connections": act,
         "inactive_connections": inact,
         "persistent_connections": pers,
-        "stats": Stats(*t[14:]),
+        "stats": _stats(t[14:]),
     }
     return _build(RealServer, values)
 
@@ -475,30 +523,52 @@ class IpvsChannel:
         return list(ffi.unpack(results, n))
 
 
-def pack_operations(
-    items: Sequence[tuple[int, VirtualService | None, RealServer | None, Timeouts | None]],
-) -> tuple[bytes, bytes, bytes, int]:
-    """(cmd, vs, rs, timeouts) items -> packed C arrays; each distinct service packed once."""
+CMD_OF_OP: dict[type, int] = {
+    ops.AddService: CMD_NEW_SERVICE,
+    ops.EditService: CMD_SET_SERVICE,
+    ops.DeleteService: CMD_DEL_SERVICE,
+    ops.AddRealServer: CMD_NEW_DEST,
+    ops.EditRealServer: CMD_SET_DEST,
+    ops.DeleteRealServer: CMD_DEL_DEST,
+    ops.Zero: CMD_ZERO,
+    ops.Flush: CMD_FLUSH,
+    ops.SetTimeouts: CMD_SET_CONFIG,
+}
+_DEST_OPS = (ops.AddRealServer, ops.EditRealServer, ops.DeleteRealServer)
+
+
+def pack_operations(operations: Sequence[object]) -> tuple[bytes, bytes, bytes, int]:
+    """pyipvs.ops operations -> packed C arrays (ops, services, dests); one loop, each distinct
+    service object packed once.
+
+    :raises PyipvsValueError: naming ``operations[i]`` for anything that is not an operation.
+    """
     svc_index: dict[int, int] = {}
     svc_parts: list[bytes] = []
     dest_parts: list[bytes] = []
     op_parts: list[bytes] = []
     op_pack = OP.pack
-    for cmd, vs, rs, t in items:
+    cmd_of = CMD_OF_OP
+    for i, op in enumerate(operations):
+        kind = type(op)
+        cmd = cmd_of.get(kind)
+        if cmd is None:
+            raise PyipvsValueError(f"operations[{i}]: {op!r} is not a pyipvs.ops operation")
+        vs = None if kind is ops.Flush or kind is ops.SetTimeouts else op.vs  # type: ignore[attr-defined]
         si = -1
         if vs is not None:
             si = svc_index.get(id(vs), -1)
             if si < 0:
                 si = svc_index[id(vs)] = len(svc_parts)
                 svc_parts.append(pack_service(vs))
-        di = -1
-        if rs is not None:
-            di = len(dest_parts)
-            dest_parts.append(pack_dest(rs))
-        if t is None:
-            op_parts.append(op_pack(cmd, si, di, 0, 0, 0))
+        if kind in _DEST_OPS:
+            op_parts.append(op_pack(cmd, si, len(dest_parts), 0, 0, 0))
+            dest_parts.append(pack_dest(op.rs))  # type: ignore[attr-defined]
+        elif kind is ops.SetTimeouts:
+            t = op.timeouts  # type: ignore[attr-defined]
+            op_parts.append(op_pack(cmd, si, -1, t.tcp, t.tcp_fin, t.udp))
         else:
-            op_parts.append(op_pack(cmd, si, di, t.tcp, t.tcp_fin, t.udp))
+            op_parts.append(op_pack(cmd, si, -1, 0, 0, 0))
     return b"".join(op_parts), b"".join(svc_parts), b"".join(dest_parts), len(op_parts)
 
 
