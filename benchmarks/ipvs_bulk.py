@@ -184,9 +184,12 @@ def measure(setup: Callable[[Netns], None] | None, work: Callable[[Netns], float
     try:
         if setup is not None:
             setup(ns)
-        return work(ns)
+        seconds = work(ns)
     finally:
         ns.close()
+    name = getattr(work, "__name__", "work")
+    print(f"  measured {name}: {seconds:.3f} s", file=sys.stderr, flush=True)
+    return seconds
 
 
 def main() -> None:
