@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 BASE = int(ipaddress.IPv4Address("10.0.0.0"))
 DEST_BASE = int(ipaddress.IPv4Address("172.16.0.1"))
 PYROUTE2_MAX_OPS = int(os.environ.get("PYROUTE2_MAX_OPS", "10000"))
+PYROUTE2_TIMEOUT = float(os.environ.get("PYROUTE2_TIMEOUT", "900"))
 
 
 def svc_host(i: int) -> str:
@@ -52,13 +53,14 @@ class Netns:
         subprocess.run(["ip", "netns", "add", self.name], check=True)
         subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
 
-    def run(self, *argv: str, stdin: str | None = None) -> str:
+    def run(self, *argv: str, stdin: str | None = None, timeout: float | None = None) -> str:
         return subprocess.run(
             ["ip", "netns", "exec", self.name, *argv],
             input=stdin,
             check=True,
             capture_output=True,
             text=True,
+            timeout=timeout,
         ).stdout
 
     def close(self) -> None:
@@ -148,7 +150,10 @@ print(time.perf_counter() - t0, n)
 def pyroute2_add(ns: Netns, nsvc: int, ndest: int) -> float:
     total = nsvc * (1 + ndest)
     limit = min(total, PYROUTE2_MAX_OPS)
-    out = ns.run(sys.executable, "-c", PYROUTE2_ADD, str(nsvc), str(ndest), str(limit))
+    out = ns.run(
+        sys.executable, "-c", PYROUTE2_ADD, str(nsvc), str(ndest), str(limit),
+        timeout=PYROUTE2_TIMEOUT,
+    )  # fmt: skip
     seconds, done = out.split()
     return float(seconds) * total / int(done)
 
@@ -171,7 +176,7 @@ def ipvsadm_dump(ns: Netns) -> float:
 
 
 def pyroute2_dump(ns: Netns) -> float:
-    seconds, n = ns.run(sys.executable, "-c", PYROUTE2_DUMP).split()
+    seconds, n = ns.run(sys.executable, "-c", PYROUTE2_DUMP, timeout=PYROUTE2_TIMEOUT).split()
     assert int(n) == 50_000, n
     return float(seconds)
 
