@@ -21,6 +21,7 @@ favours pyroute2 since the kernel's per-operation cost grows with the table).
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import subprocess
 import sys
@@ -150,10 +151,13 @@ print(time.perf_counter() - t0, n)
 def pyroute2_add(ns: Netns, nsvc: int, ndest: int) -> float:
     total = nsvc * (1 + ndest)
     limit = min(total, PYROUTE2_MAX_OPS)
-    out = ns.run(
-        sys.executable, "-c", PYROUTE2_ADD, str(nsvc), str(ndest), str(limit),
-        timeout=PYROUTE2_TIMEOUT,
-    )  # fmt: skip
+    try:
+        out = ns.run(
+            sys.executable, "-c", PYROUTE2_ADD, str(nsvc), str(ndest), str(limit),
+            timeout=PYROUTE2_TIMEOUT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return math.inf  # printed as "> timeout"
     seconds, done = out.split()
     return float(seconds) * total / int(done)
 
@@ -176,7 +180,11 @@ def ipvsadm_dump(ns: Netns) -> float:
 
 
 def pyroute2_dump(ns: Netns) -> float:
-    seconds, n = ns.run(sys.executable, "-c", PYROUTE2_DUMP, timeout=PYROUTE2_TIMEOUT).split()
+    try:
+        out = ns.run(sys.executable, "-c", PYROUTE2_DUMP, timeout=PYROUTE2_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return math.inf  # printed as "> timeout"
+    seconds, n = out.split()
     assert int(n) == 50_000, n
     return float(seconds)
 
@@ -239,9 +247,13 @@ def print_table(rows: list[tuple[str, float, float, float, float]]) -> None:
     print(head)
     print("-" * len(head))
     for label, ours, floor, adm, pr2 in rows:
+        if math.isinf(pr2):  # timed out: a lower bound
+            pr2_text, ratio = f">{PYROUTE2_TIMEOUT:.0f}", f">{PYROUTE2_TIMEOUT / ours:.0f}"
+        else:
+            pr2_text, ratio = f"{pr2:.3f}", f"{pr2 / ours:.1f}"
         print(
-            f"{label:<30} {ours:9.3f} {floor:9.3f} {adm:9.3f} {pr2:9.3f}"
-            f" {ours / floor:13.2f} {adm / ours:15.1f} {pr2 / ours:16.1f}"
+            f"{label:<30} {ours:9.3f} {floor:9.3f} {adm:9.3f} {pr2_text:>9}"
+            f" {ours / floor:13.2f} {adm / ours:15.1f} {ratio:>16}"
         )
 
 
