@@ -10,6 +10,7 @@ CI must run every tier, so a skip there means something is missing from the setu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
@@ -52,16 +53,31 @@ def root() -> None:
         pytest.skip("needs root (network namespaces)")
 
 
-@pytest.fixture
-def netns(root: None) -> Iterator[str]:
-    """A fresh, empty network namespace (by ``ip netns`` name), deleted afterwards."""
-    name = f"pyipvs-{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def fresh_netns(prefix: str = "pyipvs") -> Iterator[str]:
+    """Creates an empty network namespace with loopback up; deletes it on exit."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
     try:
         yield name
     finally:
         subprocess.run(["ip", "netns", "delete", name], check=False)
+
+
+@pytest.fixture
+def netns(root: None) -> Iterator[str]:
+    """A fresh, empty network namespace (by ``ip netns`` name), deleted afterwards."""
+    with fresh_netns() as name:
+        yield name
+
+
+@pytest.fixture
+def peer_netns(root: None) -> Iterator[str]:
+    """A second fresh namespace, independent of ``netns`` / ``ipvs_netns`` (which are the same
+    one), e.g. for ipvsadm to build the same state in."""
+    with fresh_netns("pyipvs-peer") as name:
+        yield name
 
 
 def ip_vs_available() -> bool:

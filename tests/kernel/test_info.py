@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from pyipvs import Ipvs, PermissionDenied
+from pyipvs import Ipvs, PermissionDenied, VirtualService
 
 IPVSADM_HEADER = re.compile(r"^IP Virtual Server version (\d+\.\d+\.\d+) \(size=(\d+)\)$")
 
@@ -64,10 +64,12 @@ def test_family_ops_are_the_ipvs_commands(ipvs_netns: str) -> None:
     assert by_id[4].do and by_id[4].dump  # GET_SERVICE is both
 
 
-def test_handles_in_different_namespaces_are_independent(ipvs_netns: str, netns: str) -> None:
-    # Both namespaces answer, and each handle reports the same kernel-wide version.
-    with Ipvs(netns=ipvs_netns) as a, Ipvs(netns=f"/run/netns/{netns}") as b:
+def test_handles_in_different_namespaces_are_independent(ipvs_netns: str, peer_netns: str) -> None:
+    # Both namespaces answer with the same kernel-wide version; tables stay apart.
+    with Ipvs(netns=ipvs_netns) as a, Ipvs(netns=f"/run/netns/{peer_netns}") as b:
         assert a.info() == b.info()
+        a.add_service(VirtualService("tcp", "10.1.1.1", 80))
+        assert len(a.services()) == 1 and b.services() == []
 
 
 def test_unprivileged_user_gets_permission_denied(ipvs_netns: str) -> None:
