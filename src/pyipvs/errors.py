@@ -53,6 +53,42 @@ class ProtocolError(KernelError):
     """A reply from the kernel was malformed or unexpected."""
 
 
+class ServiceExists(KernelError, FileExistsError):
+    """EEXIST on adding a virtual service: it is already there."""
+
+
+class NoSuchService(KernelError):
+    """ESRCH: the virtual service does not exist."""
+
+
+class NoSuchDestination(KernelError):
+    """ENOENT on editing or deleting a real server: it is not in the service."""
+
+
+class DestinationExists(KernelError, FileExistsError):
+    """EEXIST on adding a real server: the service already has it."""
+
+
+class UnknownScheduler(KernelError):
+    """ENOENT on adding or editing a service: no such scheduler (or persistence engine)."""
+
+
+class InvalidArgument(KernelError):
+    """EINVAL: the kernel rejected an argument (missing or invalid attribute)."""
+
+
+class DaemonRunning(KernelError, FileExistsError):
+    """EEXIST on starting a sync daemon: one with that state is already running."""
+
+
+class NoDaemon(KernelError):
+    """ESRCH on stopping a sync daemon: none with that state is running."""
+
+
+class OutOfRange(KernelError):
+    """ERANGE: a weight or threshold is out of range (e.g. lower threshold > upper)."""
+
+
 class VrrpPacketError(PyipvsValueError):
     """A VRRP packet that a receiver must drop (see :mod:`pyipvs.vrrp`).
 
@@ -79,12 +115,21 @@ class ConfigError(PyipvsError):
 
 __all__ = [
     "ConfigError",
+    "DaemonRunning",
+    "DestinationExists",
+    "InvalidArgument",
     "IpvsUnavailable",
     "KernelError",
+    "NoDaemon",
+    "NoSuchDestination",
+    "NoSuchService",
+    "OutOfRange",
     "PermissionDenied",
     "ProtocolError",
     "PyipvsError",
     "PyipvsValueError",
+    "ServiceExists",
+    "UnknownScheduler",
     "VrrpPacketError",
     "errno",
 ]
