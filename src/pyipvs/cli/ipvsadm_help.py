@@ -1,0 +1,2 @@
+def usage(program: str) -> str:
+    return ""

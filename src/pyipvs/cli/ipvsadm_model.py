@@ -1,0 +1,77 @@
+"""From a parsed ipvsadm command line to pyipvs value objects and operations."""
+
+from __future__ import annotations
+
+from pyipvs import ops
+from pyipvs.cli.ipvsadm_options import Invocation, ServerSpec, ServiceSpec
+from pyipvs.model import RealServer, SyncDaemon, Timeouts, VirtualService
+
+
+def virtual_service(spec: ServiceSpec) -> VirtualService:
+    """The service as ipvsadm sends it (scheduler ``wlc`` when none was given)."""
+    common = {
+        "scheduler": spec.scheduler or "wlc",
+        "persistence_timeout": spec.persistence,
+        "netmask": spec.netmask,
+        "one_packet": spec.one_packet,
+        "sched_flags": frozenset(spec.sched_flags),
+        "pe_name": spec.pe_name,
+    }
+    if spec.fwmark:
+        return VirtualService(fwmark=spec.fwmark, family=spec.family, **common)  # type: ignore[arg-type]
+    return VirtualService(spec.protocol, spec.address, spec.port, **common)  # type: ignore[arg-type]
+
+
+def real_server(spec: ServerSpec) -> RealServer:
+    assert spec.address is not None
+    return RealServer(
+        spec.address,
+        spec.port,
+        weight=spec.weight,
+        forward=spec.forward,
+        upper_threshold=spec.upper_threshold,
+        lower_threshold=spec.lower_threshold,
+        tunnel_type=spec.tunnel_type,
+        tunnel_port=spec.tunnel_port,
+        tunnel_checksum=spec.tunnel_checksum,
+    )
+
+
+def operation(inv: Invocation) -> ops.Operation | None:
+    """The batched operation for a table-changing command, or None for the others."""
+    command = inv.command
+    if command == "flush":
+        return ops.Flush()
+    if command == "set":
+        tcp, tcp_fin, udp = inv.timeouts
+        return ops.SetTimeouts(Timeouts(tcp, tcp_fin, udp))
+    if command == "zero":
+        return ops.Zero(virtual_service(inv.service) if inv.has("service-address") else None)
+    service_ops = {
+        "add-service": ops.AddService,
+        "edit-service": ops.EditService,
+        "delete-service": ops.DeleteService,
+    }
+    if command in service_ops:
+        return service_ops[command](virtual_service(inv.service))
+    server_ops = {
+        "add-server": ops.AddRealServer,
+        "edit-server": ops.EditRealServer,
+        "delete-server": ops.DeleteRealServer,
+    }
+    if command in server_ops:
+        return server_ops[command](virtual_service(inv.service), real_server(inv.server))
+    return None
+
+
+def sync_daemon(inv: Invocation) -> SyncDaemon:
+    d = inv.daemon
+    return SyncDaemon(
+        d.state,
+        d.interface,
+        d.syncid,
+        maxlen=d.maxlen,
+        mcast_group=d.mcast_group,
+        mcast_port=d.mcast_port,
+        mcast_ttl=d.mcast_ttl,
+    )
