@@ -14,8 +14,21 @@ from pyipvs import ops
 from pyipvs.errors import KernelError
 from pyipvs.model import RealServer, SyncDaemon, Timeouts, VirtualService
 
-KNOWN_SCHEDULERS = {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo",
-                    "ovf", "mh"}
+KNOWN_SCHEDULERS = {
+    "rr",
+    "wrr",
+    "lc",
+    "wlc",
+    "lblc",
+    "lblcr",
+    "dh",
+    "sh",
+    "sed",
+    "nq",
+    "fo",
+    "ovf",
+    "mh",
+}
 
 
 @dataclass
@@ -78,8 +91,9 @@ class FakeIpvs:
             self.table.clear()
         elif isinstance(op, ops.SetTimeouts):
             t, old = op.timeouts, self.timeout_values
-            self.timeout_values = Timeouts(t.tcp or old.tcp, t.tcp_fin or old.tcp_fin,
-                                           t.udp or old.udp)
+            self.timeout_values = Timeouts(
+                t.tcp or old.tcp, t.tcp_fin or old.tcp_fin, t.udp or old.udp
+            )
         elif isinstance(op, ops.Zero):
             if op.vs is not None:
                 self._find(op.vs)

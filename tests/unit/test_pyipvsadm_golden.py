@@ -15,9 +15,9 @@ import shlex
 from pathlib import Path
 
 import pytest
+from fake_ipvs import FakeIpvs
 
 from pyipvs.cli.ipvsadm import execute
-from fake_ipvs import FakeIpvs
 
 GOLDEN = Path(__file__).parent / "data" / "ipvsadm-1.31-golden-outputs.txt"
 PROGRAM = "/usr/sbin/ipvsadm"
@@ -91,7 +91,9 @@ def golden_table() -> FakeIpvs:
 LISTINGS = golden_runs("listings")
 
 
-@pytest.mark.parametrize("argv,expected,status", LISTINGS, ids=[" ".join(a) for a, _, _ in LISTINGS])
+@pytest.mark.parametrize(
+    "argv,expected,status", LISTINGS, ids=[" ".join(a) for a, _, _ in LISTINGS]
+)
 def test_listing_matches_ipvsadm(
     golden_table: FakeIpvs, argv: list[str], expected: str, status: int
 ) -> None:

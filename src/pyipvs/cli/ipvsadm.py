@@ -25,6 +25,7 @@ from pyipvs.cli.ipvsadm_options import (
 )
 
 if TYPE_CHECKING:
+    from pyipvs.cli.ipvsadm_format import Format
     from pyipvs.ipvs import Ipvs
     from pyipvs.model import RealServer, VirtualService
 
@@ -199,13 +200,11 @@ class Session:
 
             self.stdout.write(connections_document(rows))
             return
-        text = ipvsadm_conn.format_connections(
-            rows, inv.has("numeric"), inv.has("persistent-conn")
-        )
+        text = ipvsadm_conn.format_connections(rows, inv.has("numeric"), inv.has("persistent-conn"))
         self.stdout.write(text)
 
 
-def _format(inv: Invocation, rule: bool) -> object:
+def _format(inv: Invocation, rule: bool) -> Format:
     from pyipvs.cli.ipvsadm_format import Format
 
     return Format(
@@ -221,12 +220,11 @@ def _format(inv: Invocation, rule: bool) -> object:
     )
 
 
-def _ordered(table: Sequence[tuple[VirtualService, list[RealServer]]], fmt: object) -> list[
-    tuple[VirtualService, list[RealServer]]
-]:
-    from pyipvs.cli.ipvsadm_format import Format, sort_servers, sort_services
+def _ordered(
+    table: Sequence[tuple[VirtualService, list[RealServer]]], fmt: object
+) -> list[tuple[VirtualService, list[RealServer]]]:
+    from pyipvs.cli.ipvsadm_format import sort_servers, sort_services
 
-    assert isinstance(fmt, Format)
     rows = list(table)
     if fmt.nosort:
         return rows
@@ -252,12 +250,11 @@ def _open_ipvs() -> Ipvs:
 
 
 def _modprobe_ip_vs() -> None:
+    import contextlib
     import subprocess
 
-    try:
+    with contextlib.suppress(OSError):
         subprocess.run([MODPROBE, "--", "ip_vs"], check=False, capture_output=True)
-    except OSError:
-        pass
 
 
 def usage_text(program: str) -> str:

@@ -1,5 +1,8 @@
 """``ipvsadm -c``: the connection table from ``/proc/net/ip_vs_conn``, as ipvsadm prints it."""
 
+# printf-style on purpose: the formats are ipvsadm's C formats, kept recognisable.
+# ruff: noqa: UP031
+
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv6Address

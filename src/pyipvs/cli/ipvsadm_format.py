@@ -9,6 +9,9 @@ are shown with all 64 bits (ipvsadm truncates them to 32), and ``-S`` writes ``-
 when a threshold is set (ipvsadm drops them, so its restore loses them).
 """
 
+# printf-style on purpose: the formats are ipvsadm's C formats, kept recognisable.
+# ruff: noqa: UP031
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -96,16 +99,20 @@ def title(fmt: Format) -> str:
             *cols,
         )
     if fmt.thresholds:
-        cols = ("Uthreshold", "Lthreshold", "ActiveConn", "InActConn")
         return "%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n" % (
             "Prot LocalAddress:Port",
-            *cols,
+            "Uthreshold",
+            "Lthreshold",
+            "ActiveConn",
+            "InActConn",
         )
     if fmt.persistent_conn:
-        cols = ("Weight", "PersistConn", "ActiveConn", "InActConn")
         return "%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n" % (
             "Prot LocalAddress:Port",
-            *cols,
+            "Weight",
+            "PersistConn",
+            "ActiveConn",
+            "InActConn",
         )
     if fmt.tun_info:
         return (
@@ -168,7 +175,7 @@ def _netmask_differs(vs: VirtualService) -> str | None:
     if mask is None:
         return None
     if _is_v6(vs):
-        return None if int(mask) == 128 else str(int(mask))  # type: ignore[arg-type]
+        return None if int(mask) == 128 else str(int(mask))
     return None if mask == HOST_MASK else str(mask)
 
 

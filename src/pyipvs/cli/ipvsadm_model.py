@@ -47,14 +47,14 @@ def operation(inv: Invocation) -> ops.Operation | None:
         return ops.SetTimeouts(Timeouts(tcp, tcp_fin, udp))
     if command == "zero":
         return ops.Zero(virtual_service(inv.service) if inv.has("service-address") else None)
-    service_ops = {
+    service_ops: dict[str, type[ops.AddService | ops.EditService | ops.DeleteService]] = {
         "add-service": ops.AddService,
         "edit-service": ops.EditService,
         "delete-service": ops.DeleteService,
     }
     if command in service_ops:
         return service_ops[command](virtual_service(inv.service))
-    server_ops = {
+    server_ops: dict[str, type[ops.AddRealServer | ops.EditRealServer | ops.DeleteRealServer]] = {
         "add-server": ops.AddRealServer,
         "edit-server": ops.EditRealServer,
         "delete-server": ops.DeleteRealServer,

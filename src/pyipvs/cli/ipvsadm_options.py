@@ -138,9 +138,7 @@ class TryHelp(CliExit):
     """ipvsadm's ``tryhelp_exit``: exit 255; aborts a restore too."""
 
     def __init__(self, program: str) -> None:
-        super().__init__(
-            255, f"Try `{program} -h' or '{program} --help' for more information.\n"
-        )
+        super().__init__(255, f"Try `{program} -h' or '{program} --help' for more information.\n")
 
 
 class LineError(Exception):
@@ -558,7 +556,7 @@ def parse_address_port(
     ``[v6]:port`` needs its port; a bare IPv6 address has none; IPv4 accepts what inet_aton
     accepts, then a host name; the port is a number 0..65535 or a service name.
     """
-    if not text or text.isdigit() and text.isascii():
+    if not text or (text.isdigit() and text.isascii()):
         return None
     host, port_text = text, None
     if text.startswith("["):
@@ -615,7 +613,7 @@ def check_compatibility(command: str, options: set[str]) -> None:
     """ipvsadm's ``generic_opt_check``: the first offending column (in table order) wins."""
     row = COMPATIBILITY[command]
     first_exclusive: str | None = None
-    for name, rule in zip(OPTIONS, row):
+    for name, rule in zip(OPTIONS, row, strict=True):
         if name not in options:
             if rule == "+":
                 raise Fail(f"You need to supply the '{name}' option for the '{command}' command")
@@ -635,7 +633,7 @@ def check_compatibility(command: str, options: set[str]) -> None:
 def _check_tunnel_options(tunnel_type: str, options: set[str]) -> None:
     row = TUNNEL_COMPATIBILITY[tunnel_type]
     first_exclusive: str | None = None
-    for name, rule in zip(TUNNEL_OPTIONS, row):
+    for name, rule in zip(TUNNEL_OPTIONS, row, strict=True):
         if name not in options:
             if rule == "+":
                 raise Fail(

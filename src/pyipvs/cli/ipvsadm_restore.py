@@ -60,7 +60,7 @@ class _Batch:
         if not self.ops:
             return
         results = self.session.ipvs.apply(self.ops)
-        for command, result in zip(self.commands, results):
+        for command, result in zip(self.commands, results, strict=True):
             self.last_status = self.session.report(command, result.error)
         self.ops, self.commands = [], []
 

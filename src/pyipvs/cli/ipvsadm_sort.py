@@ -30,7 +30,7 @@ def _sign(value: int) -> int:
 
 def compare_words(a: Sequence[int], b: Sequence[int]) -> int:
     """Field-by-field ``r = (int)(a - b); if r: return r`` over unsigned 32-bit words."""
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         r = _c_int(x - y)
         if r:
             return _sign(r)
