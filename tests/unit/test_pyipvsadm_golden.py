@@ -130,3 +130,38 @@ def test_error_matches_ipvsadm(
     fake = FakeIpvs(table=[(vs, list(rs)) for vs, rs in golden_table.table])
     out, err, got = run(fake, argv)
     assert (out + err, got) == (expected, status)
+
+
+def test_server_counters_keep_64_bits() -> None:
+    """Deliberate difference: ipvsadm shows real-server counters modulo 2**32."""
+    from pyipvs.model import RealServer, Stats, VirtualService
+
+    big = 2**32 + 5
+    vs = VirtualService("tcp", "10.0.0.1", 80, stats=Stats(bytes_in=big))
+    rs = RealServer("192.168.0.2", 80, stats=Stats(bytes_in=big))
+    out, _, _ = run(FakeIpvs(table=[(vs, [rs])]), ["-L", "-n", "--stats", "--exact"])
+    assert out.splitlines()[3:] == [
+        "TCP  10.0.0.1:80                         0        0        0 4294967301        0",
+        "  -> 192.168.0.2:80                      0        0        0 4294967301        0",
+    ]
+
+
+def test_json_listing_is_stable() -> None:
+    import json
+
+    from pyipvs.model import RealServer, Stats, VirtualService
+
+    vs = VirtualService(
+        "udp", "10.0.0.3", 53, scheduler="sh", sched_flags={"flag-2"}, stats=Stats(connections=7)
+    )
+    rs = RealServer("192.168.0.2", 53, forward="masq", upper_threshold=9)
+    out, err, status = run(FakeIpvs(table=[(vs, [rs])]), ["-L", "-n", "--json"])
+    assert (err, status) == ("", 0)
+    doc = json.loads(out)
+    assert doc["schema"] == 1 and doc["version"] == "1.2.1"
+    (svc,) = doc["services"]
+    assert svc["sched_flags"] == ["sh-port"] and svc["stats"]["connections"] == 7
+    assert svc["real_servers"][0]["upper_threshold"] == 9
+    assert svc["real_servers"][0]["tunnel_type"] is None
+    out, _, _ = run(FakeIpvs(), ["-L", "--timeout", "--json"])
+    assert json.loads(out) == {"schema": 1, "timeouts": {"tcp": 900, "tcp_fin": 120, "udp": 300}}
