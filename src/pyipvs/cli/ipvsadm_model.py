@@ -6,9 +6,35 @@ from pyipvs import ops
 from pyipvs.cli.ipvsadm_options import Invocation, ServerSpec, ServiceSpec
 from pyipvs.model import RealServer, SyncDaemon, Timeouts, VirtualService
 
+_SERVICES: dict[tuple[object, ...], VirtualService] = {}
+
 
 def virtual_service(spec: ServiceSpec) -> VirtualService:
-    """The service as ipvsadm sends it (scheduler ``wlc`` when none was given)."""
+    """The service as ipvsadm sends it (scheduler ``wlc`` when none was given).
+
+    Value objects are immutable, so equal specs share one (a restore names each service once
+    per real server; building it once saves most of the validation cost).
+    """
+    key = (
+        spec.protocol,
+        spec.address,
+        spec.port,
+        spec.fwmark,
+        spec.family,
+        spec.scheduler,
+        spec.persistence,
+        spec.netmask,
+        spec.one_packet,
+        spec.sched_flags,
+        spec.pe_name,
+    )
+    cached = _SERVICES.get(key)
+    if cached is None:
+        cached = _SERVICES[key] = _build_service(spec)
+    return cached
+
+
+def _build_service(spec: ServiceSpec) -> VirtualService:
     common = {
         "scheduler": spec.scheduler or "wlc",
         "persistence_timeout": spec.persistence,

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 
 from pyipvs.cli import cstrings
-from pyipvs.cli.popt import Arg, Option, PoptError, Scanner
+from pyipvs.cli.popt import Arg, Option, OptionTable, PoptError, Scanner
 
 # ---- facts from ipvsadm 1.31 (names used in its messages, limits, defaults) ----
 
@@ -243,67 +244,69 @@ _COMMAND_TAGS = {
 }
 
 _N, _R, _O = Arg.NONE, Arg.REQUIRED, Arg.OPTIONAL
-TABLE = (
-    Option("add-service", "A", _N, "A"),
-    Option("edit-service", "E", _N, "E"),
-    Option("delete-service", "D", _N, "D"),
-    Option("clear", "C", _N, "C"),
-    Option("list", "L", _N, "L"),
-    Option(None, "l", _N, "l"),
-    Option("zero", "Z", _N, "Z"),
-    Option("add-server", "a", _N, "a"),
-    Option("edit-server", "e", _N, "e"),
-    Option("delete-server", "d", _N, "d"),
-    Option("set", None, _N, "set"),
-    Option("help", "h", _N, "h"),
-    Option("version", "v", _N, "v"),
-    Option("restore", "R", _N, "R"),
-    Option("save", "S", _N, "S"),
-    Option("start-daemon", None, _R, "start-daemon"),
-    Option("stop-daemon", None, _R, "stop-daemon"),
-    Option("tcp-service", "t", _R, "t"),
-    Option("udp-service", "u", _R, "u"),
-    Option("sctp-service", None, _R, "sctp"),
-    Option("fwmark-service", "f", _R, "f"),
-    Option("scheduler", "s", _R, "s"),
-    Option("persistent", "p", _O, "p"),
-    Option("netmask", "M", _R, "M"),
-    Option("real-server", "r", _R, "r"),
-    Option("masquerading", "m", _N, "m"),
-    Option("ipip", "i", _N, "i"),
-    Option("gatewaying", "g", _N, "g"),
-    Option("weight", "w", _R, "w"),
-    Option("u-threshold", "x", _R, "x"),
-    Option("l-threshold", "y", _R, "y"),
-    Option("numeric", "n", _N, "n"),
-    Option("connection", "c", _N, "c"),
-    Option("mcast-interface", None, _R, "mcast-interface"),
-    Option("syncid", None, _R, "syncid"),
-    Option("timeout", None, _N, "timeout"),
-    Option("daemon", None, _N, "daemon"),
-    Option("stats", None, _N, "stats"),
-    Option("rate", None, _N, "rate"),
-    Option("thresholds", None, _N, "thresholds"),
-    Option("persistent-conn", None, _N, "persistent-conn"),
-    Option("nosort", None, _N, "nosort"),
-    Option("sort", None, _N, "sort"),
-    Option("exact", "X", _N, "exact"),
-    Option("ipv6", "6", _N, "6"),
-    Option("ops", "o", _N, "ops"),
-    Option("pe", None, _R, "pe"),
-    Option("sched-flags", "b", _R, "b"),
-    Option("mcast-group", None, _R, "mcast-group"),
-    Option("mcast-port", None, _R, "mcast-port"),
-    Option("mcast-ttl", None, _R, "mcast-ttl"),
-    Option("sync-maxlen", None, _R, "sync-maxlen"),
-    Option("tun-info", None, _N, "tun-info"),
-    Option("tun-type", None, _R, "tun-type"),
-    Option("tun-port", None, _R, "tun-port"),
-    Option("tun-nocsum", None, _N, "tun-nocsum"),
-    Option("tun-csum", None, _N, "tun-csum"),
-    Option("tun-remcsum", None, _N, "tun-remcsum"),
-    # pyipvsadm's own: machine-readable listings (not an ipvsadm option).
-    Option("json", None, _N, "json"),
+TABLE = OptionTable(
+    (
+        Option("add-service", "A", _N, "A"),
+        Option("edit-service", "E", _N, "E"),
+        Option("delete-service", "D", _N, "D"),
+        Option("clear", "C", _N, "C"),
+        Option("list", "L", _N, "L"),
+        Option(None, "l", _N, "l"),
+        Option("zero", "Z", _N, "Z"),
+        Option("add-server", "a", _N, "a"),
+        Option("edit-server", "e", _N, "e"),
+        Option("delete-server", "d", _N, "d"),
+        Option("set", None, _N, "set"),
+        Option("help", "h", _N, "h"),
+        Option("version", "v", _N, "v"),
+        Option("restore", "R", _N, "R"),
+        Option("save", "S", _N, "S"),
+        Option("start-daemon", None, _R, "start-daemon"),
+        Option("stop-daemon", None, _R, "stop-daemon"),
+        Option("tcp-service", "t", _R, "t"),
+        Option("udp-service", "u", _R, "u"),
+        Option("sctp-service", None, _R, "sctp"),
+        Option("fwmark-service", "f", _R, "f"),
+        Option("scheduler", "s", _R, "s"),
+        Option("persistent", "p", _O, "p"),
+        Option("netmask", "M", _R, "M"),
+        Option("real-server", "r", _R, "r"),
+        Option("masquerading", "m", _N, "m"),
+        Option("ipip", "i", _N, "i"),
+        Option("gatewaying", "g", _N, "g"),
+        Option("weight", "w", _R, "w"),
+        Option("u-threshold", "x", _R, "x"),
+        Option("l-threshold", "y", _R, "y"),
+        Option("numeric", "n", _N, "n"),
+        Option("connection", "c", _N, "c"),
+        Option("mcast-interface", None, _R, "mcast-interface"),
+        Option("syncid", None, _R, "syncid"),
+        Option("timeout", None, _N, "timeout"),
+        Option("daemon", None, _N, "daemon"),
+        Option("stats", None, _N, "stats"),
+        Option("rate", None, _N, "rate"),
+        Option("thresholds", None, _N, "thresholds"),
+        Option("persistent-conn", None, _N, "persistent-conn"),
+        Option("nosort", None, _N, "nosort"),
+        Option("sort", None, _N, "sort"),
+        Option("exact", "X", _N, "exact"),
+        Option("ipv6", "6", _N, "6"),
+        Option("ops", "o", _N, "ops"),
+        Option("pe", None, _R, "pe"),
+        Option("sched-flags", "b", _R, "b"),
+        Option("mcast-group", None, _R, "mcast-group"),
+        Option("mcast-port", None, _R, "mcast-port"),
+        Option("mcast-ttl", None, _R, "mcast-ttl"),
+        Option("sync-maxlen", None, _R, "sync-maxlen"),
+        Option("tun-info", None, _N, "tun-info"),
+        Option("tun-type", None, _R, "tun-type"),
+        Option("tun-port", None, _R, "tun-port"),
+        Option("tun-nocsum", None, _N, "tun-nocsum"),
+        Option("tun-csum", None, _N, "tun-csum"),
+        Option("tun-remcsum", None, _N, "tun-remcsum"),
+        # pyipvsadm's own: machine-readable listings (not an ipvsadm option).
+        Option("json", None, _N, "json"),
+    )
 )
 
 # Options that only set a flag (the tag is the option's name in OPTIONS).
@@ -548,6 +551,7 @@ def parse_mcast_group(text: str) -> IPv4Address | IPv6Address:
     return IPv4Address(packed4)
 
 
+@lru_cache(maxsize=8192)
 def parse_address_port(
     text: str, protocol: str
 ) -> tuple[str, IPv4Address | IPv6Address, int | None] | None:
@@ -609,8 +613,24 @@ def _parse_set_values(scanner: Scanner) -> tuple[int, int, int]:
     return tcp, tcpfin, udp
 
 
+def _rules_by_kind(rule: str) -> dict[str, frozenset[str]]:
+    return {
+        command: frozenset(name for name, r in zip(OPTIONS, row, strict=True) if r in rule)
+        for command, row in COMPATIBILITY.items()
+    }
+
+
+_REQUIRED, _ALLOWED, _EXCLUSIVE = _rules_by_kind("+"), _rules_by_kind("+ 1"), _rules_by_kind("1")
+
+
 def check_compatibility(command: str, options: set[str]) -> None:
     """ipvsadm's ``generic_opt_check``: the first offending column (in table order) wins."""
+    if (
+        options <= _ALLOWED[command]
+        and _REQUIRED[command] <= options
+        and len(options & _EXCLUSIVE[command]) <= 1
+    ):
+        return  # the common case, without walking the table
     row = COMPATIBILITY[command]
     first_exclusive: str | None = None
     for name, rule in zip(OPTIONS, row, strict=True):

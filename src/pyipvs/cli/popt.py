@@ -46,16 +46,24 @@ UNKNOWN_OPTION = "unknown option"
 MISSING_ARGUMENT = "missing argument"
 
 
+class OptionTable:
+    """The options indexed by long and short name (built once, shared by every scan)."""
+
+    def __init__(self, options: Sequence[Option]) -> None:
+        self.by_long = {opt.long: opt for opt in options if opt.long}
+        self.by_short = {opt.short: opt for opt in options if opt.short}
+
+
 class Scanner:
     """Walks ``argv`` (without the program name) the way ``poptGetNextOpt`` does."""
 
-    def __init__(self, argv: Sequence[str], table: Sequence[Option]) -> None:
+    def __init__(self, argv: Sequence[str], table: OptionTable) -> None:
         self._argv = list(argv)
         self._next = 0
         self._cluster = ""
         self._only_leftovers = False
-        self._by_long = {opt.long: opt for opt in table if opt.long}
-        self._by_short = {opt.short: opt for opt in table if opt.short}
+        self._by_long = table.by_long
+        self._by_short = table.by_short
         self.leftovers: list[str] = []
 
     @property
