@@ -26,14 +26,16 @@ PYIPVSADM = str(Path(sys.executable).parent / "pyipvsadm")
 ROUTABLE = (
     "link add dummy0 type dummy",
     "link set dummy0 up",
-    "addr add 10.255.0.1/8 dev dummy0",
-    "route add default dev dummy0",
-    "-6 route add default dev dummy0",
+    "addr add 192.168.255.254/16 dev dummy0",
+    "-6 route add 2001:db8::/32 dev dummy0",
 )
 
 
 def _prepare(ns: str) -> None:
-    """Real servers must be routable (else the kernel answers EINVAL), as on a real director."""
+    """Real servers must be routable (else the kernel answers EINVAL), as on a real director.
+
+    Only the test ranges are routed: a default route would make name lookups wait for the
+    unreachable DNS server instead of failing at once."""
     for cmd in ROUTABLE:
         subprocess.run(["ip", "-n", ns, *cmd.split()], check=True)
 
