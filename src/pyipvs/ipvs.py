@@ -54,6 +54,10 @@ class Ipvs:
 
     :param netns: ``None`` for the caller's namespace, an ``ip netns`` name, or a path to a
         namespace file (e.g. ``/proc/1234/ns/net``).
+    :param socket_buffers: (receive, send) socket buffer sizes in bytes. By default pyipvs asks
+        for 32 MiB / 4 MiB (SO_RCVBUFFORCE / SO_SNDBUFFORCE, else capped by the sysctls); batch
+        chunks are sized from what the kernel grants, so smaller buffers mean more, smaller
+        chunks, never lost results.
     :raises IpvsUnavailable: the kernel has no ``ip_vs``.
     :raises PermissionDenied: (later, on the first command) the caller lacks CAP_NET_ADMIN.
 
@@ -62,7 +66,12 @@ class Ipvs:
 
     family_name = IPVS_FAMILY_NAME
 
-    def __init__(self, netns: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        netns: str | os.PathLike[str] | None = None,
+        *,
+        socket_buffers: tuple[int, int] | None = None,
+    ) -> None:
         self._netns = netns
         self._sock = self._open_socket(netns)
         try:
@@ -73,6 +82,8 @@ class Ipvs:
                 raise IpvsUnavailable(errno.ENOENT, UNAVAILABLE_MESSAGE) from None
             raise
         self._chan = _ipvs.IpvsChannel(self._sock, self._family.id)
+        if socket_buffers is not None:
+            self._chan.configure_buffers(*socket_buffers)
 
     @staticmethod
     def _open_socket(netns: str | os.PathLike[str] | None) -> _nl.NetlinkSocket:

@@ -334,9 +334,14 @@ class IpvsChannel:
             {"cmd": CMD_SET_CONFIG, "svc": -1, "dest": -1, "timeouts": [t.tcp, t.tcp_fin, t.udp]},
         )
         rc = lib.pyipvs_ipvs_exec(
-            self.sock.handle, self.family_id, op, ffi.NULL, ffi.NULL, self.sock.rbuf,
+            self.sock.handle,
+            self.family_id,
+            op,
+            ffi.NULL,
+            ffi.NULL,
+            self.sock.rbuf,
             RECV_BUFFER_SIZE,
-        )  # fmt: skip
+        )
         if rc < 0:
             raise ipvs_error(rc, "set_timeouts")
 
@@ -392,9 +397,16 @@ class IpvsChannel:
         records: list[tuple[Any, ...]] = []
         while not st.done:
             n = lib.pyipvs_ipvs_dump_dests(
-                self.sock.handle, self.family_id, st, svcs, count, self.sock.rbuf,
-                RECV_BUFFER_SIZE, arr, DUMP_CHUNK,
-            )  # fmt: skip
+                self.sock.handle,
+                self.family_id,
+                st,
+                svcs,
+                count,
+                self.sock.rbuf,
+                RECV_BUFFER_SIZE,
+                arr,
+                DUMP_CHUNK,
+            )
             check_rc(n, "real_servers")
             records.extend(_unpack(DEST, arr, n))
         return records
