@@ -97,6 +97,16 @@ int pyipvs_nl_set_buffers(struct pyipvs_nl *nl, int rcvbuf, int sndbuf)
     return rc ? rc : set_buffer(nl->fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
 }
 
+int pyipvs_nl_get_buffers(struct pyipvs_nl *nl, int *rcvbuf, int *sndbuf)
+{
+    socklen_t len = sizeof(int);
+
+    if (getsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, &len) < 0)
+        return -errno;
+    len = sizeof(int);
+    return getsockopt(nl->fd, SOL_SOCKET, SO_SNDBUF, sndbuf, &len) < 0 ? -errno : 0;
+}
+
 uint32_t pyipvs_nl_next_seq(struct pyipvs_nl *nl)
 {
     if (++nl->seq == 0) /* seq 0 is what the kernel uses for unsolicited messages */

@@ -29,6 +29,8 @@ int pyipvs_nl_open(struct pyipvs_nl *nl, int protocol, int netns_fd);
 void pyipvs_nl_close(struct pyipvs_nl *nl);
 /* Sets SO_RCVBUF / SO_SNDBUF (0 leaves one alone), forcing past rmem_max when privileged. */
 int pyipvs_nl_set_buffers(struct pyipvs_nl *nl, int rcvbuf, int sndbuf);
+/* The effective SO_RCVBUF / SO_SNDBUF (what the kernel enforces, i.e. doubled). */
+int pyipvs_nl_get_buffers(struct pyipvs_nl *nl, int *rcvbuf, int *sndbuf);
 uint32_t pyipvs_nl_next_seq(struct pyipvs_nl *nl);
 
 int pyipvs_nl_send(struct pyipvs_nl *nl, const uint8_t *buf, size_t len);

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
+from pyipvs import ops as _ops
 from pyipvs._bindings import ipvs as _ipvs
 from pyipvs._bindings import netlink as _nl
+from pyipvs._bindings.check import ipvs_error
+from pyipvs._conn import parse_connections
 from pyipvs.errors import IpvsUnavailable, KernelError, PyipvsValueError
+from pyipvs.model import (
+    DAEMON_STATES,
+    Connection,
+    RealServer,
+    SyncDaemon,
+    Timeouts,
+    VirtualService,
+)
 
 IPVS_FAMILY_NAME = "IPVS"
 
@@ -42,6 +54,10 @@ class Ipvs:
 
     :param netns: ``None`` for the caller's namespace, an ``ip netns`` name, or a path to a
         namespace file (e.g. ``/proc/1234/ns/net``).
+    :param socket_buffers: (receive, send) socket buffer sizes in bytes. By default pyipvs asks
+        for 32 MiB / 4 MiB (SO_RCVBUFFORCE / SO_SNDBUFFORCE, else capped by the sysctls); batch
+        chunks are sized from what the kernel grants, so smaller buffers mean more, smaller
+        chunks, never lost results.
     :raises IpvsUnavailable: the kernel has no ``ip_vs``.
     :raises PermissionDenied: (later, on the first command) the caller lacks CAP_NET_ADMIN.
 
@@ -50,7 +66,13 @@ class Ipvs:
 
     family_name = IPVS_FAMILY_NAME
 
-    def __init__(self, netns: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        netns: str | os.PathLike[str] | None = None,
+        *,
+        socket_buffers: tuple[int, int] | None = None,
+    ) -> None:
+        self._netns = netns
         self._sock = self._open_socket(netns)
         try:
             self._family = _nl.resolve_family(self._sock, self.family_name)
@@ -59,6 +81,9 @@ class Ipvs:
             if exc.errno == errno.ENOENT:
                 raise IpvsUnavailable(errno.ENOENT, UNAVAILABLE_MESSAGE) from None
             raise
+        self._chan = _ipvs.IpvsChannel(self._sock, self._family.id)
+        if socket_buffers is not None:
+            self._chan.configure_buffers(*socket_buffers)
 
     @staticmethod
     def _open_socket(netns: str | os.PathLike[str] | None) -> _nl.NetlinkSocket:
@@ -85,6 +110,148 @@ class Ipvs:
         version, size = _ipvs.get_info(self._sock, self._family.id)
         return IpvsInfo(version_code=version, conn_table_size=size)
 
+    # -- services --
+
+    def services(self) -> list[VirtualService]:
+        """Every virtual service of the namespace, with :class:`Stats` attached (one dump)."""
+        return self._chan.services()
+
+    def get_service(self, vs: VirtualService) -> VirtualService:
+        """The service with vs's identity, as the kernel has it.
+
+        :raises NoSuchService: there is none.
+        """
+        return self._chan.get_service(_require_vs(vs))
+
+    def add_service(self, vs: VirtualService) -> None:
+        """:raises ServiceExists, UnknownScheduler, InvalidArgument:"""
+        self._chan.exec(_ipvs.CMD_NEW_SERVICE, _require_vs(vs))
+
+    def edit_service(self, vs: VirtualService) -> None:
+        """Sets scheduler, persistence, netmask, flags and PE of the service vs identifies.
+
+        :raises NoSuchService, UnknownScheduler, InvalidArgument:
+        """
+        self._chan.exec(_ipvs.CMD_SET_SERVICE, _require_vs(vs))
+
+    def delete_service(self, vs: VirtualService) -> None:
+        """:raises NoSuchService:"""
+        self._chan.exec(_ipvs.CMD_DEL_SERVICE, _require_vs(vs))
+
+    # -- real servers --
+
+    def real_servers(self, vs: VirtualService) -> list[RealServer]:
+        """The real servers of vs with counters and stats (empty when vs does not exist)."""
+        return self._chan.real_servers(_require_vs(vs))
+
+    def table(self) -> dict[VirtualService, list[RealServer]]:
+        """Every service with its real servers: one service dump, then one GET_DEST dump per
+        service, all driven from C over this handle's socket."""
+        return self._chan.table()
+
+    def add_real_server(self, vs: VirtualService, rs: RealServer) -> None:
+        """:raises NoSuchService, DestinationExists, InvalidArgument, OutOfRange:"""
+        self._chan.exec(_ipvs.CMD_NEW_DEST, _require_vs(vs), _require_rs(rs))
+
+    def edit_real_server(self, vs: VirtualService, rs: RealServer) -> None:
+        """:raises NoSuchService, NoSuchDestination, InvalidArgument, OutOfRange:"""
+        self._chan.exec(_ipvs.CMD_SET_DEST, _require_vs(vs), _require_rs(rs))
+
+    def delete_real_server(self, vs: VirtualService, rs: RealServer) -> None:
+        """:raises NoSuchService, NoSuchDestination:"""
+        self._chan.exec(_ipvs.CMD_DEL_DEST, _require_vs(vs), _require_rs(rs))
+
+    # -- whole table --
+
+    def zero(self, vs: VirtualService | None = None) -> None:
+        """Zeroes the counters of vs and its real servers, or of everything."""
+        self._chan.exec(_ipvs.CMD_ZERO, None if vs is None else _require_vs(vs))
+
+    def flush(self) -> None:
+        """Deletes every virtual service of the namespace."""
+        self._chan.exec(_ipvs.CMD_FLUSH, None)
+
+    def timeouts(self) -> Timeouts:
+        """The TCP, TCP FIN and UDP connection timeouts in seconds."""
+        return self._chan.timeouts()
+
+    def set_timeouts(
+        self,
+        timeouts: Timeouts | None = None,
+        *,
+        tcp: int = 0,
+        tcp_fin: int = 0,
+        udp: int = 0,
+    ) -> None:
+        """Sets timeouts (seconds); 0 leaves a value as it is."""
+        if timeouts is None:
+            timeouts = Timeouts(tcp, tcp_fin, udp)
+        elif not isinstance(timeouts, Timeouts):
+            raise PyipvsValueError(f"timeouts: {timeouts!r} is not a Timeouts")
+        self._chan.set_timeouts(timeouts)
+
+    # -- sync daemons --
+
+    def start_sync_daemon(self, daemon: SyncDaemon) -> None:
+        """:raises DaemonRunning, InvalidArgument:"""
+        if not isinstance(daemon, SyncDaemon):
+            raise PyipvsValueError(f"daemon: {daemon!r} is not a SyncDaemon")
+        self._chan.start_daemon(daemon)
+
+    def stop_sync_daemon(self, state: str, syncid: int | None = None) -> None:
+        """:raises NoDaemon:"""
+        if state not in DAEMON_STATES:
+            raise PyipvsValueError(f"state: {state!r} is not one of master, backup")
+        if syncid is not None and (not isinstance(syncid, int) or not 0 <= syncid <= 255):
+            raise PyipvsValueError(f"syncid: {syncid!r} is out of range 0..255")
+        self._chan.stop_daemon(state, syncid)
+
+    def sync_daemons(self) -> list[SyncDaemon]:
+        return self._chan.daemons()
+
+    # -- connections --
+
+    def connections(self) -> list[Connection]:
+        """The connection table (``/proc/net/ip_vs_conn`` of this handle's namespace; there is
+        no netlink command for it). For another namespace the file is opened from C with the
+        thread switched into it (setns), which binds the open file to that namespace."""
+        if self._netns is None:
+            with open("/proc/net/ip_vs_conn", encoding="ascii") as f:
+                return parse_connections(f.read())
+        ns_fd = _nl.open_netns(self._netns)
+        try:
+            fd = _ipvs.open_in_netns(ns_fd, "/proc/thread-self/net/ip_vs_conn")
+        finally:
+            os.close(ns_fd)
+        with os.fdopen(fd, encoding="ascii") as f:
+            return parse_connections(f.read())
+
+    # -- batches --
+
+    def apply(
+        self, operations: Iterable[_ops.Operation], *, stop_on_error: bool = False
+    ) -> list[_ops.OperationResult]:
+        """Runs operations in order, many per sendmsg(); returns one result per operation run.
+
+        Requests go without ACK in chunks sized to the socket buffers, each chunk closed by one
+        acked barrier, so only failures come back (with their index). With ``stop_on_error``,
+        operations are sent one acked request at a time and nothing after the first failure
+        runs (the kernel has no way to abort the rest of a sent chunk); the list then ends at
+        the failed operation.
+        """
+        op_list = list(operations)
+        items = [_op_item(i, op) for i, op in enumerate(op_list)]
+        codes = self._chan.run_batch(_ipvs.pack_operations(items), stop_on_error)
+        results = []
+        for i, (op, code) in enumerate(zip(op_list, codes, strict=True)):
+            if code == 0:
+                results.append(_ops.OperationResult(i, op))
+            elif code == _ipvs.NOT_RUN:
+                break
+            else:
+                results.append(_ops.OperationResult(i, op, _op_error(op, code)))
+        return results
+
     def close(self) -> None:
         """Closes the netlink socket; the handle is unusable afterwards."""
         self._sock.close()
@@ -103,6 +270,57 @@ class Ipvs:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _require_vs(vs: object) -> VirtualService:
+    if not isinstance(vs, VirtualService):
+        raise PyipvsValueError(f"vs: {vs!r} is not a VirtualService")
+    return vs
+
+
+def _require_rs(rs: object) -> RealServer:
+    if not isinstance(rs, RealServer):
+        raise PyipvsValueError(f"rs: {rs!r} is not a RealServer")
+    return rs
+
+
+_CMD_OF_OP: dict[type, int] = {
+    _ops.AddService: _ipvs.CMD_NEW_SERVICE,
+    _ops.EditService: _ipvs.CMD_SET_SERVICE,
+    _ops.DeleteService: _ipvs.CMD_DEL_SERVICE,
+    _ops.AddRealServer: _ipvs.CMD_NEW_DEST,
+    _ops.EditRealServer: _ipvs.CMD_SET_DEST,
+    _ops.DeleteRealServer: _ipvs.CMD_DEL_DEST,
+    _ops.Zero: _ipvs.CMD_ZERO,
+    _ops.Flush: _ipvs.CMD_FLUSH,
+    _ops.SetTimeouts: _ipvs.CMD_SET_CONFIG,
+}
+
+
+def _op_item(
+    index: int, op: object
+) -> tuple[int, VirtualService | None, RealServer | None, Timeouts | None]:
+    cmd = _CMD_OF_OP.get(type(op))
+    if cmd is None:
+        raise PyipvsValueError(f"operations[{index}]: {op!r} is not a pyipvs.ops operation")
+    return (
+        cmd,
+        getattr(op, "vs", None),
+        getattr(op, "rs", None),
+        getattr(op, "timeouts", None),
+    )
+
+
+def _op_error(op: _ops.Operation, code: int) -> KernelError:
+    if code == _ipvs.UNKNOWN:
+        return KernelError(
+            errno.ENOBUFS,
+            "outcome unknown: the kernel dropped replies (receive buffer overrun); "
+            "re-read the table",
+            type(op).__name__,
+        )
+    action = _ipvs.ACTION_OF_CMD[_CMD_OF_OP[type(op)]]
+    return ipvs_error(code, action, str(getattr(op, "vs", "") or ""))
 
 
 __all__ = ["Ipvs", "IpvsInfo"]

@@ -13,9 +13,11 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pyipvs.errors import PyipvsValueError
+
+_T = TypeVar("_T")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Protocol = Literal["tcp", "udp", "sctp"]
@@ -421,3 +423,10 @@ __all__ = [
     "Timeouts",
     "VirtualService",
 ]
+
+
+def _build(cls: type[_T], values: dict[str, object]) -> _T:
+    """An instance from values the kernel reported, skipping validation (listing hot path)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(values)
+    return obj

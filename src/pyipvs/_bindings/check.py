@@ -5,7 +5,20 @@ from __future__ import annotations
 import errno
 import os
 
-from pyipvs.errors import KernelError, PermissionDenied, ProtocolError
+from pyipvs.errors import (
+    DaemonRunning,
+    DestinationExists,
+    InvalidArgument,
+    KernelError,
+    NoDaemon,
+    NoSuchDestination,
+    NoSuchService,
+    OutOfRange,
+    PermissionDenied,
+    ProtocolError,
+    ServiceExists,
+    UnknownScheduler,
+)
 
 # errno -> exception class for answers that callers act on. Anything else is a KernelError.
 _ERRNO_CLASSES: dict[int, type[KernelError]] = {
@@ -51,3 +64,56 @@ def check_rc(
     if rc < 0:
         raise error_for(rc, operation, overrides)
     return rc
+
+
+# Per-command meanings of IPVS errnos (include/uapi/linux/ip_vs.h commands; semantics from
+# ip_vs_genl_set_cmd, verified against the kernel by tests/kernel/test_ipvs_errors.py).
+Overrides = dict[int, tuple[type[KernelError], str]]
+
+_IPVS_COMMON: Overrides = {
+    errno.ESRCH: (NoSuchService, "no such virtual service"),
+    errno.EINVAL: (InvalidArgument, "invalid argument"),
+    errno.ERANGE: (OutOfRange, "weight or threshold out of range (lower threshold > upper?)"),
+}
+IPVS_OVERRIDES: dict[str, Overrides] = {
+    "add_service": {
+        **_IPVS_COMMON,
+        errno.EEXIST: (ServiceExists, "virtual service already exists"),
+        errno.ENOENT: (UnknownScheduler, "unknown scheduler or persistence engine"),
+    },
+    "edit_service": {
+        **_IPVS_COMMON,
+        errno.ENOENT: (UnknownScheduler, "unknown scheduler or persistence engine"),
+    },
+    "delete_service": _IPVS_COMMON,
+    "get_service": _IPVS_COMMON,
+    "zero": _IPVS_COMMON,
+    "flush": _IPVS_COMMON,
+    "set_timeouts": _IPVS_COMMON,
+    "add_real_server": {
+        **_IPVS_COMMON,
+        errno.EEXIST: (DestinationExists, "real server already exists"),
+    },
+    "edit_real_server": {
+        **_IPVS_COMMON,
+        errno.ENOENT: (NoSuchDestination, "no such real server"),
+    },
+    "delete_real_server": {
+        **_IPVS_COMMON,
+        errno.ENOENT: (NoSuchDestination, "no such real server"),
+    },
+    "start_sync_daemon": {
+        errno.EINVAL: (InvalidArgument, "invalid argument"),
+        errno.EEXIST: (DaemonRunning, "sync daemon already running"),
+    },
+    "stop_sync_daemon": {
+        errno.EINVAL: (InvalidArgument, "invalid argument"),
+        errno.ESRCH: (NoDaemon, "no such sync daemon running"),
+    },
+}
+
+
+def ipvs_error(rc: int, action: str, subject: str = "") -> KernelError:
+    """The exception for an IPVS command (``action`` as in :data:`IPVS_OVERRIDES`)."""
+    operation = f"{action} {subject}" if subject else action
+    return error_for(rc, operation, IPVS_OVERRIDES.get(action))

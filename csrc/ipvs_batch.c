@@ -1,0 +1,223 @@
+/* Batched IPVS requests (see ipvs_batch.h). */
+#include "ipvs_batch.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/genetlink.h>
+#include <linux/ip_vs.h>
+
+#define BARRIER_ROOM 64
+
+/* The barrier: an acked NLMSG_NOOP. netlink_rcv_skb answers control types with a bare ACK and
+ * no IPVS work, so even a tiny receive buffer holds its reply. */
+static int put_barrier(struct pyipvs_msgbuf *mb, uint32_t seq)
+{
+    pyipvs_mb_genl_begin(mb, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, seq, 0, 0);
+    return pyipvs_mb_end(mb);
+}
+
+struct chunk {
+    size_t first, count;   /* ops[first .. first+count) */
+    uint32_t base_seq;     /* seq of ops[first]; op k has base_seq + (k - first) */
+    uint32_t barrier_seq;
+};
+
+/* Consecutive seqs for the chunk, never 0 (the kernel's seq for unsolicited messages). */
+static uint32_t reserve_seqs(struct pyipvs_nl *nl, size_t count)
+{
+    if (nl->seq > UINT32_MAX - count - 2)
+        nl->seq = 0;
+    nl->seq += 1;
+    return nl->seq;
+}
+
+static int encode_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
+                        const struct pyipvs_ipvs_op *ops, size_t n,
+                        const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
+                        size_t limit, struct chunk *c, struct pyipvs_msgbuf *mb)
+{
+    uint16_t flags = NLM_F_REQUEST | (b->stop_on_error ? NLM_F_ACK : 0);
+    size_t count = 0;
+
+    c->base_seq = reserve_seqs(nl, limit + 1);
+    pyipvs_mb_init(mb, b->sbuf, b->scap - BARRIER_ROOM);
+    while (c->first + count < n && count < limit) {
+        size_t before = mb->len;
+
+        if (pyipvs_ipvs_put_op(mb, b->family_id, flags, c->base_seq + (uint32_t)count,
+                               &ops[c->first + count], svcs, dests)) {
+            mb->len = before; /* did not fit: this one starts the next chunk */
+            mb->error = 0;
+            break;
+        }
+        count++;
+    }
+    if (count == 0)
+        return -EMSGSIZE;
+    c->count = count;
+    nl->seq = c->base_seq + (uint32_t)count;
+    if (b->stop_on_error) {
+        c->barrier_seq = 0;
+        return 0;
+    }
+    c->barrier_seq = pyipvs_nl_next_seq(nl);
+    mb->cap = b->scap;
+    return put_barrier(mb, c->barrier_seq);
+}
+
+/* Reads replies until the ACK of `until` (a seq). Failures inside the chunk land in results.
+ * *dropped is set when the kernel reported ENOBUFS. Returns 0 or a socket -errno. */
+static int collect(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struct chunk *c,
+                   uint32_t until, int32_t *results, size_t *last_error, int *dropped)
+{
+    for (;;) {
+        ssize_t got = pyipvs_nl_recv(nl, b->rbuf, b->rcap);
+        const struct nlmsghdr *nlh;
+        size_t left;
+
+        if (got == -ENOBUFS) {
+            *dropped = 1;
+            return 0; /* the barrier's ACK may be gone too: the caller re-synchronises */
+        }
+        if (got < 0)
+            return (int)got;
+        left = (size_t)got;
+        for (nlh = (const struct nlmsghdr *)b->rbuf; NLMSG_OK(nlh, left);
+             nlh = NLMSG_NEXT(nlh, left)) {
+            const struct nlmsgerr *err = NLMSG_DATA(nlh);
+            uint32_t k = nlh->nlmsg_seq - c->base_seq;
+
+            if (nlh->nlmsg_type != NLMSG_ERROR)
+                continue; /* nothing else is expected; skip */
+            if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+                return -EBADMSG;
+            if (k < c->count) {
+                results[c->first + k] = err->error;
+                if (err->error && k + 1 > *last_error)
+                    *last_error = k + 1;
+            }
+            if (nlh->nlmsg_seq == until)
+                return 0;
+        }
+    }
+}
+
+/* After ENOBUFS: empty the queue, then a fresh acked barrier proves nothing else is pending. */
+static int resync(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struct chunk *c,
+                  int32_t *results, size_t *last_error)
+{
+    uint8_t req[BARRIER_ROOM];
+    struct pyipvs_msgbuf mb;
+    int dropped = 0, rc;
+    uint32_t seq;
+
+    for (;;) {
+        ssize_t got = recv(nl->fd, b->rbuf, b->rcap, MSG_DONTWAIT);
+        const struct nlmsghdr *nlh;
+        size_t left;
+
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 && errno == ENOBUFS)
+            continue;
+        if (got < 0)
+            break; /* EAGAIN: empty */
+        left = (size_t)got;
+        for (nlh = (const struct nlmsghdr *)b->rbuf; NLMSG_OK(nlh, left);
+             nlh = NLMSG_NEXT(nlh, left)) {
+            const struct nlmsgerr *err = NLMSG_DATA(nlh);
+            uint32_t k = nlh->nlmsg_seq - c->base_seq;
+
+            if (nlh->nlmsg_type == NLMSG_ERROR && k < c->count && err->error) {
+                results[c->first + k] = err->error;
+                if (k + 1 > *last_error)
+                    *last_error = k + 1;
+            }
+        }
+    }
+    seq = pyipvs_nl_next_seq(nl);
+    pyipvs_mb_init(&mb, req, sizeof(req));
+    rc = put_barrier(&mb, seq);
+    if (!rc)
+        rc = pyipvs_nl_send(nl, req, mb.len);
+    if (!rc)
+        rc = collect(nl, b, c, seq, results, last_error, &dropped);
+    return rc ? rc : dropped ? -ENOBUFS : 0;
+}
+
+static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct chunk *c,
+                     const struct pyipvs_ipvs_op *ops, size_t n,
+                     const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
+                     int32_t *results, size_t *limit)
+{
+    struct pyipvs_msgbuf mb;
+    size_t last_error = 0, k;
+    int dropped = 0, rc;
+
+    for (;;) {
+        rc = encode_chunk(nl, b, ops, n, svcs, dests, *limit, c, &mb);
+        if (rc)
+            return rc;
+        rc = pyipvs_nl_send(nl, b->sbuf, mb.len);
+        /* Too big for the send buffer: refused before anything ran, so retry smaller. */
+        if ((rc == -EMSGSIZE || rc == -ENOBUFS) && *limit > 1) {
+            *limit = c->count > 1 ? c->count / 2 : 1;
+            continue;
+        }
+        if (rc)
+            return rc;
+        break;
+    }
+    b->chunks++;
+    for (k = 0; k < c->count; k++)
+        results[c->first + k] = 0;
+    if (b->stop_on_error) /* a single acked request */
+        return collect(nl, b, c, c->base_seq, results, &last_error, &dropped);
+    rc = collect(nl, b, c, c->barrier_seq, results, &last_error, &dropped);
+    if (rc)
+        return rc;
+    while (dropped) {
+        b->lost++;
+        rc = resync(nl, b, c, results, &last_error);
+        if (rc && rc != -ENOBUFS)
+            return rc;
+        dropped = rc == -ENOBUFS;
+        /* Replies after the last one received may have been dropped: outcome unknown. */
+        for (k = last_error; k < c->count; k++)
+            if (results[c->first + k] == 0)
+                results[c->first + k] = PYIPVS_BATCH_UNKNOWN;
+        *limit = *limit > 1 ? *limit / 2 : 1;
+    }
+    return 0;
+}
+
+int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
+                          const struct pyipvs_ipvs_op *ops, size_t n,
+                          const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
+                          int32_t *results)
+{
+    size_t limit = b->stop_on_error ? 1 : (b->max_msgs ? b->max_msgs : 1);
+    struct chunk c = {0};
+    size_t i;
+
+    if (b->scap <= BARRIER_ROOM || b->rcap < PYIPVS_NL_RECV_MIN)
+        return -EINVAL;
+    for (i = 0; i < n; i++)
+        results[i] = PYIPVS_BATCH_NOT_RUN;
+    b->chunks = b->lost = 0;
+    while (c.first < n) {
+        size_t k;
+        int rc = run_chunk(nl, b, &c, ops, n, svcs, dests, results, &limit);
+
+        if (rc)
+            return rc;
+        if (b->stop_on_error)
+            for (k = 0; k < c.count; k++)
+                if (results[c.first + k] < 0)
+                    return 0;
+        c.first += c.count;
+    }
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* Many IPVS requests per sendmsg(), with an exact result for each.
+ *
+ * Requests go WITHOUT NLM_F_ACK, so the kernel answers only failures (an NLMSG_ERROR carrying
+ * the failed request's seq, hence its index); each chunk ends with one acked barrier request
+ * (an NLMSG_NOOP), whose ACK proves every earlier request of the chunk has been answered
+ * (netlink_rcv_skb processes a sendmsg's messages in order, synchronously).
+ *
+ * Replies are never lost by construction: a chunk holds at most max_msgs requests, which the
+ * caller derives from the socket's receive buffer so that even all-failing chunks fit. Should
+ * the kernel drop replies anyway (ENOBUFS), the dropped ones are a suffix of the chunk's
+ * replies (netlink stays "congested" until we read), so results up to the last received error
+ * are exact; the rest are marked PYIPVS_BATCH_UNKNOWN and the chunk size is halved. */
+#ifndef PYIPVS_IPVS_BATCH_H
+#define PYIPVS_IPVS_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipvs_codec.h"
+#include "netlink.h"
+
+/* results[i]: 0 = done, -errno = the kernel refused it, or one of these: */
+#define PYIPVS_BATCH_NOT_RUN 1 /* not sent (stop_on_error after an earlier failure) */
+#define PYIPVS_BATCH_UNKNOWN 2 /* sent, but its reply may have been dropped (ENOBUFS) */
+
+struct pyipvs_ipvs_batch {
+    uint16_t family_id;
+    size_t max_msgs;       /* requests per chunk (from the receive buffer) */
+    uint8_t *sbuf;         /* one chunk; scap <= the socket's send buffer - 32 */
+    size_t scap;
+    uint8_t *rbuf;
+    size_t rcap;
+    int stop_on_error;     /* stop after the first failure: one acked request at a time */
+    /* Out: */
+    size_t chunks;         /* sendmsg() calls made */
+    size_t lost;           /* replies detected as dropped (ENOBUFS events) */
+};
+
+/* Runs ops[0..n) in order. Returns 0 (per-op outcomes in results) or a -errno that stopped the
+ * whole batch (socket failure); results of ops not reached are PYIPVS_BATCH_NOT_RUN. */
+int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
+                          const struct pyipvs_ipvs_op *ops, size_t n,
+                          const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
+                          int32_t *results);
+
+#endif
