@@ -39,7 +39,7 @@ class Info:
 
 @dataclass
 class FakeIpvs:
-    table: list[tuple[VirtualService, list[RealServer]]] = field(default_factory=list)
+    entries: list[tuple[VirtualService, list[RealServer]]] = field(default_factory=list)
     timeout_values: Timeouts = field(default_factory=lambda: Timeouts(900, 120, 300))
     daemons: list[SyncDaemon] = field(default_factory=list)
     closed: bool = False
@@ -49,20 +49,23 @@ class FakeIpvs:
         return Info()
 
     def services(self) -> list[VirtualService]:
-        return [vs for vs, _ in self.table]
+        return [vs for vs, _ in self.entries]
 
     def _find(self, vs: VirtualService) -> int:
-        for i, (have, _) in enumerate(self.table):
+        for i, (have, _) in enumerate(self.entries):
             if have.key == vs.key:
                 return i
         raise KernelError(errno.ESRCH)
 
+    def table(self) -> dict[VirtualService, list[RealServer]]:
+        return {vs: list(rs) for vs, rs in self.entries}
+
     def get_service(self, vs: VirtualService) -> VirtualService:
-        return self.table[self._find(vs)][0]
+        return self.entries[self._find(vs)][0]
 
     def real_servers(self, vs: VirtualService) -> list[RealServer]:
         try:
-            return list(self.table[self._find(vs)][1])
+            return list(self.entries[self._find(vs)][1])
         except KernelError:
             return []
 
@@ -88,7 +91,7 @@ class FakeIpvs:
 
     def _apply_one(self, op: ops.Operation) -> None:
         if isinstance(op, ops.Flush):
-            self.table.clear()
+            self.entries.clear()
         elif isinstance(op, ops.SetTimeouts):
             t, old = op.timeouts, self.timeout_values
             self.timeout_values = Timeouts(
@@ -98,22 +101,22 @@ class FakeIpvs:
             if op.vs is not None:
                 self._find(op.vs)
         elif isinstance(op, ops.AddService):
-            if any(vs.key == op.vs.key for vs, _ in self.table):
+            if any(vs.key == op.vs.key for vs, _ in self.entries):
                 raise KernelError(errno.EEXIST)
             if op.vs.scheduler not in KNOWN_SCHEDULERS:
                 raise KernelError(errno.ENOENT)
-            self.table.insert(0, (op.vs, []))
+            self.entries.insert(0, (op.vs, []))
         elif isinstance(op, ops.EditService):
             i = self._find(op.vs)
-            self.table[i] = (op.vs, self.table[i][1])
+            self.entries[i] = (op.vs, self.entries[i][1])
         elif isinstance(op, ops.DeleteService):
-            del self.table[self._find(op.vs)]
+            del self.entries[self._find(op.vs)]
         else:
             self._apply_server(op)
 
     def _apply_server(self, op: ops.Operation) -> None:
         assert isinstance(op, (ops.AddRealServer, ops.EditRealServer, ops.DeleteRealServer))
-        servers = self.table[self._find(op.vs)][1]
+        servers = self.entries[self._find(op.vs)][1]
         where = [i for i, rs in enumerate(servers) if rs.key == op.rs.key]
         if isinstance(op, ops.AddRealServer):
             if where:

@@ -83,8 +83,8 @@ def golden_table() -> FakeIpvs:
     fake = FakeIpvs()
     for argv, output, status in golden_runs("build config"):
         assert run(fake, argv) == ("", output, status), argv
-    by_name = {str(vs): (vs, servers) for vs, servers in fake.table}
-    fake.table = [by_name[name] for name in KERNEL_ORDER]
+    by_name = {str(vs): (vs, servers) for vs, servers in fake.entries}
+    fake.entries = [by_name[name] for name in KERNEL_ORDER]
     return fake
 
 
@@ -116,7 +116,7 @@ def test_save_keeps_thresholds_that_ipvsadm_drops(golden_table: FakeIpvs) -> Non
     assert "-a -u 10.0.0.3:53 -r 192.168.10.5:53 -m -w 1 -x 100 -y 50\n" in out
     restored = FakeIpvs()
     assert run(restored, ["-R"], stdin=out) == ("", "", 0)
-    servers = dict((str(vs), rs) for vs, rs in restored.table)["UDP 10.0.0.3:53"]
+    servers = dict((str(vs), rs) for vs, rs in restored.entries)["UDP 10.0.0.3:53"]
     assert (servers[0].upper_threshold, servers[0].lower_threshold) == (100, 50)
 
 
@@ -127,7 +127,7 @@ ERRORS = golden_runs("errors")
 def test_error_matches_ipvsadm(
     golden_table: FakeIpvs, argv: list[str], expected: str, status: int
 ) -> None:
-    fake = FakeIpvs(table=[(vs, list(rs)) for vs, rs in golden_table.table])
+    fake = FakeIpvs(entries=[(vs, list(rs)) for vs, rs in golden_table.entries])
     out, err, got = run(fake, argv)
     assert (out + err, got) == (expected, status)
 
@@ -139,7 +139,7 @@ def test_server_counters_keep_64_bits() -> None:
     big = 2**32 + 5
     vs = VirtualService("tcp", "10.0.0.1", 80, stats=Stats(bytes_in=big))
     rs = RealServer("192.168.0.2", 80, stats=Stats(bytes_in=big))
-    out, _, _ = run(FakeIpvs(table=[(vs, [rs])]), ["-L", "-n", "--stats", "--exact"])
+    out, _, _ = run(FakeIpvs(entries=[(vs, [rs])]), ["-L", "-n", "--stats", "--exact"])
     assert out.splitlines()[3:] == [
         "TCP  10.0.0.1:80                         0        0        0 4294967301        0",
         "  -> 192.168.0.2:80                      0        0        0 4294967301        0",
@@ -155,7 +155,7 @@ def test_json_listing_is_stable() -> None:
         "udp", "10.0.0.3", 53, scheduler="sh", sched_flags={"flag-2"}, stats=Stats(connections=7)
     )
     rs = RealServer("192.168.0.2", 53, forward="masq", upper_threshold=9)
-    out, err, status = run(FakeIpvs(table=[(vs, [rs])]), ["-L", "-n", "--json"])
+    out, err, status = run(FakeIpvs(entries=[(vs, [rs])]), ["-L", "-n", "--json"])
     assert (err, status) == ("", 0)
     doc = json.loads(out)
     assert doc["schema"] == 1 and doc["version"] == "1.2.1"

@@ -122,15 +122,16 @@ class Session:
     def _save(self, inv: Invocation) -> None:
         self._list_all(inv, rule=True)
 
-    def _table(self, nosort: bool) -> list[tuple[VirtualService, list[RealServer]]]:
-        ipvs = self.ipvs
-        return [(vs, list(ipvs.real_servers(vs))) for vs in ipvs.services()]
+    def _table(self) -> list[tuple[VirtualService, list[RealServer]]]:
+        """Every service with its real servers, in the kernel's order (one dump per service,
+        driven from C)."""
+        return list(self.ipvs.table().items())
 
     def _list_all(self, inv: Invocation, rule: bool) -> None:
         from pyipvs.cli import ipvsadm_format as fmt_mod
 
         fmt = _format(inv, rule)
-        table = self._table(fmt.nosort)
+        table = self._table()
         info = self.ipvs.info() if not rule else None
         if inv.json:
             from pyipvs.cli.ipvsadm_json import services_document
@@ -221,7 +222,7 @@ def _format(inv: Invocation, rule: bool) -> Format:
 
 
 def _ordered(
-    table: Sequence[tuple[VirtualService, list[RealServer]]], fmt: object
+    table: Sequence[tuple[VirtualService, list[RealServer]]], fmt: Format
 ) -> list[tuple[VirtualService, list[RealServer]]]:
     from pyipvs.cli.ipvsadm_format import sort_servers, sort_services
 
