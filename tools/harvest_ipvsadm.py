@@ -37,32 +37,38 @@ NETNS_SETUP = [
 ]
 
 
-def _ipvsadm(ns: str, argv: list[str], stdin: str = "") -> subprocess.CompletedProcess[bytes]:
+def _ipvsadm(argv: list[str], stdin: str = "") -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        ["ip", "netns", "exec", ns, IPVSADM, *argv],
-        input=stdin.encode(),
-        capture_output=True,
-        check=False,
-        timeout=60,
+        [IPVSADM, *argv], input=stdin.encode(), capture_output=True, check=False, timeout=60
     )
 
 
-def reset(ns: str) -> None:
-    """Back to the SETUP table, default timeouts and no sync daemon (cheaper than a new netns,
-    which takes tens of seconds to create and destroy under TCG)."""
-    for argv in (["-C"], ["--set", "900", "120", "300"]):
-        _ipvsadm(ns, argv)
-    for state in ("master", "backup"):
-        _ipvsadm(ns, ["--stop-daemon", state])
-    for line in SETUP:
-        assert _ipvsadm(ns, line.split()).returncode == 0, line
+def reset(dirty: set[str]) -> None:
+    """Back to the SETUP table, default timeouts and no sync daemon, for what a case changed
+    (cheaper than a new netns, which takes tens of seconds to create and destroy under TCG)."""
+    if "timeouts" in dirty:
+        _ipvsadm(["--set", "900", "120", "300"])
+    if "daemons" in dirty:
+        for state in ("master", "backup"):
+            _ipvsadm(["--stop-daemon", state])
+    if "table" in dirty:
+        _ipvsadm(["-C"])
+        for line in SETUP:
+            assert _ipvsadm(line.split()).returncode == 0, line
 
 
-def run_case(ns: str, argv: list[str], stdin: str) -> dict[str, object]:
-    reset(ns)
-    proc = _ipvsadm(ns, argv, stdin)
-    table = _ipvsadm(ns, ["-S", "-n"]).stdout.decode()
-    return {
+def run_case(argv: list[str], stdin: str, setup_table: str) -> tuple[dict[str, object], set[str]]:
+    proc = _ipvsadm(argv, stdin)
+    table = _ipvsadm(["-S", "-n"]).stdout.decode()
+    dirty = set()
+    if table != setup_table:
+        dirty.add("table")
+    words = " ".join(argv) + stdin
+    if "--set" in words:
+        dirty.add("timeouts")
+    if "daemon" in words:
+        dirty.add("daemons")
+    case = {
         "argv": argv,
         "stdin": stdin,
         "stdout": proc.stdout.decode(),
@@ -70,16 +76,23 @@ def run_case(ns: str, argv: list[str], stdin: str) -> dict[str, object]:
         "status": proc.returncode,
         "table": table,
     }
+    return case, dirty
 
 
 def main() -> None:
     cases_path, out_path = sys.argv[1], sys.argv[2]
+    if len(sys.argv) == 3:
+        # Re-run inside a fresh namespace (ipvsadm is then run directly, no `ip netns exec`).
+        ns = f"harvest-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        for cmd in NETNS_SETUP:
+            subprocess.run(["ip", "-n", ns, *cmd.split()], check=True)
+        argv = ["ip", "netns", "exec", ns, sys.executable, __file__, cases_path, out_path, "in"]
+        sys.exit(subprocess.run(argv, check=False).returncode)
     results = []
     stdin = ""
-    ns = f"harvest-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    for cmd in NETNS_SETUP:
-        subprocess.run(["ip", "-n", ns, *cmd.split()], check=True)
+    reset({"table", "timeouts", "daemons"})
+    setup_table = _ipvsadm(["-S", "-n"]).stdout.decode()
     with open(cases_path) as f:
         for raw in f:
             line = raw.rstrip("\n")
@@ -88,12 +101,14 @@ def main() -> None:
                 continue
             if not line.strip() or line.startswith("#"):
                 continue
-            results.append(run_case(ns, shlex.split(line), stdin))
+            case, dirty = run_case(shlex.split(line), stdin, setup_table)
+            results.append(case)
+            reset(dirty)
             stdin = ""
-            with open(out_path + ".partial", "w") as f:
-                json.dump(results, f, indent=1)
-    with open(out_path, "w") as f:
-        json.dump(results, f, indent=1)
+            with open(out_path + ".partial", "w") as out:
+                json.dump(results, out, indent=1)
+    with open(out_path, "w") as out:
+        json.dump(results, out, indent=1)
     print(f"harvested {len(results)} cases into {out_path}")
 
 

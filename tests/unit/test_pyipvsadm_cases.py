@@ -64,7 +64,9 @@ CASES = load_cases()
 
 
 @pytest.mark.parametrize(
-    "case", CASES, ids=[shlex.join(c["argv"]) or "(none)" for c in CASES]  # type: ignore[arg-type]
+    "case",
+    CASES,
+    ids=[shlex.join(c["argv"]) or "(none)" for c in CASES],  # type: ignore[arg-type]
 )
 def test_case_matches_ipvsadm(case: dict[str, object]) -> None:
     out, err = io.StringIO(), io.StringIO()

@@ -59,16 +59,13 @@ def glibc_msort(items: list[T], cmp: Callable[[T, T], int]) -> list[T]:
 
 def sort_like_ipvsadm(items: list[T], words: Callable[[T], tuple[int, ...]]) -> list[T]:
     """Sort ``items`` as ipvsadm would, given each item's comparison words (unsigned ints)."""
-    keyed = [(words(item), item) for item in items]
-    if not keyed:
-        return []
-    width = len(keyed[0][0])
-    wraps = any(
-        max(k[0][col] for k in keyed) - min(k[0][col] for k in keyed) >= 2**31
-        for col in range(width)
-    )
+    if len(items) <= 1:
+        return list(items)
+    keys = [words(item) for item in items]
+    wraps = any(max(column) - min(column) >= 2**31 for column in zip(*keys, strict=True))
     if not wraps:
-        keyed.sort(key=lambda pair: pair[0])
-        return [item for _, item in keyed]
+        order = sorted(range(len(items)), key=keys.__getitem__)
+        return [items[i] for i in order]
+    keyed = list(zip(keys, items, strict=True))
     ordered = glibc_msort(keyed, lambda a, b: compare_words(a[0], b[0]))
     return [item for _, item in ordered]
