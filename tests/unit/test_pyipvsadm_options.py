@@ -17,6 +17,7 @@ from pyipvs.cli.ipvsadm_options import (
     OPTIONS,
     Fail,
     HelpRequested,
+    Invocation,
     LineError,
     TryHelp,
     VersionRequested,
@@ -27,6 +28,10 @@ from pyipvs.cli.ipvsadm_restore import command_lines
 P = "/usr/sbin/ipvsadm"
 
 
+def parse_line(line: str) -> Invocation:
+    return parse(line.split(), P)
+
+
 def fails(argv: str) -> str:
     with pytest.raises(Fail) as info:
         parse(argv.split(), P)
@@ -34,11 +39,11 @@ def fails(argv: str) -> str:
 
 
 def test_persistent_without_value_is_360_seconds() -> None:
-    assert parse("-A -t 10.0.0.1:80 -p".split(), P).service.persistence == 360
-    assert parse("-A -t 10.0.0.1:80 -p -s rr".split(), P).service.persistence == 360
-    assert parse("-A -t 10.0.0.1:80 -p 30".split(), P).service.persistence == 30
-    assert parse("-A -t 10.0.0.1:80 -p30".split(), P).service.persistence == 30
-    assert parse("-A -t 10.0.0.1:80 --persistent=30".split(), P).service.persistence == 30
+    assert parse_line("-A -t 10.0.0.1:80 -p").service.persistence == 360
+    assert parse_line("-A -t 10.0.0.1:80 -p -s rr").service.persistence == 360
+    assert parse_line("-A -t 10.0.0.1:80 -p 30").service.persistence == 30
+    assert parse_line("-A -t 10.0.0.1:80 -p30").service.persistence == 30
+    assert parse_line("-A -t 10.0.0.1:80 --persistent=30").service.persistence == 30
 
 
 def test_popt_spellings() -> None:
@@ -55,18 +60,18 @@ def test_popt_spellings() -> None:
 
 
 def test_defaults_of_add_server() -> None:
-    inv = parse("-a -t 10.0.0.1:80 -r 192.168.0.2".split(), P)
+    inv = parse_line("-a -t 10.0.0.1:80 -r 192.168.0.2")
     assert (inv.server.forward, inv.server.weight, inv.server.port) == ("route", 1, 80)
-    inv = parse("-a -t 10.0.0.1:80 -r 192.168.0.2:8080 -g".split(), P)
+    inv = parse_line("-a -t 10.0.0.1:80 -r 192.168.0.2:8080 -g")
     assert inv.server.port == 80  # direct routing keeps the service port
-    inv = parse("-a -t 10.0.0.1:80 -r 192.168.0.2:8080 -m".split(), P)
+    inv = parse_line("-a -t 10.0.0.1:80 -r 192.168.0.2:8080 -m")
     assert inv.server.port == 8080
 
 
 def test_ipv6_and_fwmark() -> None:
-    inv = parse("-A -t [2001:db8::1]:443 -s rr".split(), P)
+    inv = parse_line("-A -t [2001:db8::1]:443 -s rr")
     assert (inv.service.family, inv.service.address) == ("inet6", IPv6Address("2001:db8::1"))
-    inv = parse("-A -f 43 -6 -s rr".split(), P)
+    inv = parse_line("-A -f 43 -6 -s rr")
     assert (inv.service.fwmark, inv.service.family, inv.service.netmask) == (43, "inet6", 128)
     assert fails("-A -6 -f 43") == "-6 used before -f\n\n"
 
@@ -125,8 +130,8 @@ def test_values() -> None:
     assert fails("-a -t 10.0.0.1:80 -r 1.2.3.4 -w 65536") == "illegal weight specified\n"
     assert fails("-A -t 10.0.0.1:80 -s rr -b sh-port") == "incompatible scheduler flag `sh-port'\n"
     assert fails("-A -t 10.0.0.1:80 -s rr extra") == "unexpected argument extra\n"
-    assert parse("--set 900 120 300".split(), P).timeouts == (900, 120, 300)
-    assert parse("-A -t 10.0.0.1:http".split(), P).service.port == 80
+    assert parse_line("--set 900 120 300").timeouts == (900, 120, 300)
+    assert parse_line("-A -t 10.0.0.1:http").service.port == 80
 
 
 def test_first_option_must_be_a_command() -> None:
