@@ -110,9 +110,7 @@ def test_tunnel_rules() -> None:
     assert fails("-a -t 10.0.0.1:80 -r 1.2.3.4 -i --tun-type ipip --tun-port 5") == (
         "Illegal 'tun-port' option with the 'ipip' tunnel type\n"
     )
-    inv = parse(
-        ["-a", "-t", "10.0.0.1:80", "-r", "1.2.3.4", "-i", "--tun-type", "gue", "--tun-port", "6080", "--tun-csum"], P
-    )
+    inv = parse_line("-a -t 10.0.0.1:80 -r 1.2.3.4 -i --tun-type gue --tun-port 6080 --tun-csum")
     assert (inv.server.tunnel_type, inv.server.tunnel_port, inv.server.tunnel_checksum) == (
         "gue",
         6080,
