@@ -36,9 +36,18 @@ SETUP = [
 # Command lines (as in tools/ipvsadm-cases.txt) that need the real kernel: sync daemons,
 # connection entries, kernel-side validation the stand-in does not model.
 KERNEL_ONLY = {
-    "--start-daemon master",
-    "--start-daemon backup",
+    "-L -n --nosort",  # the kernel's hash order, which the stand-in does not reproduce
 }
+
+
+@pytest.fixture(autouse=True)
+def empty_connection_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No connections: /proc/net/ip_vs_conn holds only its header line, as in the VM."""
+    proc = tmp_path / "ip_vs_conn"
+    proc.write_text(
+        "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n"
+    )
+    monkeypatch.setattr("pyipvs.cli.ipvsadm_conn.CONN_PROC_FILE", str(proc))
 
 
 def load_cases() -> list[dict[str, object]]:

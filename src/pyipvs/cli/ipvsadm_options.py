@@ -674,7 +674,7 @@ def _check_tunnel_options(tunnel_type: str, options: set[str]) -> None:
 
 _TUNNEL_OPTION_NAMES = frozenset(("tun-type", *TUNNEL_OPTIONS))
 _LIST_SOURCES = ("connection", "timeout", "daemon")
-_LIST_FORMATS = ("stats", "persistent-conn", "rate", "thresholds")
+_LIST_FORMATS = ("stats", "rate", "thresholds")  # -c --persistent-conn is allowed
 
 
 def _finish(inv: Invocation) -> None:
