@@ -103,7 +103,7 @@ class FakeIpvs:
         elif isinstance(op, ops.AddService):
             if any(vs.key == op.vs.key for vs, _ in self.entries):
                 raise KernelError(errno.EEXIST)
-            if op.vs.scheduler not in KNOWN_SCHEDULERS:
+            if op.vs.scheduler not in KNOWN_SCHEDULERS or op.vs.pe_name not in (None, "sip"):
                 raise KernelError(errno.ENOENT)
             self.entries.insert(0, (op.vs, []))
         elif isinstance(op, ops.EditService):

@@ -25,6 +25,7 @@ from pyipvs.cli.ipvsadm_options import (
 )
 
 if TYPE_CHECKING:
+    from pyipvs.cli import ipvsadm_model
     from pyipvs.cli.ipvsadm_format import Format
     from pyipvs.ipvs import Ipvs
     from pyipvs.model import RealServer, VirtualService
@@ -77,12 +78,15 @@ class Session:
             return restore(self, self.stdin)
         if command in ("start-daemon", "stop-daemon"):
             return self._daemon(inv)
-        op = ipvsadm_model.operation(inv)
+        try:
+            op = ipvsadm_model.operation(inv)
+        except ipvsadm_model.ModelRefused as exc:
+            return self.report(command, exc)
         assert op is not None
         results = self.ipvs.apply([op])
         return self.report(command, results[0].error)
 
-    def report(self, command: str, error: OSError | None) -> int:
+    def report(self, command: str, error: OSError | ipvsadm_model.ModelRefused | None) -> int:
         if error is None:
             return 0
         from pyipvs.cli.ipvsadm_errors import ipvs_strerror

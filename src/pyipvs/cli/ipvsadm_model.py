@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+
 from pyipvs import ops
-from pyipvs.cli.ipvsadm_options import Invocation, ServerSpec, ServiceSpec
+from pyipvs.cli.ipvsadm_options import Fail, Invocation, ServerSpec, ServiceSpec
+from pyipvs.errors import PyipvsValueError
 from pyipvs.model import RealServer, SyncDaemon, Timeouts, VirtualService
 
 _SERVICES: dict[tuple[object, ...], VirtualService] = {}
@@ -64,7 +67,32 @@ def real_server(spec: ServerSpec) -> RealServer:
 
 
 def operation(inv: Invocation) -> ops.Operation | None:
-    """The batched operation for a table-changing command, or None for the others."""
+    """The batched operation for a table-changing command, or None for the others.
+
+    :raises Fail: a value the kernel would take but pyipvs's model refuses (a non-contiguous
+        IPv4 persistence mask): reported like ipvsadm's own bad-mask error.
+    :raises ModelRefused: another value the model refuses; the caller prints the error the
+        kernel would have given (``errno``) and carries on.
+    """
+    try:
+        return _operation(inv)
+    except PyipvsValueError as exc:
+        argument = str(exc).split(":", 1)[0]
+        if argument == "netmask":
+            raise Fail("illegal virtual server persistent mask specified") from None
+        code = errno.ENOENT if argument in ("scheduler", "pe_name") else errno.EINVAL
+        raise ModelRefused(code) from None
+
+
+class ModelRefused(Exception):
+    """The model refused a value; ``errno`` is what the kernel answers to such a request."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.errno = code
+
+
+def _operation(inv: Invocation) -> ops.Operation | None:
     command = inv.command
     if command == "flush":
         return ops.Flush()

@@ -67,7 +67,7 @@ class _Batch:
 
 def restore(session: Session, stream: TextIO) -> int:
     """Run every line of ``stream``; the return value is the last line's (0 or -1)."""
-    from pyipvs.cli.ipvsadm_model import operation
+    from pyipvs.cli.ipvsadm_model import ModelRefused, operation
 
     batch = _Batch(session)
     status: int | None = 0
@@ -95,7 +95,15 @@ def restore(session: Session, stream: TextIO) -> int:
         if inv.command == "restore":
             batch.send()
             raise TryHelp(session.program)
-        op = operation(inv)
+        try:
+            op = operation(inv)
+        except ModelRefused as exc:
+            batch.send()
+            status = session.report(inv.command, exc)
+            continue
+        except CliExit:
+            batch.send()
+            raise
         if op is not None:
             batch.add(inv.command, op)
             status = None  # known once the batch is sent
