@@ -117,6 +117,9 @@ class FakeIpvs:
     def _apply_server(self, op: ops.Operation) -> None:
         assert isinstance(op, (ops.AddRealServer, ops.EditRealServer, ops.DeleteRealServer))
         servers = self.entries[self._find(op.vs)][1]
+        upper, lower = op.rs.upper_threshold, op.rs.lower_threshold
+        if not isinstance(op, ops.DeleteRealServer) and upper and lower > upper:
+            raise KernelError(errno.ERANGE)
         where = [i for i, rs in enumerate(servers) if rs.key == op.rs.key]
         if isinstance(op, ops.AddRealServer):
             if where:

@@ -51,8 +51,11 @@ def empty_connection_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 # Documented differences (docs/reference/pyipvsadm.rst): pyipvs's model refuses IPv4 masks that
-# are not contiguous, which the kernel stores as given. pyipvsadm's answer instead:
+# are not contiguous and weights above 65535, which the kernel stores as given. pyipvsadm's
+# answers instead:
+INVALID = "Invalid operation.  Possibly wrong module version, address not unicast, ...\n"
 DIFFERENCES = {
+    "-a -t 10.0.0.1:80 -r 192.168.10.2 -w 65536": ("", INVALID, 255),
     "-A -t 10.0.0.2:80 -p -M 24": ("", "illegal virtual server persistent mask specified\n", 2),
     "-A -t 10.0.0.2:80 -p -M 255.0.255.0": (
         "",

@@ -436,7 +436,7 @@ def _apply_option(inv: Invocation, tag: str, value: str | None, scanner: Scanner
         dest.forward = _FORWARD[tag]
     elif tag == "w":
         _set_option(inv, "weight")
-        dest.weight = _number_or_fail(arg, 0, 65535, "illegal weight specified")
+        dest.weight = _number_or_fail(arg, 0, 2**31 - 1, "illegal weight specified")
     elif tag == "x":
         _set_option(inv, "u-threshold")
         dest.upper_threshold = _number_or_fail(arg, 0, 2**31 - 1, "illegal u_threshold specified")
