@@ -203,7 +203,7 @@ class Session:
         if inv.json:
             from pyipvs.cli.ipvsadm_json import connections_document
 
-            self.stdout.write(connections_document(rows))
+            self.stdout.write(connections_document(ipvsadm_conn.readable_rows(rows)))
             return
         text = ipvsadm_conn.format_connections(rows, inv.has("numeric"), inv.has("persistent-conn"))
         self.stdout.write(text)

@@ -49,6 +49,12 @@ def connection_rows(proc: TextIO) -> list[dict[str, str | int]]:
     return rows
 
 
+def readable_rows(rows: list[dict[str, str | int]]) -> list[dict[str, str | int]]:
+    """The rows with addresses spelled normally (the proc file has IPv4 in hex)."""
+    keys = ("client", "virtual", "destination")
+    return [{k: (str(_address(str(v))) if k in keys else v) for k, v in r.items()} for r in rows]
+
+
 def _where(row: dict[str, str | int], key: str, numeric: bool) -> str:
     protocol = str(row["protocol"]).lower()
     return address_port(_address(str(row[key])), int(row[f"{key}_port"]), protocol, numeric)
