@@ -44,6 +44,7 @@ class PoptError(Exception):
 
 UNKNOWN_OPTION = "unknown option"
 MISSING_ARGUMENT = "missing argument"
+UNWANTED_ARGUMENT = "option does not take an argument"
 
 
 class OptionTable:
@@ -94,6 +95,8 @@ class Scanner:
         if opt is None:
             raise PoptError(UNKNOWN_OPTION, self.last_word)
         if opt.arg is Arg.NONE:
+            if eq:
+                raise PoptError(UNWANTED_ARGUMENT, self.last_word)
             return opt, None
         if eq:
             return opt, glued
