@@ -75,6 +75,19 @@ class FakeIpvs:
     def sync_daemons(self) -> list[SyncDaemon]:
         return list(self.daemons)
 
+    def start_sync_daemon(self, daemon: SyncDaemon) -> None:
+        if daemon.interface not in ("lo", "dummy0"):
+            raise KernelError(errno.ENODEV)
+        if any(d.state == daemon.state for d in self.daemons):
+            raise KernelError(errno.EEXIST)
+        self.daemons.append(daemon)
+
+    def stop_sync_daemon(self, state: str, syncid: int | None = None) -> None:
+        running = [d for d in self.daemons if d.state == state]
+        if not running:
+            raise KernelError(errno.ESRCH)
+        self.daemons.remove(running[0])
+
     def close(self) -> None:
         self.closed = True
 

@@ -125,7 +125,7 @@ def test_values() -> None:
     assert fails("--set 1 2") == "--set option requires 3 timeout values\n"
     assert fails("-A -t 1234") == "illegal virtual server address[:port] specified\n"
     assert fails("-A -f 0") == "invalid fwmark value `0' specified\n"
-    assert fails("-a -t 10.0.0.1:80 -r 1.2.3.4 -w 65536") == "illegal weight specified\n"
+    assert fails("-a -t 10.0.0.1:80 -r 1.2.3.4 -w 2147483648") == "illegal weight specified\n"
     assert fails("-A -t 10.0.0.1:80 -s rr -b sh-port") == "incompatible scheduler flag `sh-port'\n"
     assert fails("-A -t 10.0.0.1:80 -s rr extra") == "unexpected argument extra\n"
     assert parse_line("--set 900 120 300").timeouts == (900, 120, 300)
