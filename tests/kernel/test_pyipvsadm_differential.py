@@ -10,6 +10,7 @@ these scripts do not trigger except where a test says so.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -69,11 +70,20 @@ def table(ns: str) -> str:
     return run(ns, IPVSADM, ["-S", "-n"])[0]
 
 
+THRESHOLDS = re.compile(r" -x \d+| -y \d+")
+READ_ONLY = ("-L", "-l", "-S", "-Ln", "-Lnc", "-h", "-v")
+
+
 def check_same(pair: tuple[str, str], argv: list[str], stdin: str = "") -> None:
     theirs_ns, ours_ns = pair
     theirs = run(theirs_ns, IPVSADM, argv, stdin)
     ours = run(ours_ns, PYIPVSADM, argv, stdin)
+    if argv[:1] == ["-S"]:
+        # The documented difference: ipvsadm's -S drops thresholds, pyipvsadm's keeps them.
+        ours = (THRESHOLDS.sub("", ours[0]), *ours[1:])
     assert ours == theirs, f"pyipvsadm {shlex.join(argv)}"
+    if argv[:1] and argv[0] in READ_ONLY:
+        return  # a listing changes nothing: save two (slow, under TCG) table reads
     assert table(ours_ns) == table(theirs_ns), f"table after {shlex.join(argv)}"
 
 
