@@ -62,6 +62,11 @@ SCHED_FLAG_BITS = {
 # ---- numbers ----
 
 
+def signed_int(value: int) -> int:
+    """A u32 printed with ``%d``: marks of 2**31 and above come out negative."""
+    return (value + 2**31) % 2**32 - 2**31
+
+
 def large_number(value: int, exact: bool) -> str:
     """ipvsadm's ``print_largenum``: a leading space and 8+ columns, K/M/G/T unless exact."""
     if exact:
@@ -158,9 +163,12 @@ def sched_flags_text(vs: VirtualService) -> str:
 def service_name(vs: VirtualService, fmt: Format) -> str:
     """``FWM  42``, ``TCP  10.0.0.1:http`` (or ``-f 42``, ``-t 10.0.0.1:http`` in rule mode)."""
     if vs.fwmark:
+        mark = signed_int(vs.fwmark)  # ipvsadm prints the u32 mark with %d
         if fmt.rule:
+            # -S writes the mark unsigned, so -R can read it back (ipvsadm's -R refuses the
+            # negative mark its -S writes): a documented difference.
             return f"-f {vs.fwmark} -6" if _is_v6(vs) else f"-f {vs.fwmark}"
-        return f"FWM  {vs.fwmark} IPv6" if _is_v6(vs) else f"FWM  {vs.fwmark}"
+        return f"FWM  {mark} IPv6" if _is_v6(vs) else f"FWM  {mark}"
     protocol = vs.protocol or "tcp"
     assert vs.address is not None and vs.port is not None
     where = address_port(vs.address, vs.port, protocol, fmt.numeric)
