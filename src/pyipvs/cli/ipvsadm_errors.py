@@ -1,0 +1,43 @@
+"""The text ipvsadm prints for a kernel error: libipvs's ``ipvs_strerror``, keyed by command.
+
+libipvs matches (function, errno) first and then errno alone; anything else is ``strerror``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+_BY_COMMAND: dict[tuple[str, int], str] = {
+    ("add-service", errno.EEXIST): "Service already exists",
+    ("add-service", errno.ENOENT): "Scheduler or persistence engine not found",
+    ("edit-service", errno.ESRCH): "No such service",
+    ("edit-service", errno.ENOENT): "Scheduler or persistence engine not found",
+    ("delete-service", errno.ESRCH): "No such service",
+    ("zero", errno.ESRCH): "No such service",
+    ("add-server", errno.ESRCH): "Service not defined",
+    ("edit-server", errno.ESRCH): "Service not defined",
+    ("delete-server", errno.ESRCH): "Service not defined",
+    ("add-server", errno.EEXIST): "Destination already exists",
+    ("edit-server", errno.ENOENT): "No such destination",
+    ("delete-server", errno.ENOENT): "No such destination",
+    ("start-daemon", errno.EEXIST): "Daemon has already run",
+    ("stop-daemon", errno.ESRCH): "No daemon is running",
+    ("list", errno.ESRCH): "No such service",
+}
+
+_ANY_COMMAND: dict[int, str] = {
+    errno.EPERM: "Permission denied (you must be root)",
+    errno.EINVAL: "Invalid operation.  Possibly wrong module version, address not unicast, ...",
+    errno.ENOPROTOOPT: "Protocol not available",
+    errno.ENOMEM: "Memory allocation problem",
+    errno.EOPNOTSUPP: "Operation not supported with IPv6",
+    errno.EAFNOSUPPORT: "Operation not supported with specified address family",
+    errno.EMSGSIZE: "Module is wrong version",
+}
+
+
+def ipvs_strerror(command: str, code: int) -> str:
+    """What ipvsadm prints when ``command`` fails with ``code`` (an errno value)."""
+    text = _BY_COMMAND.get((command, code)) or _ANY_COMMAND.get(code)
+    return text if text is not None else os.strerror(code)

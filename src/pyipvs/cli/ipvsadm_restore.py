@@ -1,0 +1,114 @@
+"""``-R``: read ipvsadm command lines from stdin and apply them in batches.
+
+Each line is split on blanks (space, tab, newline; ipvsadm's ``config_stream``), the word
+``ipvsadm`` is dropped wherever it appears, blank lines are skipped, and the rest is parsed as a
+command line of its own. Table changes are collected and sent through the batched
+:meth:`pyipvs.Ipvs.apply`; anything else (a listing, a daemon command, an error that ends the
+run) first sends what was collected, so output and error messages come in line order.
+
+ipvsadm's outcome rules are kept: a kernel error or a popt error prints its message and the run
+goes on; ``fail()`` errors (exit 2), "Try ... -h" (exit 255, e.g. a ``#`` comment line) and
+``-h``/``-v`` end the whole run; the exit status is that of the last line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TextIO
+
+from pyipvs.cli.ipvsadm_options import (
+    VERSION_LINE,
+    CliExit,
+    HelpRequested,
+    LineError,
+    TryHelp,
+    VersionRequested,
+    parse,
+)
+
+if TYPE_CHECKING:
+    from pyipvs.cli.ipvsadm import Session
+    from pyipvs.ops import Operation
+
+_BLANKS = re.compile(r"[ \t\n]+")
+
+
+def command_lines(stream: TextIO) -> Iterator[list[str]]:
+    """The words of each non-blank line, without any ``ipvsadm`` word."""
+    for line in stream:
+        words = [w for w in _BLANKS.split(line) if w and w != "ipvsadm"]
+        if words:
+            yield words
+
+
+class _Batch:
+    """Collected operations with the command each came from."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.ops: list[Operation] = []
+        self.commands: list[str] = []
+        self.last_status = 0
+
+    def add(self, command: str, op: Operation) -> None:
+        self.ops.append(op)
+        self.commands.append(command)
+
+    def send(self) -> None:
+        """Apply what was collected and print each failure in order."""
+        if not self.ops:
+            return
+        results = self.session.ipvs.apply(self.ops)
+        for command, result in zip(self.commands, results, strict=True):
+            self.last_status = self.session.report(command, result.error)
+        self.ops, self.commands = [], []
+
+
+def restore(session: Session, stream: TextIO) -> int:
+    """Run every line of ``stream``; the return value is the last line's (0 or -1)."""
+    from pyipvs.cli.ipvsadm_model import ModelRefused, operation
+
+    batch = _Batch(session)
+    status: int | None = 0
+    for words in command_lines(stream):
+        try:
+            inv = parse(words, session.program)
+        except HelpRequested:
+            batch.send()
+            from pyipvs.cli.ipvsadm_help import usage
+
+            session.stdout.write(usage(session.program))
+            raise CliExit(0, "") from None
+        except VersionRequested:
+            batch.send()
+            session.stdout.write(VERSION_LINE + "\n")
+            raise CliExit(0, "") from None
+        except LineError as exc:
+            batch.send()
+            session.stderr.write(exc.text)
+            status = -1
+            continue
+        except CliExit:
+            batch.send()
+            raise
+        if inv.command == "restore":
+            batch.send()
+            raise TryHelp(session.program)
+        try:
+            op = operation(inv)
+        except ModelRefused as exc:
+            batch.send()
+            status = session.report(inv.command, exc)
+            continue
+        except CliExit:
+            batch.send()
+            raise
+        if op is not None:
+            batch.add(inv.command, op)
+            status = None  # known once the batch is sent
+            continue
+        batch.send()
+        status = session.run(inv)
+    batch.send()
+    return batch.last_status if status is None else status
