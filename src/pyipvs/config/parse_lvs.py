@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
 
 from pyipvs.config.model import (
     CHECKER_TYPES,
@@ -20,6 +19,7 @@ from pyipvs.config.model import (
     VirtualServer,
     VirtualServerGroup,
     VsgEntry,
+    construct,
 )
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
@@ -280,8 +280,7 @@ def parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
         return None
     if kind == "BFD_CHECK":
         ctx.warn(node, f"({server}) BFD_CHECK is parsed but not supported by pyipvs - ignoring")
-    checker_type: Any = CHECKER_TYPES[kind]
-    checker: Checker = checker_type(**freeze(fields))
+    checker: Checker = construct(CHECKER_TYPES[kind], freeze(fields))
     return checker
 
 
@@ -352,7 +351,8 @@ def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
     values: Fields = {"_label": f"[{target[0]}]:{target[1] or 0}"}
     run_block(ctx, node.children, REAL_SERVER_TABLE, values)
     del values["_label"]
-    rs = RealServer(target[0], target[1], **freeze(values))
+    values["address"], values["port"] = target
+    rs = construct(RealServer, freeze(values))
     fields.setdefault("real_servers", []).append((node, rs))
 
 
@@ -479,7 +479,7 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
                 )
     fields["real_servers"] = [rs for _, rs in servers]
     _reduce_quorum(ctx, node, fields, label)
-    return VirtualServer(**freeze(fields))
+    return construct(VirtualServer, freeze(fields))
 
 
 def _default_protocol(ctx: Context, node: Node, fields: Fields) -> None:
