@@ -194,6 +194,19 @@ def brace_expand(pattern: str, limit: int = MAX_INCLUDE_PATTERNS) -> list[str] |
     return done
 
 
+def _plain_statements(raw: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Statements of a line of words and braces only (no quotes, comments, macros, includes)."""
+    if "{" not in raw and "}" not in raw:
+        words = raw.split()
+        return ((tuple(words), ""),) if words else ()
+    text = raw.strip()
+    if text == "}":
+        return (((), "}"),)
+    if text[-1] == "{" and text.count("{") == 1 and "}" not in text:
+        return ((tuple(text[:-1].split()), "{"),)
+    return tuple(split_statements(split_words(text)[0]))
+
+
 class Lexer:
     """Reads a main file and everything it includes into a list of :class:`Line`."""
 
@@ -221,16 +234,21 @@ class Lexer:
         self._stack.append(os.path.abspath(name))
         needs_slow_path = _NEEDS_SLOW_PATH.search
         append = self.lines.append
+        make_line = tuple.__new__  # Line(...) without NamedTuple's Python-level __new__
+        # Generated configs repeat the same physical lines thousands of times: a line without
+        # comments, quotes, macros, conditions, generators or includes always gives the same
+        # statements, so each distinct one is split once.
+        known: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
         try:
             for number, raw in enumerate(text.splitlines(), start=1):
-                if needs_slow_path(raw) is not None:
-                    self._physical_line(raw, name, number)
-                elif "{" in raw or "}" in raw:
-                    self._brace_line(raw, name, number)
-                else:  # the most common line of all, inlined: plain words
-                    words = raw.split()
-                    if words:
-                        append(Line(tuple(words), name, number, ""))
+                statements = known.get(raw)
+                if statements is None:
+                    if needs_slow_path(raw) is not None:
+                        self._physical_line(raw, name, number)
+                        continue
+                    statements = known[raw] = _plain_statements(raw)
+                for words, brace in statements:
+                    append(make_line(Line, (words, name, number, brace)))
         finally:
             self._stack.pop()
 
@@ -306,16 +324,6 @@ class Lexer:
             self._include(parts[0], parts[1] if len(parts) > 1 else "", file, number)
             return
         self._logical(text, file, number, depth=0)
-
-    def _brace_line(self, raw: str, file: str, number: int) -> None:
-        """Words and braces only (no quotes, comments, macros, includes): block lines."""
-        text = raw.strip()
-        if text == "}":
-            self.lines.append(Line((), file, number, "}"))
-        elif text[-1] == "{" and text.count("{") == 1 and "}" not in text:
-            self.lines.append(Line(tuple(text[:-1].split()), file, number, "{"))
-        else:
-            self._emit(text, file, number)
 
     def _logical(self, text: str, file: str, number: int, depth: int) -> None:
         if text[0] == "@":

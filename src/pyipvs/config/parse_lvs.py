@@ -31,6 +31,7 @@ from pyipvs.config.values import (
     extra_args,
     first_arg,
     freeze,
+    memoized,
     options_table,
     parse_int,
     parse_ip,
@@ -268,6 +269,10 @@ def _file_weight(ctx: Context, node: Node, fields: Fields) -> None:
 
 
 def parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
+    return memoized(ctx, node.keyword, node, lambda: _parse_checker(ctx, node, server))
+
+
+def _parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
     kind = node.keyword
     fields: Fields = {}
     run_block(ctx, node.children, CHECKER_TABLES[kind], fields)
@@ -344,15 +349,21 @@ def _address_port(ctx: Context, node: Node, what: str) -> tuple[str, int | None]
     return address, port
 
 
+def _real_server_body(ctx: Context, node: Node, label: str) -> Fields:
+    """The fields a real server's block sets (shared between identical blocks: never mutate)."""
+    values: Fields = {"_label": label}
+    run_block(ctx, node.children, REAL_SERVER_TABLE, values)
+    del values["_label"]
+    return freeze(values)
+
+
 def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
     target = _address_port(ctx, node, "real_server")
     if target is None:
         return
-    values: Fields = {"_label": f"[{target[0]}]:{target[1] or 0}"}
-    run_block(ctx, node.children, REAL_SERVER_TABLE, values)
-    del values["_label"]
-    values["address"], values["port"] = target
-    rs = construct(RealServer, freeze(values))
+    label = f"[{target[0]}]:{target[1] or 0}"
+    values = memoized(ctx, "real_server", node, lambda: _real_server_body(ctx, node, label))
+    rs = construct(RealServer, {**values, "address": target[0], "port": target[1]})
     fields.setdefault("real_servers", []).append((node, rs))
 
 

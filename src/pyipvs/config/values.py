@@ -11,7 +11,7 @@ import functools
 import ipaddress
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.model import Option, Script
@@ -19,6 +19,9 @@ from pyipvs.config.tree import Node
 
 Fields = dict[str, Any]
 Handler = Callable[["Context", Node, Fields], None]
+Signature = tuple[Any, ...]
+_T = TypeVar("_T")
+_MISSING = object()
 
 TRUE_WORDS = frozenset({"on", "true", "yes"})
 FALSE_WORDS = frozenset({"off", "false", "no"})
@@ -31,6 +34,7 @@ class Context:
         self.reporter = reporter
         self.check_interfaces = check_interfaces
         self.scripts: list[Script] = []
+        self.memo: dict[tuple[str, Signature], Any] = {}
 
     def warn(self, node: Node, message: str) -> None:
         self.reporter.warning(node.file, node.line, message)
@@ -67,6 +71,38 @@ def run_block(ctx: Context, children: list[Node] | None, table: Table, fields: F
             ctx.warn(node, "Unexpected '{' - ignoring")
             continue
         spec.handler(ctx, node, fields)
+
+
+def block_signature(children: list[Node]) -> Signature:
+    """What a block says, without where: keywords, arguments and nested blocks."""
+    return tuple(
+        (child.keyword, child.args)
+        if child.children is None
+        else (child.keyword, child.args, block_signature(child.children))
+        for child in children
+    )
+
+
+def memoized(ctx: Context, tag: str, node: Node, parse: Callable[[], _T]) -> _T:
+    """``parse()`` of a block, reused for later blocks that say exactly the same thing.
+
+    Generated configs repeat the same checker and real server bodies thousands of times. Parsing a
+    block depends only on its words, except for what it reports (diagnostics carry line numbers)
+    and the scripts it registers: a result is kept only when its parse did neither, so every
+    diagnostic is still produced at its own line. ``parse()`` must return an immutable value (or
+    one the caller never mutates), as it is shared."""
+    if not node.children:
+        return parse()
+    key = (tag, block_signature(node.children))
+    hit = ctx.memo.get(key, _MISSING)
+    if hit is not _MISSING:
+        result: _T = hit
+        return result
+    marks = (len(ctx.reporter.items), len(ctx.scripts))
+    result = parse()
+    if marks == (len(ctx.reporter.items), len(ctx.scripts)):
+        ctx.memo[key] = result
+    return result
 
 
 def extra_args(ctx: Context, node: Node, used: int) -> None:
