@@ -7,7 +7,7 @@ keepalived allows), a ``}`` closes it. What each keyword means is decided later,
 from __future__ import annotations
 
 from pyipvs.config.diagnostics import Reporter
-from pyipvs.config.lexer import Line
+from pyipvs.config.lexer import RawLine
 
 
 class Node:
@@ -26,7 +26,7 @@ class Node:
         return f"Node({self.keyword!r}, {self.args!r}, {self.file}:{self.line})"
 
 
-def build_tree(lines: list[Line], reporter: Reporter, main_file: str) -> list[Node]:
+def build_tree(lines: list[RawLine], reporter: Reporter, main_file: str) -> list[Node]:
     """Nest ``lines`` into blocks; report extra and missing braces as keepalived does."""
     root: list[Node] = []
     stack: list[list[Node]] = [root]
@@ -54,8 +54,6 @@ def build_tree(lines: list[Line], reporter: Reporter, main_file: str) -> list[No
             stack.pop()
             current = stack[-1]
     if len(stack) > 1:
-        last = lines[-1] if lines else Line(("",), main_file, 0)
-        reporter.warning(
-            last.file, last.line, f"There are {len(stack) - 1} missing '}}'s or extra '{{'s"
-        )
+        _, file, number, _ = lines[-1] if lines else ((), main_file, 0, "")
+        reporter.warning(file, number, f"There are {len(stack) - 1} missing '}}'s or extra '{{'s")
     return root

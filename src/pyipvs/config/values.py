@@ -76,10 +76,12 @@ def run_block(ctx: Context, children: list[Node] | None, table: Table, fields: F
 def block_signature(children: list[Node]) -> Signature:
     """What a block says, without where: keywords, arguments and nested blocks."""
     return tuple(
-        (child.keyword, child.args)
-        if child.children is None
-        else (child.keyword, child.args, block_signature(child.children))
-        for child in children
+        [
+            (child.keyword, child.args)
+            if child.children is None
+            else (child.keyword, child.args, block_signature(child.children))
+            for child in children
+        ]
     )
 
 
@@ -166,7 +168,7 @@ def _plain_ipv4(text: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)  # a big config names tens of thousands of addresses
 def _normal_ip(text: str) -> str | None:
     if _plain_ipv4(text):
         return text
