@@ -26,7 +26,9 @@ from pyipvs.config.values import (
     Context,
     Fields,
     Keyword,
+    Signature,
     Table,
+    block_signature,
     deprecated,
     extra_args,
     first_arg,
@@ -269,7 +271,10 @@ def _file_weight(ctx: Context, node: Node, fields: Fields) -> None:
 
 
 def parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
-    return memoized(ctx, node.keyword, node, lambda: _parse_checker(ctx, node, server))
+    if not node.children:
+        return _parse_checker(ctx, node, server)
+    key = (node.keyword, (node.args, block_signature(node.children)))
+    return memoized(ctx, key, lambda: _parse_checker(ctx, node, server))
 
 
 def _parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
@@ -357,14 +362,31 @@ def _real_server_body(ctx: Context, node: Node, label: str) -> Fields:
     return freeze(values)
 
 
-def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
+def _real_server(ctx: Context, node: Node, body: Signature | None) -> RealServer | None:
     target = _address_port(ctx, node, "real_server")
     if target is None:
-        return
+        return None
     label = f"[{target[0]}]:{target[1] or 0}"
-    values = memoized(ctx, "real_server", node, lambda: _real_server_body(ctx, node, label))
-    rs = construct(RealServer, {**values, "address": target[0], "port": target[1]})
-    fields.setdefault("real_servers", []).append((node, rs))
+    if body is None:
+        values = _real_server_body(ctx, node, label)
+    else:
+        values = memoized(
+            ctx, ("real_server body", body), lambda: _real_server_body(ctx, node, label)
+        )
+    return construct(RealServer, {**values, "address": target[0], "port": target[1]})
+
+
+def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
+    if node.children:
+        # Virtual servers often share a pool of real servers: identical ones are parsed once.
+        body = block_signature(node.children)
+        rs = memoized(
+            ctx, ("real_server", (node.args, body)), lambda: _real_server(ctx, node, body)
+        )
+    else:
+        rs = _real_server(ctx, node, None)
+    if rs is not None:
+        fields.setdefault("real_servers", []).append((node, rs))
 
 
 # ------------------------------------------------------------------ virtual_server

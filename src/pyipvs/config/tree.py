@@ -13,9 +13,10 @@ from pyipvs.config.lexer import RawLine
 class Node:
     """One statement: ``keyword args...`` and, for a block, its children (else None)."""
 
-    __slots__ = ("args", "children", "file", "keyword", "line")
+    __slots__ = ("args", "children", "file", "keyword", "line", "words")
 
     def __init__(self, words: tuple[str, ...], file: str, line: int, block: bool) -> None:
+        self.words = words  # keyword and args, as the lexer gave them
         self.keyword = words[0]
         self.args = words[1:]
         self.file = file

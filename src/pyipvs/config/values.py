@@ -34,7 +34,7 @@ class Context:
         self.reporter = reporter
         self.check_interfaces = check_interfaces
         self.scripts: list[Script] = []
-        self.memo: dict[tuple[str, Signature], Any] = {}
+        self.memo: dict[tuple[str, Any], Any] = {}
 
     def warn(self, node: Node, message: str) -> None:
         self.reporter.warning(node.file, node.line, message)
@@ -74,28 +74,26 @@ def run_block(ctx: Context, children: list[Node] | None, table: Table, fields: F
 
 
 def block_signature(children: list[Node]) -> Signature:
-    """What a block says, without where: keywords, arguments and nested blocks."""
+    """What a block says, without where: the words of its statements and nested blocks."""
     return tuple(
         [
-            (child.keyword, child.args)
+            child.words
             if child.children is None
-            else (child.keyword, child.args, block_signature(child.children))
+            else (child.words, block_signature(child.children))
             for child in children
         ]
     )
 
 
-def memoized(ctx: Context, tag: str, node: Node, parse: Callable[[], _T]) -> _T:
-    """``parse()`` of a block, reused for later blocks that say exactly the same thing.
+def memoized(ctx: Context, key: tuple[str, Any], parse: Callable[[], _T]) -> _T:
+    """``parse()`` of a block, reused for later blocks with the same ``key`` (a tag and what the
+    block says, see :func:`block_signature`).
 
-    Generated configs repeat the same checker and real server bodies thousands of times. Parsing a
-    block depends only on its words, except for what it reports (diagnostics carry line numbers)
-    and the scripts it registers: a result is kept only when its parse did neither, so every
-    diagnostic is still produced at its own line. ``parse()`` must return an immutable value (or
-    one the caller never mutates), as it is shared."""
-    if not node.children:
-        return parse()
-    key = (tag, block_signature(node.children))
+    Generated configs repeat the same checker and real server blocks thousands of times. Parsing
+    a block depends only on its words, except for what it reports (diagnostics carry line
+    numbers) and the scripts it registers: a result is kept only when its parse did neither, so
+    every diagnostic is still produced at its own line. The result is shared: it must be
+    immutable, or never mutated by the caller."""
     hit = ctx.memo.get(key, _MISSING)
     if hit is not _MISSING:
         result: _T = hit
