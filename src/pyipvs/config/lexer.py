@@ -14,6 +14,7 @@ import glob
 import os
 import random
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
@@ -214,12 +215,21 @@ def _plain_statements(raw: str) -> tuple[tuple[tuple[str, ...], str], ...]:
 class Lexer:
     """Reads a main file and everything it includes into a list of :class:`Line`."""
 
-    def __init__(self, reporter: Reporter, config_id: str, instance: str = "") -> None:
+    def __init__(
+        self,
+        reporter: Reporter,
+        config_id: str,
+        instance: str = "",
+        sink: Callable[[tuple[str, ...], str, int, str], None] | None = None,
+    ) -> None:
         self.reporter = reporter
         self.config_id = config_id
         self.instance = instance
         self.macros: dict[str, str] = {}
         self.lines: list[RawLine] = []
+        # Where each logical line goes (words, file, line, brace): ``lines`` unless a consumer,
+        # such as the tree builder, takes them as they come.
+        self.emit = sink if sink is not None else self._store
         self._stack: list[str] = []
         self._generated = 0
         self._included = 0
@@ -237,7 +247,7 @@ class Lexer:
     def read_text(self, text: str, name: str) -> None:
         self._stack.append(os.path.abspath(name))
         needs_slow_path = _NEEDS_SLOW_PATH.search
-        append = self.lines.append
+        emit = self.emit
         # Generated configs repeat the same physical lines thousands of times: a line without
         # comments, quotes, macros, conditions, generators or includes always gives the same
         # statements, so each distinct one is split once.
@@ -251,9 +261,12 @@ class Lexer:
                         continue
                     statements = known[raw] = _plain_statements(raw)
                 for words, brace in statements:
-                    append((words, name, number, brace))  # a Line's fields, built faster
+                    emit(words, name, number, brace)
         finally:
             self._stack.pop()
+
+    def _store(self, words: tuple[str, ...], file: str, number: int, brace: str) -> None:
+        self.lines.append(Line(words, file, number, brace))
 
     @staticmethod
     def _read(path: str) -> str | None:
@@ -363,7 +376,7 @@ class Lexer:
         if not closed:
             self.reporter.error(file, number, "unterminated quoted string")
         for statement, brace in split_statements(words):
-            self.lines.append(Line(statement, file, number, brace))
+            self.emit(statement, file, number, brace)
 
     # ---------------------------------------------------------------- macros
     def _expand(self, text: str, file: str, number: int) -> str:

@@ -27,34 +27,66 @@ class Node:
         return f"Node({self.keyword!r}, {self.args!r}, {self.file}:{self.line})"
 
 
+class TreeBuilder:
+    """Nests statements into blocks as the lexer produces them (no list of lines in between);
+    reports extra and missing braces as keepalived does.
+
+    The brace warnings are held back until :meth:`finish`, so they follow every diagnostic of
+    the lexer, as when the tree was built after lexing."""
+
+    __slots__ = ("current", "last", "reporter", "root", "stack", "warnings")
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.warnings = Reporter()
+        self.root: list[Node] = []
+        self.stack: list[list[Node]] = [self.root]
+        self.current = self.root
+        self.last: tuple[str, int] | None = None
+
+    def add(self, words: tuple[str, ...], file: str, number: int, brace: str) -> None:
+        """One logical line (the fields of a :class:`~pyipvs.config.lexer.Line`)."""
+        self.last = (file, number)
+        if not brace:
+            self.current.append(Node(words, file, number, False))
+        elif brace == "{":
+            self._open(words, file, number)
+        elif len(self.stack) == 1:
+            self.warnings.warning(file, number, "Extra '}' found")
+        else:
+            self.stack.pop()
+            self.current = self.stack[-1]
+
+    def _open(self, words: tuple[str, ...], file: str, number: int) -> None:
+        current = self.current
+        if not words:
+            if current and current[-1].children is None:
+                opened: Node = current[-1]
+                opened.children = []
+            else:
+                self.warnings.warning(file, number, "Unexpected '{' - ignoring")
+                opened = Node(("{",), file, number, block=True)
+        else:
+            opened = Node(words, file, number, block=True)
+            current.append(opened)
+        assert opened.children is not None
+        self.stack.append(opened.children)
+        self.current = opened.children
+
+    def finish(self, main_file: str) -> list[Node]:
+        """The top-level statements; reports the braces left open."""
+        if len(self.stack) > 1:
+            file, number = self.last or (main_file, 0)
+            missing = len(self.stack) - 1
+            self.warnings.warning(file, number, f"There are {missing} missing '}}'s or extra '{{'s")
+        self.reporter.items.extend(self.warnings.items)
+        self.warnings.items.clear()
+        return self.root
+
+
 def build_tree(lines: list[RawLine], reporter: Reporter, main_file: str) -> list[Node]:
     """Nest ``lines`` into blocks; report extra and missing braces as keepalived does."""
-    root: list[Node] = []
-    stack: list[list[Node]] = [root]
-    current = root
-    for words, file, number, brace in lines:
-        if not brace:
-            current.append(Node(words, file, number, False))
-        elif brace == "{":
-            if not words:
-                if current and current[-1].children is None:
-                    opened: Node = current[-1]
-                    opened.children = []
-                else:
-                    reporter.warning(file, number, "Unexpected '{' - ignoring")
-                    opened = Node(("{",), file, number, block=True)
-            else:
-                opened = Node(words, file, number, block=True)
-                current.append(opened)
-            assert opened.children is not None
-            stack.append(opened.children)
-            current = opened.children
-        elif len(stack) == 1:
-            reporter.warning(file, number, "Extra '}' found")
-        else:
-            stack.pop()
-            current = stack[-1]
-    if len(stack) > 1:
-        _, file, number, _ = lines[-1] if lines else ((), main_file, 0, "")
-        reporter.warning(file, number, f"There are {len(stack) - 1} missing '}}'s or extra '{{'s")
-    return root
+    builder = TreeBuilder(reporter)
+    for line in lines:
+        builder.add(*line)
+    return builder.finish(main_file)
