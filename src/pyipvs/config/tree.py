@@ -34,7 +34,7 @@ class TreeBuilder:
     The brace warnings are held back until :meth:`finish`, so they follow every diagnostic of
     the lexer, as when the tree was built after lexing."""
 
-    __slots__ = ("current", "last", "reporter", "root", "stack", "warnings")
+    __slots__ = ("current", "last_file", "last_line", "reporter", "root", "stack", "warnings")
 
     def __init__(self, reporter: Reporter) -> None:
         self.reporter = reporter
@@ -42,11 +42,13 @@ class TreeBuilder:
         self.root: list[Node] = []
         self.stack: list[list[Node]] = [self.root]
         self.current = self.root
-        self.last: tuple[str, int] | None = None
+        self.last_file = ""
+        self.last_line = -1  # no line yet
 
     def add(self, words: tuple[str, ...], file: str, number: int, brace: str) -> None:
         """One logical line (the fields of a :class:`~pyipvs.config.lexer.Line`)."""
-        self.last = (file, number)
+        self.last_file = file
+        self.last_line = number
         if not brace:
             self.current.append(Node(words, file, number, False))
         elif brace == "{":
@@ -76,7 +78,9 @@ class TreeBuilder:
     def finish(self, main_file: str) -> list[Node]:
         """The top-level statements; reports the braces left open."""
         if len(self.stack) > 1:
-            file, number = self.last or (main_file, 0)
+            file, number = (
+                (self.last_file, self.last_line) if self.last_line >= 0 else (main_file, 0)
+            )
             missing = len(self.stack) - 1
             self.warnings.warning(file, number, f"There are {missing} missing '}}'s or extra '{{'s")
         self.reporter.items.extend(self.warnings.items)
