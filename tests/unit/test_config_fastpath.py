@@ -82,6 +82,6 @@ def test_tree_from_lexer_lines_matches_direct_feed(text: str) -> None:
     expected = build_tree(lexer.lines, stored, "x.conf")
     direct = Reporter()
     tree = TreeBuilder(direct)
-    Lexer(direct, "id", sink=tree.add).read_text(text, "x.conf")
+    Lexer(direct, "id", tree=tree).read_text(text, "x.conf")
     assert _dump(tree.finish("x.conf")) == _dump(expected)
     assert direct.items == stored.items

@@ -337,7 +337,7 @@ def _run(
         lexer = Lexer(
             reporter,
             config_id if config_id is not None else default_config_id(),
-            sink=tree.add,
+            tree=tree,
         )
         if not reader(lexer):
             return ParseResult(KeepalivedConfig(), tuple(reporter.items))

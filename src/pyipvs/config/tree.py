@@ -7,7 +7,6 @@ keepalived allows), a ``}`` closes it. What each keyword means is decided later,
 from __future__ import annotations
 
 from pyipvs.config.diagnostics import Reporter
-from pyipvs.config.lexer import RawLine
 
 
 class Node:
@@ -34,14 +33,13 @@ class TreeBuilder:
     The brace warnings are held back until :meth:`finish`, so they follow every diagnostic of
     the lexer, as when the tree was built after lexing."""
 
-    __slots__ = ("current", "last_file", "last_line", "reporter", "root", "stack", "warnings")
+    __slots__ = ("last_file", "last_line", "reporter", "root", "stack", "warnings")
 
     def __init__(self, reporter: Reporter) -> None:
         self.reporter = reporter
         self.warnings = Reporter()
         self.root: list[Node] = []
-        self.stack: list[list[Node]] = [self.root]
-        self.current = self.root
+        self.stack: list[list[Node]] = [self.root]  # the innermost open block last
         self.last_file = ""
         self.last_line = -1  # no line yet
 
@@ -50,17 +48,16 @@ class TreeBuilder:
         self.last_file = file
         self.last_line = number
         if not brace:
-            self.current.append(Node(words, file, number, False))
+            self.stack[-1].append(Node(words, file, number, False))
         elif brace == "{":
             self._open(words, file, number)
         elif len(self.stack) == 1:
             self.warnings.warning(file, number, "Extra '}' found")
         else:
             self.stack.pop()
-            self.current = self.stack[-1]
 
     def _open(self, words: tuple[str, ...], file: str, number: int) -> None:
-        current = self.current
+        current = self.stack[-1]
         if not words:
             if current and current[-1].children is None:
                 opened: Node = current[-1]
@@ -73,7 +70,6 @@ class TreeBuilder:
             current.append(opened)
         assert opened.children is not None
         self.stack.append(opened.children)
-        self.current = opened.children
 
     def finish(self, main_file: str) -> list[Node]:
         """The top-level statements; reports the braces left open."""
@@ -88,7 +84,9 @@ class TreeBuilder:
         return self.root
 
 
-def build_tree(lines: list[RawLine], reporter: Reporter, main_file: str) -> list[Node]:
+def build_tree(
+    lines: list[tuple[tuple[str, ...], str, int, str]], reporter: Reporter, main_file: str
+) -> list[Node]:
     """Nest ``lines`` into blocks; report extra and missing braces as keepalived does."""
     builder = TreeBuilder(reporter)
     for line in lines:
