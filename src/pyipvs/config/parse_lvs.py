@@ -380,9 +380,10 @@ def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
     if node.children:
         # Virtual servers often share a pool of real servers: identical ones are parsed once.
         body = block_signature(node.children)
-        rs = memoized(
-            ctx, ("real_server", (node.args, body)), lambda: _real_server(ctx, node, body)
-        )
+        key = ("real_server", (node.args, body))
+        rs = ctx.memo.get(key)  # the common case first, without building the closure
+        if rs is None:
+            rs = memoized(ctx, key, lambda: _real_server(ctx, node, body))
     else:
         rs = _real_server(ctx, node, None)
     if rs is not None:
