@@ -354,9 +354,9 @@ def _address_port(ctx: Context, node: Node, what: str) -> tuple[str, int | None]
     return address, port
 
 
-def _real_server_body(ctx: Context, node: Node, label: str) -> Fields:
+def _real_server_body(ctx: Context, node: Node, target: tuple[str, int | None]) -> Fields:
     """The fields a real server's block sets (shared between identical blocks: never mutate)."""
-    values: Fields = {"_label": label}
+    values: Fields = {"_label": f"[{target[0]}]:{target[1] or 0}"}
     run_block(ctx, node.children, REAL_SERVER_TABLE, values)
     del values["_label"]
     return freeze(values)
@@ -366,12 +366,11 @@ def _real_server(ctx: Context, node: Node, body: Signature | None) -> RealServer
     target = _address_port(ctx, node, "real_server")
     if target is None:
         return None
-    label = f"[{target[0]}]:{target[1] or 0}"
     if body is None:
-        values = _real_server_body(ctx, node, label)
+        values = _real_server_body(ctx, node, target)
     else:
         values = memoized(
-            ctx, ("real_server body", body), lambda: _real_server_body(ctx, node, label)
+            ctx, ("real_server body", body), lambda: _real_server_body(ctx, node, target)
         )
     return construct(RealServer, {**values, "address": target[0], "port": target[1]})
 
