@@ -9,8 +9,8 @@ they were set at. Keywords pyipvs accepts without modelling them are kept, in or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import MISSING, dataclass, field, fields
+from typing import ClassVar, TypeVar
 
 Option = tuple[str, tuple[str, ...]]
 
@@ -427,3 +427,40 @@ CHECKER_TYPES: dict[str, type[Checker]] = {
         BfdCheck,
     )
 }
+
+
+_T = TypeVar("_T")
+_Template = tuple[dict[str, object], frozenset[str], frozenset[str]]
+_TEMPLATES: dict[type, _Template] = {}
+
+
+def construct(cls: type[_T], values: dict[str, object]) -> _T:
+    """``cls(**values)`` for a frozen dataclass without ``default_factory`` fields, about eight
+    times faster: the generated ``__init__`` pays an ``object.__setattr__`` call per field, which
+    dominates reading a config of thousands of virtual servers. Unknown or missing fields still
+    raise TypeError, as the constructor would."""
+    template = _TEMPLATES.get(cls)
+    if template is None:
+        template = _TEMPLATES[cls] = _template(cls)
+    defaults, names, required = template
+    if not names.issuperset(values):
+        raise TypeError(f"{cls.__name__}: unexpected fields {sorted(set(values) - names)}")
+    if required and not required.issubset(values):
+        raise TypeError(f"{cls.__name__}: missing fields {sorted(required - set(values))}")
+    instance: _T = object.__new__(cls)
+    state = instance.__dict__
+    state.update(defaults)  # declaration order first, as __init__ would store them
+    state.update(values)
+    return instance
+
+
+def _template(cls: type) -> _Template:
+    defaults: dict[str, object] = {}
+    required: set[str] = set()
+    for item in fields(cls):
+        if item.default_factory is not MISSING:
+            raise TypeError(f"{cls.__name__}.{item.name}: construct() needs plain defaults")
+        defaults[item.name] = None if item.default is MISSING else item.default
+        if item.default is MISSING:
+            required.add(item.name)
+    return defaults, frozenset(defaults), frozenset(required)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
 
 from pyipvs.config.model import (
     CHECKER_TYPES,
@@ -20,17 +19,21 @@ from pyipvs.config.model import (
     VirtualServer,
     VirtualServerGroup,
     VsgEntry,
+    construct,
 )
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,
     Fields,
     Keyword,
+    Signature,
     Table,
+    block_signature,
     deprecated,
     extra_args,
     first_arg,
     freeze,
+    memoized,
     options_table,
     parse_int,
     parse_ip,
@@ -268,6 +271,13 @@ def _file_weight(ctx: Context, node: Node, fields: Fields) -> None:
 
 
 def parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
+    if not node.children:
+        return _parse_checker(ctx, node, server)
+    key = (node.keyword, (node.args, block_signature(node.children)))
+    return memoized(ctx, key, lambda: _parse_checker(ctx, node, server))
+
+
+def _parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
     kind = node.keyword
     fields: Fields = {}
     run_block(ctx, node.children, CHECKER_TABLES[kind], fields)
@@ -280,8 +290,7 @@ def parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
         return None
     if kind == "BFD_CHECK":
         ctx.warn(node, f"({server}) BFD_CHECK is parsed but not supported by pyipvs - ignoring")
-    checker_type: Any = CHECKER_TYPES[kind]
-    checker: Checker = checker_type(**freeze(fields))
+    checker: Checker = construct(CHECKER_TYPES[kind], freeze(fields))
     return checker
 
 
@@ -345,15 +354,39 @@ def _address_port(ctx: Context, node: Node, what: str) -> tuple[str, int | None]
     return address, port
 
 
-def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
-    target = _address_port(ctx, node, "real_server")
-    if target is None:
-        return
+def _real_server_body(ctx: Context, node: Node, target: tuple[str, int | None]) -> Fields:
+    """The fields a real server's block sets (shared between identical blocks: never mutate)."""
     values: Fields = {"_label": f"[{target[0]}]:{target[1] or 0}"}
     run_block(ctx, node.children, REAL_SERVER_TABLE, values)
     del values["_label"]
-    rs = RealServer(target[0], target[1], **freeze(values))
-    fields.setdefault("real_servers", []).append((node, rs))
+    return freeze(values)
+
+
+def _real_server(ctx: Context, node: Node, body: Signature | None) -> RealServer | None:
+    target = _address_port(ctx, node, "real_server")
+    if target is None:
+        return None
+    if body is None:
+        values = _real_server_body(ctx, node, target)
+    else:
+        values = memoized(
+            ctx, ("real_server body", body), lambda: _real_server_body(ctx, node, target)
+        )
+    return construct(RealServer, {**values, "address": target[0], "port": target[1]})
+
+
+def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
+    if node.children:
+        # Virtual servers often share a pool of real servers: identical ones are parsed once.
+        body = block_signature(node.children)
+        key = ("real_server", (node.args, body))
+        rs = ctx.memo.get(key)  # the common case first, without building the closure
+        if rs is None:
+            rs = memoized(ctx, key, lambda: _real_server(ctx, node, body))
+    else:
+        rs = _real_server(ctx, node, None)
+    if rs is not None:
+        fields.setdefault("real_servers", []).append((node, rs))
 
 
 # ------------------------------------------------------------------ virtual_server
@@ -479,7 +512,7 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
                 )
     fields["real_servers"] = [rs for _, rs in servers]
     _reduce_quorum(ctx, node, fields, label)
-    return VirtualServer(**freeze(fields))
+    return construct(VirtualServer, freeze(fields))
 
 
 def _default_protocol(ctx: Context, node: Node, fields: Fields) -> None:

@@ -32,7 +32,7 @@ from pyipvs.config.parse_vrrp import (
     parse_track_file,
     parse_vrrp_script,
 )
-from pyipvs.config.tree import Node, build_tree
+from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.config.values import Context
 from pyipvs.errors import ConfigError
 
@@ -333,12 +333,17 @@ def _run(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        lexer = Lexer(reporter, config_id if config_id is not None else default_config_id())
+        tree = TreeBuilder(reporter)
+        lexer = Lexer(
+            reporter,
+            config_id if config_id is not None else default_config_id(),
+            tree=tree,
+        )
         if not reader(lexer):
             return ParseResult(KeepalivedConfig(), tuple(reporter.items))
         ctx = Context(reporter, check_interfaces)
         builder = _Builder(ctx)
-        for node in build_tree(lexer.lines, reporter, main):
+        for node in tree.finish(main):
             builder.root(node)
         config = _check_cross(builder, builder.build(), main)
     except RecursionError as exc:  # pathological nesting: still only a config error

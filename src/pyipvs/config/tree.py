@@ -7,15 +7,15 @@ keepalived allows), a ``}`` closes it. What each keyword means is decided later,
 from __future__ import annotations
 
 from pyipvs.config.diagnostics import Reporter
-from pyipvs.config.lexer import Line
 
 
 class Node:
     """One statement: ``keyword args...`` and, for a block, its children (else None)."""
 
-    __slots__ = ("args", "children", "file", "keyword", "line")
+    __slots__ = ("args", "children", "file", "keyword", "line", "words")
 
     def __init__(self, words: tuple[str, ...], file: str, line: int, block: bool) -> None:
+        self.words = words  # keyword and args, as the lexer gave them
         self.keyword = words[0]
         self.args = words[1:]
         self.file = file
@@ -26,36 +26,69 @@ class Node:
         return f"Node({self.keyword!r}, {self.args!r}, {self.file}:{self.line})"
 
 
-def build_tree(lines: list[Line], reporter: Reporter, main_file: str) -> list[Node]:
-    """Nest ``lines`` into blocks; report extra and missing braces as keepalived does."""
-    root: list[Node] = []
-    stack: list[list[Node]] = [root]
-    current = root
-    for words, file, number, brace in lines:
+class TreeBuilder:
+    """Nests statements into blocks as the lexer produces them (no list of lines in between);
+    reports extra and missing braces as keepalived does.
+
+    The brace warnings are held back until :meth:`finish`, so they follow every diagnostic of
+    the lexer, as when the tree was built after lexing."""
+
+    __slots__ = ("last_file", "last_line", "reporter", "root", "stack", "warnings")
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.warnings = Reporter()
+        self.root: list[Node] = []
+        self.stack: list[list[Node]] = [self.root]  # the innermost open block last
+        self.last_file = ""
+        self.last_line = -1  # no line yet
+
+    def add(self, words: tuple[str, ...], file: str, number: int, brace: str) -> None:
+        """One logical line (the fields of a :class:`~pyipvs.config.lexer.Line`)."""
+        self.last_file = file
+        self.last_line = number
         if not brace:
-            current.append(Node(words, file, number, False))
+            self.stack[-1].append(Node(words, file, number, False))
         elif brace == "{":
-            if not words:
-                if current and current[-1].children is None:
-                    opened: Node = current[-1]
-                    opened.children = []
-                else:
-                    reporter.warning(file, number, "Unexpected '{' - ignoring")
-                    opened = Node(("{",), file, number, block=True)
-            else:
-                opened = Node(words, file, number, block=True)
-                current.append(opened)
-            assert opened.children is not None
-            stack.append(opened.children)
-            current = opened.children
-        elif len(stack) == 1:
-            reporter.warning(file, number, "Extra '}' found")
+            self._open(words, file, number)
+        elif len(self.stack) == 1:
+            self.warnings.warning(file, number, "Extra '}' found")
         else:
-            stack.pop()
-            current = stack[-1]
-    if len(stack) > 1:
-        last = lines[-1] if lines else Line(("",), main_file, 0)
-        reporter.warning(
-            last.file, last.line, f"There are {len(stack) - 1} missing '}}'s or extra '{{'s"
-        )
-    return root
+            self.stack.pop()
+
+    def _open(self, words: tuple[str, ...], file: str, number: int) -> None:
+        current = self.stack[-1]
+        if not words:
+            if current and current[-1].children is None:
+                opened: Node = current[-1]
+                opened.children = []
+            else:
+                self.warnings.warning(file, number, "Unexpected '{' - ignoring")
+                opened = Node(("{",), file, number, block=True)
+        else:
+            opened = Node(words, file, number, block=True)
+            current.append(opened)
+        assert opened.children is not None
+        self.stack.append(opened.children)
+
+    def finish(self, main_file: str) -> list[Node]:
+        """The top-level statements; reports the braces left open."""
+        if len(self.stack) > 1:
+            file, number = (
+                (self.last_file, self.last_line) if self.last_line >= 0 else (main_file, 0)
+            )
+            missing = len(self.stack) - 1
+            self.warnings.warning(file, number, f"There are {missing} missing '}}'s or extra '{{'s")
+        self.reporter.items.extend(self.warnings.items)
+        self.warnings.items.clear()
+        return self.root
+
+
+def build_tree(
+    lines: list[tuple[tuple[str, ...], str, int, str]], reporter: Reporter, main_file: str
+) -> list[Node]:
+    """Nest ``lines`` into blocks; report extra and missing braces as keepalived does."""
+    builder = TreeBuilder(reporter)
+    for line in lines:
+        builder.add(*line)
+    return builder.finish(main_file)

@@ -11,7 +11,7 @@ import functools
 import ipaddress
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.model import Option, Script
@@ -19,6 +19,9 @@ from pyipvs.config.tree import Node
 
 Fields = dict[str, Any]
 Handler = Callable[["Context", Node, Fields], None]
+Signature = tuple[Any, ...]
+_T = TypeVar("_T")
+_MISSING = object()
 
 TRUE_WORDS = frozenset({"on", "true", "yes"})
 FALSE_WORDS = frozenset({"off", "false", "no"})
@@ -31,6 +34,7 @@ class Context:
         self.reporter = reporter
         self.check_interfaces = check_interfaces
         self.scripts: list[Script] = []
+        self.memo: dict[tuple[str, Any], Any] = {}
 
     def warn(self, node: Node, message: str) -> None:
         self.reporter.warning(node.file, node.line, message)
@@ -67,6 +71,38 @@ def run_block(ctx: Context, children: list[Node] | None, table: Table, fields: F
             ctx.warn(node, "Unexpected '{' - ignoring")
             continue
         spec.handler(ctx, node, fields)
+
+
+def block_signature(children: list[Node]) -> Signature:
+    """What a block says, without where: the words of its statements and nested blocks."""
+    return tuple(
+        [
+            child.words
+            if child.children is None
+            else (child.words, block_signature(child.children))
+            for child in children
+        ]
+    )
+
+
+def memoized(ctx: Context, key: tuple[str, Any], parse: Callable[[], _T]) -> _T:
+    """``parse()`` of a block, reused for later blocks with the same ``key`` (a tag and what the
+    block says, see :func:`block_signature`).
+
+    Generated configs repeat the same checker and real server blocks thousands of times. Parsing
+    a block depends only on its words, except for what it reports (diagnostics carry line
+    numbers) and the scripts it registers: a result is kept only when its parse did neither, so
+    every diagnostic is still produced at its own line. The result is shared: it must be
+    immutable, or never mutated by the caller."""
+    hit = ctx.memo.get(key, _MISSING)
+    if hit is not _MISSING:
+        result: _T = hit
+        return result
+    marks = (len(ctx.reporter.items), len(ctx.scripts))
+    result = parse()
+    if marks == (len(ctx.reporter.items), len(ctx.scripts)):
+        ctx.memo[key] = result
+    return result
 
 
 def extra_args(ctx: Context, node: Node, used: int) -> None:
@@ -130,7 +166,7 @@ def _plain_ipv4(text: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)  # a big config names tens of thousands of addresses
 def _normal_ip(text: str) -> str | None:
     if _plain_ipv4(text):
         return text
