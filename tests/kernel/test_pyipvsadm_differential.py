@@ -276,6 +276,19 @@ def test_save_keeps_thresholds(namespaces: tuple[str, str]) -> None:
     assert "-x" not in run(ns, IPVSADM, ["-S", "-n"])[0]
 
 
+def test_save_writes_large_marks_unsigned(namespaces: tuple[str, str]) -> None:
+    """Deliberate difference: ipvsadm -S writes a mark >= 2**31 as a negative number, which its
+    own -R refuses; pyipvsadm -S writes it unsigned, so -R restores it."""
+    theirs_ns, ours_ns = namespaces
+    run(theirs_ns, IPVSADM, ["-A", "-f", "4000000000", "-s", "rr"])
+    assert run(theirs_ns, IPVSADM, ["-S", "-n"])[0] == "-A -f -294967296 -s rr\n"
+    saved = run(theirs_ns, PYIPVSADM, ["-S", "-n"])[0]
+    assert saved == "-A -f 4000000000 -s rr\n"
+    assert run(ours_ns, IPVSADM, ["-R"], "-A -f -294967296 -s rr\n")[2] != 0
+    assert run(ours_ns, PYIPVSADM, ["-R"], saved) == ("", "", 0)
+    assert run(ours_ns, PYIPVSADM, ["-S", "-n"])[0] == saved
+
+
 # ---- hypothesis: random sequences of (mostly valid) command lines ----
 
 ADDRS = st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3"])

@@ -130,6 +130,16 @@ def test_auth_type_and_password() -> None:
     assert reason(fix_vrrp_checksum(set_byte(good, 24, 2))) == "auth_type"  # AH, unknown here
 
 
+def test_auth_data_is_ignored_without_authentication() -> None:
+    """RFC 3768 5.3.10: auth type 0 carries zeros, and a receiver ignores what it finds there."""
+    plain = VrrpPacket(2, 51, 150, ["10.0.0.1"], 1)
+    noisy = fix_vrrp_checksum(wire(plain)[:-8] + b"garbage!")
+    parsed = VrrpPacket.from_ip(noisy)
+    assert parsed == plain
+    assert parsed.auth_data == bytes(8)
+    assert wire(parsed) == wire(plain)
+
+
 def test_v2_interval_is_checked_v3_is_not() -> None:
     assert reason(wire(V2), advert_interval=2) == "interval"
     assert VrrpPacket.from_ip(wire(V2), advert_interval=1) == V2

@@ -296,8 +296,8 @@ def execute(
     ipvs: Ipvs | None = None,
     stdin: TextIO | None = None,
 ) -> int:
-    """Run one pyipvsadm command line; returns the exit status. ``ipvs`` replaces the handle
-    (tests pass an in-memory stand-in)."""
+    """Run one pyipvsadm command line; returns the exit status. ``ipvs`` is an open handle to
+    use instead of one opened (and closed) here, e.g. on another namespace."""
     session = Session(program, stdout, stderr, stdin)
     session._ipvs = ipvs
     try:
