@@ -43,6 +43,7 @@ _IPv6 = ipaddress.IPv6Address
     10
 )
 _MESSAGE_OFFSET, _ADDRS_OFFSET, _AUTH, _SRC, _DST = 10, 12, 14, 15, 16
+_ZERO_AUTH = bytes(8)
 
 # Adverts repeat the same addresses every interval: decoding them to ipaddress objects once
 # keeps the per-packet cost of the Python layer low. Bounded, cleared when full.
@@ -91,7 +92,8 @@ def _packet(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: int)
             "addresses": addresses,
             "advert_interval": float(f[INTERVAL]),
             "auth_type": f[AUTH_TYPE],
-            "auth_data": f[_AUTH],
+            # RFC 3768 5.3.10: with auth type 0 the field is ignored on receipt.
+            "auth_data": f[_AUTH] if f[AUTH_TYPE] else _ZERO_AUTH,
             "checksum": f[CHECKSUM],
         }
     else:
