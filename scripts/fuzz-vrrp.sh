@@ -31,8 +31,16 @@ seeds = {
 for name, packet in seeds.items():
     for selector in (0x00, 0x01, 0x06, 0x2E, 0x80):
         (corpus / f"{name}-{selector:02x}").write_bytes(bytes([selector]) + packet)
-    message = packet[40:] if name == "v3-6" else packet[20:]
-    (corpus / f"{name}-msg").write_bytes(bytes([0xC0 if name == "v3-6" else 0x40]) + message)
+# Bare messages: the harness reports them from fe80::9 to ff02::12, or for IPv4 from the first
+# four bytes of those (254.128.0.0 to 255.2.0.0); v3 checksums cover these pseudo-headers.
+messages = {
+    "v2": (0x40, seeds["v2"][20:]),
+    "v2-none": (0x40, seeds["v2-none"][20:]),
+    "v3-4": (0x40, VrrpPacket(3, 1, 150, ["10.0.0.1"], 0.5).to_bytes(src="254.128.0.0", dst="255.2.0.0")),
+    "v3-6": (0xC0, seeds["v3-6"][40:]),
+}
+for name, (selector, message) in messages.items():
+    (corpus / f"{name}-msg").write_bytes(bytes([selector]) + message)
 PY
 
 cd "$OUT"
