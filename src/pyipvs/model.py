@@ -42,6 +42,28 @@ SCHED_FLAGS: tuple[str, ...] = (
     "mh-fallback",
     "mh-port",
 )
+# The kernel has three scheduler flag bits; sh and mh give the first two their own names
+# (ip_vs.h: IP_VS_SVC_F_SCHED_SH_FALLBACK == IP_VS_SVC_F_SCHED_MH_FALLBACK == FLAG1, and so on).
+# A service names each bit the way its scheduler does, so one the kernel lists back is equal
+# to the one added, whichever alias the caller used.
+_FLAG_BIT = {
+    "flag-1": 1,
+    "sh-fallback": 1,
+    "mh-fallback": 1,
+    "flag-2": 2,
+    "sh-port": 2,
+    "mh-port": 2,
+    "flag-3": 3,
+}
+_BIT_NAMES = {"sh": ("sh-fallback", "sh-port"), "mh": ("mh-fallback", "mh-port")}
+
+
+def _flag_name(name: str, scheduler: str) -> str:
+    bit = _FLAG_BIT[name]
+    special = _BIT_NAMES.get(scheduler)
+    return special[bit - 1] if special and bit < 3 else f"flag-{bit}"
+
+
 #: The schedulers of a 6.x kernel (twos needs CONFIG_IP_VS_TWOS; Debian 6.1 lacks it).
 SCHEDULERS: tuple[str, ...] = (
     "rr",
@@ -244,7 +266,7 @@ class VirtualService:
             raise _fail("sched_flags", f"{flags!r} is not a collection") from None
         for name in names:
             _choice("sched_flags", name, SCHED_FLAGS)
-        return names
+        return frozenset(_flag_name(name, self.scheduler) for name in names)
 
     @property
     def key(self) -> tuple[str | None, str | None, IPAddress | None, int | None, int | None]:

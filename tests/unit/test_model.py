@@ -80,6 +80,17 @@ def test_sched_flags_become_a_frozenset() -> None:
     assert vs.sched_flags == frozenset({"sh-port"})
 
 
+def test_sched_flags_are_named_as_the_scheduler_names_them() -> None:
+    """One kernel bit, three names: a service lists back equal to the one added."""
+    wlc = VirtualService("tcp", "10.0.0.1", 80, scheduler="wlc", sched_flags=["sh-port"])
+    assert wlc.sched_flags == frozenset({"flag-2"})
+    assert wlc == VirtualService("tcp", "10.0.0.1", 80, scheduler="wlc", sched_flags=["flag-2"])
+    mh = VirtualService(fwmark=1, scheduler="mh", sched_flags=["flag-1", "sh-port", "flag-3"])
+    assert mh.sched_flags == frozenset({"mh-fallback", "mh-port", "flag-3"})
+    sh = VirtualService(fwmark=1, scheduler="sh", sched_flags=["mh-fallback"])
+    assert sh.sched_flags == frozenset({"sh-fallback"})
+
+
 def test_real_server_defaults_and_counters() -> None:
     rs = RealServer("10.1.0.1", 80)
     assert (rs.forward, rs.weight, rs.family, rs.tunnel_type) == ("route", 1, "inet", "ipip")
