@@ -24,7 +24,10 @@ static int on_info(const struct nlmsghdr *nlh, void *arg)
     /* The info reply carries IPVS_INFO_ATTR_* at the top level. */
     if (pyipvs_attr_parse(payload, len, tb, IPVS_INFO_ATTR_MAX))
         return -EBADMSG;
-    if (pyipvs_attr_u32(tb[IPVS_INFO_ATTR_VERSION], &out->version) ||
+    /* The version identifies a real IPVS reply; the table size is optional (0 when absent). */
+    if (pyipvs_attr_u32(tb[IPVS_INFO_ATTR_VERSION], &out->version))
+        return -EBADMSG;
+    if (tb[IPVS_INFO_ATTR_CONN_TAB_SIZE] &&
         pyipvs_attr_u32(tb[IPVS_INFO_ATTR_CONN_TAB_SIZE], &out->conn_tab_size))
         return -EBADMSG;
     return 0;
