@@ -62,10 +62,12 @@ else
     # Quote the command for the guest shell.
     printf -v quoted '%q ' "${CMD[@]}"
     guest="cd '$ROOT' && modprobe ip_vs && echo \"kernel-tier: guest kernel \$(uname -r), \$(head -1 /proc/net/ip_vs)\" && PYIPVS_KERNEL_TIER=vm $quoted; echo \$? > '$rcfile'"
-    # The serial console pads its output with long runs of blanks: the sed drops them.
+    # The serial console pads its output with long runs of blanks: the sed drops them. Both
+    # streams go through the pipe: virtme-ng reopens its stderr, which truncates it when it is
+    # a regular file (a log of this whole run, say).
     PATH="$ROOT/.venv/bin:$PATH" vng --disable-kvm --disable-microvm --run "$image" --user root \
         --rwdir "$ROOT" --memory "${PYIPVS_VM_MEMORY:-3G}" --cpus "$(nproc)" \
-        --exec "$guest" </dev/null | sed -E 's/ {16,}//g' || true
+        --exec "$guest" </dev/null 2>&1 | sed -E 's/ {16,}//g' || true
     if [[ -s $rcfile ]]; then
         rc=$(cat "$rcfile")
     else
