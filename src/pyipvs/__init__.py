@@ -5,25 +5,77 @@ The public names are re-exported here; see the API reference for each module.
 
 from __future__ import annotations
 
-from pyipvs.errors import (
-    DaemonRunning,
-    DestinationExists,
-    InvalidArgument,
-    IpvsUnavailable,
-    KernelError,
-    NoDaemon,
-    NoSuchDestination,
-    NoSuchService,
-    OutOfRange,
-    PermissionDenied,
-    ProtocolError,
-    PyipvsError,
-    PyipvsValueError,
-    ServiceExists,
-    UnknownScheduler,
-)
-from pyipvs.ipvs import Ipvs, IpvsInfo
-from pyipvs.model import Connection, RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+from typing import TYPE_CHECKING
+
+# The public names are loaded on first use (PEP 562), so a command that needs only part of the
+# package (``pyipvsadm -h``, ``pyipvs-keepalived -t``) does not pay for the kernel binding.
+_HOME = {
+    "Connection": "pyipvs.model",
+    "RealServer": "pyipvs.model",
+    "Stats": "pyipvs.model",
+    "SyncDaemon": "pyipvs.model",
+    "Timeouts": "pyipvs.model",
+    "VirtualService": "pyipvs.model",
+    "Ipvs": "pyipvs.ipvs",
+    "IpvsInfo": "pyipvs.ipvs",
+    **dict.fromkeys(
+        (
+            "DaemonRunning",
+            "DestinationExists",
+            "InvalidArgument",
+            "IpvsUnavailable",
+            "KernelError",
+            "NoDaemon",
+            "NoSuchDestination",
+            "NoSuchService",
+            "OutOfRange",
+            "PermissionDenied",
+            "ProtocolError",
+            "PyipvsError",
+            "PyipvsValueError",
+            "ServiceExists",
+            "UnknownScheduler",
+        ),
+        "pyipvs.errors",
+    ),
+}
+
+if TYPE_CHECKING:
+    from pyipvs.errors import (
+        DaemonRunning,
+        DestinationExists,
+        InvalidArgument,
+        IpvsUnavailable,
+        KernelError,
+        NoDaemon,
+        NoSuchDestination,
+        NoSuchService,
+        OutOfRange,
+        PermissionDenied,
+        ProtocolError,
+        PyipvsError,
+        PyipvsValueError,
+        ServiceExists,
+        UnknownScheduler,
+    )
+    from pyipvs.ipvs import Ipvs, IpvsInfo
+    from pyipvs.model import Connection, RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pyipvs' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 
