@@ -289,6 +289,46 @@ def test_save_writes_large_marks_unsigned(namespaces: tuple[str, str]) -> None:
     assert run(ours_ns, PYIPVSADM, ["-S", "-n"])[0] == saved
 
 
+def test_json_listings_describe_the_kernel_table(namespaces: tuple[str, str]) -> None:
+    """--json (pyipvsadm only) on a table the real ipvsadm built: the documented schema, the
+    same services, servers and order as ipvsadm's -L -n."""
+    import json
+
+    ns, _ = namespaces
+    for line in (
+        "-A -u 10.0.0.3:53 -s sh -b sh-port",
+        "-a -u 10.0.0.3:53 -r 192.168.10.5:53 -m -x 9 -y 4",
+        "-A -t [2001:db8::1]:443 -s wrr -p 60",
+        "-a -t [2001:db8::1]:443 -r 192.168.10.7 -i --tun-type gue --tun-port 6080",
+        "-A -t 10.0.0.1:80 -s rr",
+        "--set 100 20 30",
+    ):
+        assert run(ns, IPVSADM, shlex.split(line))[2] == 0, line
+    out, err, status = run(ns, PYIPVSADM, ["-L", "-n", "--json"])
+    assert (err, status) == ("", 0)
+    doc = json.loads(out)
+    assert doc["schema"] == 1 and doc["version"] == "1.2.1" and doc["conn_table_size"] == 4096
+    listed = [(s["protocol"], s["address"], s["port"]) for s in doc["services"]]
+    assert listed == [("tcp", "10.0.0.1", 80), ("udp", "10.0.0.3", 53), ("tcp", "2001:db8::1", 443)]
+    udp, v6 = doc["services"][1], doc["services"][2]
+    assert (udp["scheduler"], udp["sched_flags"], udp["persistent"]) == ("sh", ["sh-port"], False)
+    (rs,) = udp["real_servers"]
+    assert (rs["address"], rs["port"], rs["forward"]) == ("192.168.10.5", 53, "masq")
+    assert rs["weight"] == 1
+    assert (rs["upper_threshold"], rs["lower_threshold"], rs["tunnel_type"]) == (9, 4, None)
+    assert (v6["family"], v6["persistence_timeout"], v6["netmask"]) == ("inet6", 60, "128")
+    (tun,) = v6["real_servers"]
+    assert (tun["family"], tun["tunnel_type"], tun["tunnel_port"]) == ("inet", "gue", 6080)
+    assert set(tun["stats"]) == {
+        "connections", "packets_in", "packets_out", "bytes_in", "bytes_out",
+        "cps", "pps_in", "pps_out", "bps_in", "bps_out",
+    }  # fmt: skip
+    out, _, _ = run(ns, PYIPVSADM, ["-L", "--timeout", "--json"])
+    assert json.loads(out) == {"schema": 1, "timeouts": {"tcp": 100, "tcp_fin": 20, "udp": 30}}
+    out, _, _ = run(ns, PYIPVSADM, ["-L", "-n", "-t", "10.0.0.1:80", "--json"])
+    assert [s["port"] for s in json.loads(out)["services"]] == [80]
+
+
 # ---- hypothesis: random sequences of (mostly valid) command lines ----
 
 ADDRS = st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3"])
