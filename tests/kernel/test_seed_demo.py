@@ -1,0 +1,25 @@
+"""The README's main job (scripts/demo.sh) runs scripts/seed-ipvsadm-demo.sh on a kernel with
+ip_vs: the seed's virtual server programmed with pyipvsadm must list byte for byte as the real
+ipvsadm lists it. Running it here keeps the README's first command true."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "seed-ipvsadm-demo.sh"
+SEED_LISTING = """\
+TCP  192.168.0.1:80 wlc persistent 50
+  -> 192.168.0.12:80              Masq    20     0          0
+  -> 192.168.0.13:80              Masq    8      0          0
+"""
+
+
+def test_seed_demo_lists_like_ipvsadm(ip_vs_kernel: None, root: None) -> None:
+    done = subprocess.run(
+        ["bash", str(SCRIPT)], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "identical: yes (byte for byte)" in done.stdout
+    assert done.stdout.count(SEED_LISTING) == 2, done.stdout  # ours and ipvsadm's
+    assert "IPVS 1.2.1, connection table size 4096" in done.stdout
