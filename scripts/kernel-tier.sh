@@ -67,7 +67,7 @@ else
     # a regular file (a log of this whole run, say).
     PATH="$ROOT/.venv/bin:$PATH" vng --disable-kvm --disable-microvm --run "$image" --user root \
         --rwdir "$ROOT" --memory "${PYIPVS_VM_MEMORY:-3G}" --cpus "$(nproc)" \
-        --exec "$guest" </dev/null 2>&1 | sed -E 's/ {16,}//g' || true
+        --exec "$guest" </dev/null 2>&1 | sed -u -E 's/ {16,}//g' || true
     if [[ -s $rcfile ]]; then
         rc=$(cat "$rcfile")
     else
