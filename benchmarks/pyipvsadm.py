@@ -101,8 +101,15 @@ def interpreter_start(runs: int) -> float:
     return statistics.median(timed([sys.executable, "-c", code]) for _ in range(runs))
 
 
+def bare_interpreter(runs: int) -> float:
+    """The floor of any Python command: the interpreter alone, no site, no imports."""
+    return statistics.median(timed([sys.executable, "-I", "-S", "-c", "pass"]) for _ in range(runs))
+
+
 def inside(args: argparse.Namespace) -> None:
+    bare = bare_interpreter(3)
     start = interpreter_start(3)
+    print(f"bare interpreter (python -I -S -c pass): {bare:.3f} s")
     print(f"python start + imports (no work): {start:.3f} s; ipvsadm -v: ", end="")
     print(f"{statistics.median(timed([IPVSADM, '-v']) for _ in range(3)):.3f} s")
     rows = []
@@ -124,6 +131,8 @@ def inside(args: argparse.Namespace) -> None:
             f" {theirs / work:9.2f}x  {target} ({verdict})"
         )
     print("work-only: ipvsadm's time / (pyipvsadm's time minus the python start + imports)")
+    for name, theirs, _, _, _ in rows:
+        print(f"ceiling for any Python command, {name}: {theirs / bare:.2f}x (ipvsadm / bare)")
 
 
 def main() -> None:
