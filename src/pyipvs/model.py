@@ -46,22 +46,25 @@ SCHED_FLAGS: tuple[str, ...] = (
 # (ip_vs.h: IP_VS_SVC_F_SCHED_SH_FALLBACK == IP_VS_SVC_F_SCHED_MH_FALLBACK == FLAG1, and so on).
 # A service names each bit the way its scheduler does, so one the kernel lists back is equal
 # to the one added, whichever alias the caller used.
-_FLAG_BIT = {
+#: Each scheduler flag name -> its bit among the three (1, 2, 4; the kernel's are these << 3).
+SCHED_FLAG_BITS = {
     "flag-1": 1,
     "sh-fallback": 1,
     "mh-fallback": 1,
     "flag-2": 2,
     "sh-port": 2,
     "mh-port": 2,
-    "flag-3": 3,
+    "flag-3": 4,
 }
-_BIT_NAMES = {"sh": ("sh-fallback", "sh-port"), "mh": ("mh-fallback", "mh-port")}
+_BIT_NAMES = {
+    "sh": {1: "sh-fallback", 2: "sh-port", 4: "flag-3"},
+    "mh": {1: "mh-fallback", 2: "mh-port", 4: "flag-3"},
+}
+_PLAIN_NAMES = {1: "flag-1", 2: "flag-2", 4: "flag-3"}
 
 
 def _flag_name(name: str, scheduler: str) -> str:
-    bit = _FLAG_BIT[name]
-    special = _BIT_NAMES.get(scheduler)
-    return special[bit - 1] if special and bit < 3 else f"flag-{bit}"
+    return _BIT_NAMES.get(scheduler, _PLAIN_NAMES)[SCHED_FLAG_BITS[name]]
 
 
 #: The schedulers of a 6.x kernel (twos needs CONFIG_IP_VS_TWOS; Debian 6.1 lacks it).

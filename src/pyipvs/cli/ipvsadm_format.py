@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pyipvs.cli.ipvsadm_sort import AF_INET, AF_INET6, PROTOCOL_NUMBERS, sort_like_ipvsadm
 from pyipvs.cli.names import address_port
+from pyipvs.model import SCHED_FLAG_BITS
 
 if TYPE_CHECKING:
     from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
@@ -49,15 +50,6 @@ TUNNEL_FLAG_SHORT = {"nocsum": "-c", "csum": "+c", "remcsum": "r+c"}
 SERVICE_NAME_WIDTH = 33  # ipvsadm cuts IPv4 service names here
 SERVER_NAME_WIDTH = 28  # and IPv4 real-server names here
 HOST_MASK = IPv4Address("255.255.255.255")
-SCHED_FLAG_BITS = {
-    "flag-1": 1,
-    "sh-fallback": 1,
-    "mh-fallback": 1,
-    "flag-2": 2,
-    "sh-port": 2,
-    "mh-port": 2,
-    "flag-3": 4,
-}
 
 # ---- numbers ----
 
