@@ -402,10 +402,12 @@ def parse_config(
 def load_config(
     path: str = DEFAULT_CONFIG, *, config_id: str | None = None, strict: bool = False
 ) -> KeepalivedConfig:
-    """The configuration a daemon should run, or :class:`ConfigError`: always on a fatal problem,
-    and with ``strict`` on any problem at all (every warning is then an error)."""
+    """The configuration a daemon should run, or :class:`ConfigError`: always on a fatal problem
+    or a failed include check (``includer`` ... ``includea`` ask for one), and with ``strict`` on
+    any problem at all (every warning is then an error)."""
     result = read_config(path, config_id=config_id)
-    bad = [d for d in result.diagnostics if strict or d.severity is Severity.FATAL]
+    refused = (Severity.FATAL, Severity.INCLUDE)
+    bad = [d for d in result.diagnostics if strict or d.severity in refused]
     if bad:
         summary = "; ".join(str(d) for d in bad[:3])
         raise ConfigError(f"{len(bad)} configuration problem(s): {summary}", result.diagnostics)
