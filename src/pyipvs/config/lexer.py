@@ -2,7 +2,8 @@
 
 Per physical line, in keepalived's order: strip ``#``/``!`` comments outside quotes, act on
 ``include`` (before anything else, so ``@id include`` and macro-built includes do not work), test
-an ``@id`` / ``@^id`` condition, record a ``$NAME=value`` macro, expand ``$NAME`` / ``${NAME}``
+an ``@id`` / ``@^id`` condition, record a ``$NAME=value`` macro (a value ending in ``\\``
+starts a multi-line one, which takes the following lines), expand ``$NAME`` / ``${NAME}``
 (and test ``@`` again, so ``$IF_MAIN=@main`` works), expand ``~SEQ(...)`` / ``~LST(...)``, then
 split at every ``{`` and ``}`` outside quotes: each ``{`` ends a logical line and each ``}`` is a
 logical line of its own. Problems go to the :class:`Reporter`; nothing here raises.
