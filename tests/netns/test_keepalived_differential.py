@@ -19,7 +19,6 @@ TIMEOUT = 20
 # file -> (keepalived's status, pyipvs's status, why pyipvs deliberately differs)
 DELIBERATE = {
     "diff_missing_include.conf": (0, 5, "a missing non-glob include is reported"),
-    "diff_includer_missing.conf": (0, 5, "includer/m/w/b/a make a missing file an error"),
     "diff_extra_args.conf": (0, 5, "extra words on a line warn (keepalived ignores them)"),
     "diff_http_no_url.conf": (139, 5, "keepalived 2.2.7 -t crashes (SIGSEGV); pyipvs reports it"),
     "diff_udp_payload_ff.conf": (5, 0, "keepalived 2.2.7 rejects a 0xff payload byte (a bug)"),

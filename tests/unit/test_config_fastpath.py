@@ -74,7 +74,15 @@ def _dump(nodes: list[Node]) -> list[object]:
     ]
 
 
-@given(st.text(alphabet="ab {}#\"'\n\t;", max_size=200))
+# "$", "=" and "\\" make macros, multi-line definitions among them (which send every line they
+# hold down the slow path)
+@given(
+    st.text(alphabet="ab {}#\"'\n\t;", max_size=200)
+    | st.text(alphabet="ab {}\n$=\\", max_size=120)
+    | st.lists(st.sampled_from(["$a= \\", "$a", "b {", "}", "b \\", ""]), max_size=12).map(
+        "\n".join
+    )
+)
 def test_tree_from_lexer_lines_matches_direct_feed(text: str) -> None:
     stored = Reporter()
     lexer = Lexer(stored, "id")

@@ -26,6 +26,7 @@ from pyipvs.config import (
     Tracked,
     TrackFile,
     UdpCheck,
+    UnicastPeer,
     UrlCheck,
     VirtualIp,
     VirtualServer,
@@ -52,18 +53,70 @@ SECONDS = st.integers(1, 600).map(float)
 SCRIPT = st.builds(Script, TEXT, st.none() | NAME, st.none())
 
 
+IPV6 = st.ip_addresses(v=6).map(str)
+PEERS = st.builds(
+    UnicastPeer,
+    IPV4,
+    min_ttl=st.none() | st.integers(0, 255),
+    max_ttl=st.none() | st.integers(0, 255),
+)
+UINT = st.integers(0, 2**32 - 1)
+
+
+def _vips(address: st.SearchStrategy[str], ipv6: bool) -> st.SearchStrategy[VirtualIp]:
+    """label and scope are IPv4-only in keepalived."""
+    v4_only = st.none() if ipv6 else st.none() | st.just("eth0:1")
+    return st.builds(
+        VirtualIp,
+        address.map(lambda a: a + ("/128" if ipv6 else "/32")),
+        dev=st.none() | st.just("eth0"),
+        label=v4_only,
+        scope=st.none() if ipv6 else st.none() | st.sampled_from(["global", "link"]),
+        flags=st.sampled_from([(), ("no_track",), ("preferred_lft", "forever")]),
+    )
+
+
+def _tracked(limit: int, reverse: bool = True) -> st.SearchStrategy[Tracked]:
+    """A track entry; ``reverse`` is written only after a weight."""
+    weighted = st.builds(
+        Tracked,
+        NAME,
+        st.integers(-limit, limit),
+        st.booleans() if reverse else st.just(False),
+    )
+    return st.builds(Tracked, NAME) | weighted
+
+
+def _track_lists(interface: str) -> st.SearchStrategy[tuple[tuple[Tracked, ...], ...]]:
+    """track_interface (never the instance's own interface), track_script and track_file, each
+    without duplicate names (keepalived ignores a repeated entry)."""
+    own = st.lists(_tracked(253).filter(lambda t: t.name != interface), max_size=2, unique_by=_name)
+    scripts = st.lists(_tracked(253), max_size=2, unique_by=_name)
+    files = st.lists(_tracked(254), max_size=2, unique_by=_name)
+    return st.tuples(own.map(tuple), scripts.map(tuple), files.map(tuple))
+
+
+def _name(tracked: Tracked) -> str:
+    return tracked.name
+
+
 @st.composite
 def instances(draw: st.DrawFn) -> VrrpInstance:
-    version = draw(st.sampled_from([2, 3]))
+    ipv6 = draw(st.booleans())
+    version = 3 if ipv6 else draw(st.sampled_from([2, 3]))
     state = draw(st.sampled_from(["MASTER", "BACKUP"]))
     priority = draw(st.integers(1, 255))
     # keepalived clears an initial MASTER state with AH below priority 255
     auth_types = ["PASS"] if state == "MASTER" and priority != 255 else ["PASS", "AH"]
     advert = float(draw(st.integers(1, 255))) if version == 2 else draw(st.integers(1, 4095)) / 100
+    interface = draw(st.sampled_from(["eth0", "eth1", "bond0"]))
+    track_interface, track_script, track_file = draw(_track_lists(interface))
+    peers = tuple(draw(st.lists(PEERS, max_size=2)))
+    use_vmac = draw(st.none() | st.just("") | NAME)
     return VrrpInstance(
         name=draw(NAME),
         state=state,
-        interface=draw(st.sampled_from(["eth0", "eth1", "bond0"])),
+        interface=interface,
         virtual_router_id=draw(st.integers(1, 255)),
         priority=priority,
         advert_int=advert,
@@ -74,27 +127,30 @@ def instances(draw: st.DrawFn) -> VrrpInstance:
         if version == 2
         else None,
         virtual_ipaddress=tuple(
-            draw(
-                st.lists(
-                    st.builds(
-                        VirtualIp,
-                        IPV4.map(lambda a: a + "/32"),
-                        dev=st.none() | st.just("eth0"),
-                        label=st.none() | st.just("eth0:1"),
-                        scope=st.none() | st.sampled_from(["global", "link"]),
-                    ),
-                    min_size=1,
-                    max_size=3,
-                )
-            )
+            draw(st.lists(_vips(IPV6 if ipv6 else IPV4, ipv6), min_size=1, max_size=3))
         ),
-        nopreempt=draw(st.booleans()) if priority != 255 else False,
+        virtual_ipaddress_excluded=tuple(
+            draw(st.lists(_vips(IPV4, False) | _vips(IPV6, True), max_size=2))
+        ),
+        unicast_src_ip=draw(st.none() | IPV4) if peers else None,
+        unicast_peer=peers,
+        # keepalived clears nopreempt at priority 255 and with an initial MASTER state
+        nopreempt=draw(st.booleans()) if priority != 255 and state == "BACKUP" else False,
         preempt_delay=float(draw(st.integers(0, 1000))) if state == "BACKUP" else 0.0,
-        track_interface=tuple(
-            draw(st.lists(st.builds(Tracked, NAME, st.none() | st.integers(-253, 253)), max_size=2))
-        ),
+        garp_master_delay=draw(st.none() | st.integers(0, 4294)),
+        garp_master_repeat=draw(st.none() | st.integers(1, 2**32 - 1)),
+        garp_master_refresh=draw(st.none() | UINT),
+        garp_master_refresh_repeat=draw(st.none() | st.integers(1, 2**32 - 1)),
+        garp_lower_prio_delay=draw(st.none() | st.integers(0, 4294)),
+        garp_lower_prio_repeat=draw(st.none() | st.integers(0, 2**31 - 1)),
+        track_interface=track_interface,
+        track_script=track_script,
+        track_file=track_file,
         notify_master=draw(st.none() | SCRIPT),
         smtp_alert=draw(st.none() | st.booleans()),
+        use_vmac=use_vmac,
+        # unicast with use_vmac makes keepalived set vmac_xmit_base
+        vmac_xmit_base=bool(peers and use_vmac is not None) or draw(st.booleans()),
         accept=draw(st.none() | st.booleans()),
     )
 
@@ -175,6 +231,23 @@ VIRTUAL_SERVERS = st.builds(
     quorum_up=st.none() | SCRIPT,
     real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=3).map(tuple),
 )
+GROUP_SERVERS = st.builds(
+    VirtualServer,
+    group=NAME,
+    protocol=st.sampled_from(["TCP", "UDP"]),
+    lvs_sched=st.sampled_from(["rr", "wlc"]),
+    lvs_method=st.just("NAT"),
+    real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=2).map(tuple),
+)
+IPV6_SERVERS = st.builds(
+    VirtualServer,
+    address=IPV6,
+    port=PORT,
+    lvs_method=st.sampled_from(["NAT", "DR"]),
+    real_servers=st.lists(
+        st.builds(RealServer, IPV6, PORT, weight=st.integers(0, 1000)), min_size=1, max_size=2
+    ).map(tuple),
+)
 FWMARK_SERVERS = st.builds(
     VirtualServer,
     fwmark=st.integers(1, 2**32 - 1),
@@ -187,7 +260,7 @@ GROUPS = st.builds(
     NAME,
     st.lists(
         st.one_of(
-            st.builds(VsgEntry, address=IPV4, port=st.none() | PORT),
+            st.builds(VsgEntry, address=IPV4 | IPV6, port=st.none() | PORT),
             st.builds(VsgEntry, fwmark=st.integers(1, 1000), family=st.none() | st.just("inet")),
         ),
         min_size=1,
@@ -199,7 +272,8 @@ SYNC_GROUPS = st.builds(
     NAME,
     st.lists(NAME, max_size=3).map(tuple),
     notify=st.none() | SCRIPT,
-    track_script=st.lists(st.builds(Tracked, NAME), max_size=2).map(tuple),
+    track_script=st.lists(st.builds(Tracked, NAME), max_size=2, unique_by=_name).map(tuple),
+    track_interface=st.lists(_tracked(253), max_size=2, unique_by=_name).map(tuple),
     sync_group_tracking_weight=st.booleans(),
 )
 TRACK_FILES = st.builds(
@@ -235,7 +309,9 @@ CONFIGS = st.builds(
         max_size=2,
     ).map(tuple),
     vrrp_instances=st.lists(instances(), max_size=3).map(tuple),
-    virtual_servers=st.lists(VIRTUAL_SERVERS | FWMARK_SERVERS, max_size=3).map(tuple),
+    virtual_servers=st.lists(
+        VIRTUAL_SERVERS | FWMARK_SERVERS | GROUP_SERVERS | IPV6_SERVERS, max_size=3
+    ).map(tuple),
     virtual_server_groups=st.lists(GROUPS, max_size=2).map(tuple),
     vrrp_sync_groups=st.lists(SYNC_GROUPS, max_size=2).map(tuple),
     track_files=st.lists(TRACK_FILES, max_size=2).map(tuple),
@@ -267,6 +343,11 @@ WORDS = st.sampled_from(
         "@a",
         "@^a",
         "$X=",
+        "$X= \\",
+        "${_HASH}",
+        "includea",
+        "includeb",
+        "includer",
         "$X",
         "${X}",
         "~SEQ(i,3)",

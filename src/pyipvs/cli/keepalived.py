@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from pyipvs.config import DEFAULT_CONFIG, read_config, to_data
+    from pyipvs.config.diagnostics import Severity
 
     path = args.use_file or DEFAULT_CONFIG
     result = read_config(path, config_id=args.config_id, check_interfaces=args.config_test)
@@ -49,7 +50,9 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     if args.config_test or args.dump_config:
         return status
-    if status == 4 or (args.strict and status != 0):
+    # What load_config refuses: a fatal problem, a failed include check, or with --strict any.
+    refused = any(d.severity is Severity.INCLUDE for d in result.diagnostics)
+    if status == 4 or refused or (args.strict and status != 0):
         return status
     print(
         "pyipvs-keepalived: the daemon is not implemented yet; use -t to check a configuration",

@@ -2,7 +2,8 @@
 
 keepalived 2.2.7 ``-t`` exits 0 when it logged nothing, 4 on a fatal problem, 6 on a script
 security problem and 5 when it logged any other configuration error or warning
-(``lib/scheduler.h`` KEEPALIVED_EXIT_*). :func:`exit_status` reproduces that ordering.
+(``lib/scheduler.h`` KEEPALIVED_EXIT_*). A failed include check (``includer`` ... ``includea``)
+also gives 6 (observed with ``keepalived -t``). :func:`exit_status` reproduces that ordering.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
     ERROR = "error"
     SECURITY = "security"
+    INCLUDE = "include"  # an includer/m/w/b/a check failed
     FATAL = "fatal"
 
 
@@ -56,13 +58,17 @@ class Reporter:
     def security(self, file: str, line: int, message: str) -> None:
         self.items.append(Diagnostic(file, line, Severity.SECURITY, message))
 
+    def include_check(self, file: str, line: int, message: str) -> None:
+        self.items.append(Diagnostic(file, line, Severity.INCLUDE, message))
+
 
 def exit_status(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> int:
-    """The ``keepalived -t`` status these give: fatal beats security beats config."""
+    """The ``keepalived -t`` status these give: fatal beats security (and include checks) beats
+    config."""
     severities = {d.severity for d in diagnostics}
     if Severity.FATAL in severities:
         return EXIT_FATAL
-    if Severity.SECURITY in severities:
+    if Severity.SECURITY in severities or Severity.INCLUDE in severities:
         return EXIT_SECURITY
     if severities:
         return EXIT_CONFIG

@@ -2,7 +2,8 @@
 
 Per physical line, in keepalived's order: strip ``#``/``!`` comments outside quotes, act on
 ``include`` (before anything else, so ``@id include`` and macro-built includes do not work), test
-an ``@id`` / ``@^id`` condition, record a ``$NAME=value`` macro, expand ``$NAME`` / ``${NAME}``
+an ``@id`` / ``@^id`` condition, record a ``$NAME=value`` macro (a value ending in ``\\``
+starts a multi-line one, which takes the following lines), expand ``$NAME`` / ``${NAME}``
 (and test ``@`` again, so ``$IF_MAIN=@main`` works), expand ``~SEQ(...)`` / ``~LST(...)``, then
 split at every ``{`` and ``}`` outside quotes: each ``{`` ends a logical line and each ``}`` is a
 logical line of its own. Problems go to the :class:`Reporter`; nothing here raises.
@@ -19,21 +20,34 @@ from typing import NamedTuple
 from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.tree import Node, TreeBuilder
 
-INCLUDE_KEYWORDS = frozenset(
-    {"include", "includer", "includem", "includew", "includeb", "includea"}
-)
+# The include_check options each include variant turns on (keepalived.conf(5)): ``readable``,
+# a match must be a readable regular file; ``match``, a pattern without wildcards must match;
+# ``wildcard_match``, any pattern without braces must match; ``brace_match``, every brace
+# alternative without wildcards must match. Plain ``include`` checks nothing.
+INCLUDE_CHECKS: dict[str, frozenset[str]] = {
+    "include": frozenset(),
+    "includer": frozenset({"readable"}),
+    "includem": frozenset({"readable", "match"}),
+    "includew": frozenset({"readable", "wildcard_match"}),
+    "includeb": frozenset({"readable", "brace_match"}),
+    "includea": frozenset({"readable", "match", "wildcard_match", "brace_match"}),
+}
+INCLUDE_KEYWORDS = frozenset(INCLUDE_CHECKS)
 MAX_INCLUDE_DEPTH = 16
 MAX_INCLUDE_PATTERNS = 256
 MAX_INCLUDED_FILES = 10_000
 MAX_MACRO_ROUNDS = 32
+MAX_EXPANDED_LINE = 1_000_000  # characters one line may grow to by macro expansion
 MAX_GENERATED_LINES = 1_000_000
 
 _NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
+_COMMENT_START = re.compile(r"[#!]")
 _MACRO_DEF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z", re.DOTALL)
-_MACRO_USE = re.compile(
-    r"\$\{([A-Za-z_][A-Za-z0-9_]*)((?:\s[^}]*)?)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|\Z)"
-)
+# ``${NAME}`` anywhere, ``$NAME`` before whitespace. keepalived 2.2.7 takes no arguments inside
+# the braces (``${_RANDOM 1 5}`` is left as it is, then split at its braces).
+_MACRO_USE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|\Z)")
+RANDOM_MAX = 32767
 _CONDITION = re.compile(r"@(\^?)(\S*)\s*(.*)\Z", re.DOTALL)
 _GENERATOR = re.compile(r"~(SEQx?|LST)\(")
 _ESCAPES = {
@@ -118,8 +132,14 @@ def _unescape(text: str, i: int) -> tuple[str, int]:
 
 def split_words(text: str) -> tuple[list[str], bool]:
     """Words of ``text``; quotes group words and ``{``/``}`` outside quotes are words of their
-    own (:data:`OPEN` / :data:`CLOSE`). The flag is False when a quote was left open."""
+    own (:data:`OPEN` / :data:`CLOSE`). The flag is False when a quote was left open.
+
+    A ``#`` or ``!`` outside quotes ends the line here too: comments are cut before macros are
+    expanded, but keepalived 2.2.7 also stops at one that ``${_HASH}``, ``${_BANG}``, ``\\#`` or
+    ``\\!`` put outside quotes (they keep the character only inside a quoted string)."""
     if '"' not in text and "'" not in text:
+        if "#" in text or "!" in text:
+            text = _COMMENT_START.split(text, maxsplit=1)[0]
         if "{" in text or "}" in text:
             text = text.replace("{", " { ").replace("}", " } ")
             return [_STRUCTURAL.get(w, w) for w in text.split()], True
@@ -144,6 +164,8 @@ def split_words(text: str) -> tuple[list[str], bool]:
             continue
         if ch in "\"'":
             quote, in_word = ch, True
+        elif ch in "#!":
+            break
         elif ch.isspace() or ch in "{}":
             if in_word:
                 words.append("".join(current))
@@ -220,12 +242,12 @@ class Lexer:
         self,
         reporter: Reporter,
         config_id: str,
-        instance: str = "",
+        instance: str | None = None,
         tree: TreeBuilder | None = None,
     ) -> None:
         self.reporter = reporter
         self.config_id = config_id
-        self.instance = instance
+        self.instance = config_id if instance is None else instance  # ${_INSTANCE}
         self.macros: dict[str, str] = {}
         # Logical lines go straight into ``tree`` when there is one (what the parser does), else
         # into ``lines``.
@@ -233,6 +255,8 @@ class Lexer:
         self.lines: list[RawLine] = []
         self.emit = tree.add if tree is not None else self._store
         self._stack: list[str] = []
+        # A multi-line ``$NAME= \`` definition being read: its name and the lines so far.
+        self._definition: tuple[str, list[str]] | None = None
         self._generated = 0
         self._included = 0
 
@@ -253,6 +277,8 @@ class Lexer:
                 self._read_lines(text, name)
             else:
                 self._read_into_tree(text, name, self.tree)
+            if self._definition is not None:  # the file ended inside a definition
+                self._end_definition()
         finally:
             self._stack.pop()
 
@@ -263,11 +289,13 @@ class Lexer:
         needs_slow_path = _NEEDS_SLOW_PATH.search
         emit = self.emit
         known: dict[str, Statements] = {}
+        defining = False  # inside a multi-line macro definition: every line is part of it
         for number, raw in enumerate(text.splitlines(), start=1):
-            statements = known.get(raw)
+            statements = None if defining else known.get(raw)
             if statements is None:
-                if needs_slow_path(raw) is not None:
+                if defining or needs_slow_path(raw) is not None:
                     self._physical_line(raw, name, number)
+                    defining = self._definition is not None
                     continue
                 statements = known[raw] = _plain_statements(raw)
             for words, brace in statements:
@@ -281,13 +309,15 @@ class Lexer:
         stack = tree.stack
         current = stack[-1]
         last = -1  # the last line that gave a statement, for tree.last_*
+        defining = False  # inside a multi-line macro definition: every line is part of it
         for number, raw in enumerate(text.splitlines(), start=1):
-            statements = known.get(raw)
+            statements = None if defining else known.get(raw)
             if statements is None:
-                if needs_slow_path(raw) is not None:
+                if defining or needs_slow_path(raw) is not None:
                     if last >= 0:
                         tree.last_file, tree.last_line, last = name, last, -1
                     self._physical_line(raw, name, number)
+                    defining = self._definition is not None
                     current = stack[-1]
                     continue
                 statements = known[raw] = _plain_statements(raw)
@@ -321,41 +351,68 @@ class Lexer:
             return None
 
     def _include(self, keyword: str, argument: str, file: str, line: int) -> None:
-        pattern = argument.strip()
-        if len(pattern) >= 2 and pattern[0] == pattern[-1] and pattern[0] in "\"'":
-            pattern = pattern[1:-1]
+        # The rest of the line, verbatim: keepalived takes quotes and spaces as part of the name.
+        shown = pattern = argument.strip()
         if not pattern:
             self.reporter.error(file, line, f"'{keyword}' needs a file name")
             return
-        base = os.path.dirname(file)
         if not os.path.isabs(pattern):
-            pattern = os.path.join(base, pattern)
+            pattern = os.path.join(os.path.dirname(file), pattern)
         patterns = brace_expand(pattern)
         if patterns is None:
-            self.reporter.error(file, line, f"{keyword}: '{argument.strip()}' expands too much")
+            self.reporter.error(file, line, f"{keyword}: '{shown}' expands too much")
             return
         names: list[str] = []
+        unmatched: list[str] = []
         for expanded in patterns:
-            if glob.has_magic(expanded):
-                names.extend(sorted(glob.glob(expanded)))
-            elif os.path.exists(expanded):
-                names.append(expanded)
-        if not names:
-            self._missing_include(keyword, argument.strip(), pattern, file, line)
-            return
+            found = _matches(expanded)
+            names.extend(found)
+            if not found:
+                unmatched.append(expanded)
+        braced = patterns != [pattern]
+        checks = INCLUDE_CHECKS[keyword]
+        self._check_matches(checks, shown, braced, bool(names), unmatched, file, line)
         for name in names:
-            self._include_one(name, file, line)
+            self._include_one(name, file, line, "readable" in checks)
 
-    def _missing_include(
-        self, keyword: str, shown: str, pattern: str, file: str, line: int
+    def _check_matches(
+        self,
+        checks: frozenset[str],
+        shown: str,
+        braced: bool,
+        found: bool,
+        unmatched: list[str],
+        file: str,
+        line: int,
     ) -> None:
-        if keyword != "include":
-            self.reporter.error(file, line, f"{keyword}: no file matches '{shown}'")
-        elif not any(glob.has_magic(p) for p in brace_expand(pattern) or ()):
-            self.reporter.warning(file, line, f"Config files missing '{shown}'.")
+        """What keepalived 2.2.7 reports for include patterns that matched nothing."""
+        if not checks:  # plain include: pyipvs (unlike keepalived) warns about a missing file
+            if not found and not any(glob.has_magic(p) for p in unmatched):
+                self.reporter.warning(file, line, f"Config files missing '{shown}'.")
+            return
+        if braced:
+            if "brace_match" in checks and any(not glob.has_magic(p) for p in unmatched):
+                message = (
+                    f'Some config files missing: "{shown}".'
+                    if found
+                    else f"Config files missing '{shown}'."
+                )
+                self.reporter.include_check(file, line, message)
+        elif found:
+            return
+        elif glob.has_magic(unmatched[0]):
+            if "wildcard_match" in checks:
+                self.reporter.include_check(file, line, f"No config files matched '{shown}'.")
+        elif checks & {"match", "wildcard_match"}:
+            self.reporter.include_check(file, line, f"Config files missing '{shown}'.")
 
-    def _include_one(self, name: str, file: str, line: int) -> None:
+    def _include_one(self, name: str, file: str, line: int, readable: bool = False) -> None:
         if os.path.isdir(name):
+            if readable:
+                shown = name.rstrip("/") + "/"
+                self.reporter.include_check(
+                    file, line, f"Configuration file '{shown}' is a directory - skipping"
+                )
             return
         if not os.path.isfile(name):  # /dev/zero, a FIFO, ...: never block or read forever
             self.reporter.error(file, line, f"included '{name}' is not a regular file")
@@ -369,7 +426,8 @@ class Lexer:
             return
         text = self._read(name)
         if text is None:
-            self.reporter.error(file, line, f"cannot read included file '{name}'")
+            report = self.reporter.include_check if readable else self.reporter.error
+            report(file, line, f"cannot read included file '{name}'")
             return
         self.read_text(text, name)
 
@@ -377,6 +435,9 @@ class Lexer:
     def _physical_line(self, raw: str, file: str, number: int) -> None:
         """A line with comments, quotes, escapes, macros, conditions, generators or includes."""
         text = decomment(raw).strip()
+        if self._definition is not None:
+            self._continue_definition(text)
+            return
         if not text:
             return
         if text[0] == "i" and text.split(None, 1)[0] in INCLUDE_KEYWORDS:
@@ -393,10 +454,13 @@ class Lexer:
         if text[0] == "$":
             definition = _MACRO_DEF.match(text)
             if definition is not None:
-                self.macros[definition.group(1)] = definition.group(2).strip()
+                self._define(definition.group(1), definition.group(2).strip())
                 return
         if "$" in text:
             text = self._expand(text, file, number).strip()
+            if "\n" in text:  # a multi-line macro: each of its lines is a line of its own
+                self._expanded_lines(text, file, number, depth)
+                return
             if not text:
                 return
             if text[0] == "@":
@@ -423,24 +487,64 @@ class Lexer:
             self.emit(statement, file, number, brace)
 
     # ---------------------------------------------------------------- macros
+    def _define(self, name: str, value: str) -> None:
+        """``$NAME=value``; a value ending in ``\\`` starts a multi-line definition, continued
+        by each following line that also ends in ``\\`` and ended by the first that does not
+        (an empty or comment-only line ends it too, as in keepalived 2.2.7)."""
+        if value.endswith("\\"):
+            first = value[:-1].strip()
+            self._definition = (name, [first] if first else [])
+        else:
+            self.macros[name] = value
+
+    def _continue_definition(self, text: str) -> None:
+        assert self._definition is not None
+        more = text.endswith("\\")
+        line = text[:-1].strip() if more else text
+        if line:
+            self._definition[1].append(line)
+        if not more or not text:
+            self._end_definition()
+
+    def _end_definition(self) -> None:
+        assert self._definition is not None
+        name, lines = self._definition
+        self._definition = None
+        self.macros[name] = "\n".join(lines)
+
+    def _expanded_lines(self, text: str, file: str, number: int, depth: int) -> None:
+        """The lines a multi-line macro gave, each read as a line at ``number`` (a use with
+        other words before it joins them to its first line, as keepalived does)."""
+        if depth > MAX_MACRO_ROUNDS:
+            self.reporter.error(file, number, "multi-line macros nest too deeply")
+            return
+        for line in text.split("\n"):
+            line = line.strip()
+            if line:
+                self._logical(line, file, number, depth + 1)
+
     def _expand(self, text: str, file: str, number: int) -> str:
+        """``text`` with every macro replaced, to a fixed point; "" (reported) when that does not
+        come (a macro that uses itself) or the line grows past :data:`MAX_EXPANDED_LINE`."""
         for _ in range(MAX_MACRO_ROUNDS):
             expanded = _MACRO_USE.sub(lambda m: self._macro_value(m, file), text)
             if expanded == text:
                 return expanded
+            if len(expanded) > MAX_EXPANDED_LINE:
+                break
             text = expanded
         self.reporter.error(file, number, "macro expansion does not terminate (recursive macro?)")
-        return text
+        return ""
 
     def _macro_value(self, match: re.Match[str], file: str) -> str:
-        name = match.group(1) or match.group(3)
-        argument = (match.group(2) or "").strip()
+        name = match.group(1) or match.group(2)
         if name in self.macros:
             return self.macros[name]
-        builtin = self._builtin(name, argument, file)
+        builtin = self._builtin(name, file)
         return match.group(0) if builtin is None else builtin
 
-    def _builtin(self, name: str, argument: str, file: str) -> str | None:
+    def _builtin(self, name: str, file: str) -> str | None:
+        """keepalived 2.2.7's predefined macros (``_ENV`` came later: unknown here)."""
         if name == "_PWD":
             return os.path.dirname(os.path.abspath(file))
         if name == "_INSTANCE":
@@ -449,12 +553,8 @@ class Lexer:
             return "#"
         if name == "_BANG":
             return "!"
-        if name == "_ENV":
-            return os.environ.get(argument, "")
         if name == "_RANDOM":
-            bounds = [int(v) for v in argument.split() if v.lstrip("-").isdigit()] + [0, 2**31 - 1]
-            low, high = bounds[0], bounds[1] if len(bounds) > 2 else 2**31 - 1
-            return str(random.randint(min(low, high), max(low, high)))
+            return str(random.randint(0, RANDOM_MAX))
         return None
 
     # ---------------------------------------------------------------- ~SEQ / ~LST
@@ -480,6 +580,13 @@ class Lexer:
                     self.macros.pop(name, None)
                 else:
                     self.macros[name] = old
+
+
+def _matches(pattern: str) -> list[str]:
+    """The files one brace-free include pattern names: glob matches, or the name itself."""
+    if glob.has_magic(pattern):
+        return sorted(glob.glob(pattern))
+    return [pattern] if os.path.exists(pattern) else []
 
 
 def _parse_generator(text: str) -> tuple[list[str], list[tuple[str, ...]], str] | None:

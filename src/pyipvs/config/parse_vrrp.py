@@ -53,12 +53,17 @@ VIP_VALUED = frozenset({"preferred_lft", "track_group"})
 
 
 # ------------------------------------------------------------------ shared pieces
+# How an entry of each track_* list is named in keepalived's messages, the words it accepts
+# after ``weight N``, and the weight limit.
+TRACK_KINDS: dict[str, tuple[str, frozenset[str], int]] = {
+    "track_interface": ("track_interface", frozenset({"reverse"}), 253),
+    "track_script": ("track_script", frozenset({"reverse", "noreverse"}), 253),
+    "track_file": ("track file", frozenset({"reverse", "noreverse"}), 254),
+}
+
+
 def _weight(ctx: Context, node: Node, args: tuple[str, ...], limit: int) -> tuple[int | None, bool]:
-    """``weight N [reverse|noreverse]`` inside a track entry or a vrrp_script/track_file."""
-    if not args or args[0] != "weight":
-        if args:
-            ctx.warn(node, f"unknown track option '{args[0]}'")
-        return None, False
+    """``weight N [reverse|noreverse]`` of a vrrp_script or track_file block."""
     if len(args) < 2:
         ctx.error(node, "weight needs a value")
         return None, False
@@ -67,12 +72,44 @@ def _weight(ctx: Context, node: Node, args: tuple[str, ...], limit: int) -> tupl
     return value, reverse
 
 
-def _track_list(field: str, limit: int) -> Keyword:
+def _track_entry(ctx: Context, node: Node, field: str, owner: str) -> Tracked | None:
+    """One line of a track_* list: ``NAME [weight N [reverse]]``. keepalived 2.2.7 keeps an
+    interface or script entry whose options it ignores, but drops such a track_file entry."""
+    label, reverse_words, limit = TRACK_KINDS[field]
+    name, args = node.keyword, node.args
+    ignored = None if field == "track_file" else Tracked(name)
+    if not args:
+        return Tracked(name)
+    if args[0] != "weight":
+        ctx.warn(node, f"({owner}) unknown {label} {name} option {args[0]} - ignoring")
+        return ignored
+    if len(args) < 2:
+        ctx.warn(node, f"({owner}) weight without value specified for {label} {name} - ignoring")
+        return ignored
+    if len(args) > 2 and args[2] not in reverse_words:
+        ctx.warn(node, f"({owner}) unknown {label} {name} weight option {args[2]} - ignoring")
+        return ignored
+    value = parse_int(ctx, node, args[1], -limit, limit)
+    if value is None:
+        return ignored
+    return Tracked(name, value, len(args) > 2 and args[2] == "reverse")
+
+
+def _track_list(field: str, scope: str) -> Keyword:
+    """A track_* block of a ``scope`` (vrrp_instance or vrrp_sync_group); each entry's node is
+    kept in ``ctx.where`` so later checks report at the entry's line."""
+
     def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        owner = fields["name"]
         entries: list[Tracked] = fields.setdefault(field, [])
         for child in node.children or ():
-            weight, reverse = _weight(ctx, child, child.args, limit)
-            entries.append(Tracked(child.keyword, weight, reverse))
+            if any(e.name == child.keyword for e in entries):
+                ctx.warn(child, f"({owner}) duplicate {field} {child.keyword} - ignoring")
+                continue
+            entry = _track_entry(ctx, child, field, owner)
+            if entry is not None:
+                ctx.where[(scope, field, owner, entry.name)] = child
+                entries.append(entry)
 
     return Keyword(handler, block=True)
 
@@ -155,8 +192,9 @@ def parse_track_file(ctx: Context, node: Node) -> TrackFile | None:
 def _group_members(ctx: Context, node: Node, fields: Fields) -> None:
     members: list[str] = fields.setdefault("group", [])
     for child in node.children or ():
-        members.append(child.keyword)
-        members.extend(child.args)
+        for member in child.words:
+            ctx.where.setdefault(("vrrp_sync_group", "group", fields["name"], member), child)
+            members.append(member)
 
 
 NOTIFY_TABLE: Table = {
@@ -186,9 +224,9 @@ SYNC_GROUP_TABLE: Table = {
         "track_bfd track_process",
     ),
     "group": Keyword(_group_members, block=True),
-    "track_interface": _track_list("track_interface", 253),
-    "track_script": _track_list("track_script", 253),
-    "track_file": _track_list("track_file", 254),
+    "track_interface": _track_list("track_interface", "vrrp_sync_group"),
+    "track_script": _track_list("track_script", "vrrp_sync_group"),
+    "track_file": _track_list("track_file", "vrrp_sync_group"),
     "global_tracking": Keyword(_global_tracking),
     "sync_group_tracking_weight": set_flag("sync_group_tracking_weight"),
 }
@@ -355,6 +393,23 @@ def _preempt_delay(ctx: Context, node: Node, fields: Fields) -> None:
     extra_args(ctx, node, 1)
 
 
+# keepalived 2.2.7 keeps GARP delays in microseconds in 32 bits: at most 4294 s.
+GARP_DELAY_MAX = 4294
+UINT_MAX = 2**32 - 1
+
+
+def _garp_repeat(field: str, high: int) -> Keyword:
+    """A GARP repeat count: 0 is raised to 1 with an error, as keepalived does."""
+
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        set_int(field, 0, high).handler(ctx, node, fields)
+        if fields.get(field) == 0:
+            ctx.error(node, f"({fields['name']}): {field} must be greater than 0, setting to 1")
+            fields[field] = 1
+
+    return Keyword(handler)
+
+
 INSTANCE_TABLE: Table = {
     **NOTIFY_TABLE,
     **options_table(
@@ -390,15 +445,15 @@ INSTANCE_TABLE: Table = {
     "nopreempt": set_flag("nopreempt"),
     "preempt": Keyword(_preempt),
     "preempt_delay": Keyword(_preempt_delay),
-    "garp_master_delay": set_int("garp_master_delay", 0, 86400),
-    "garp_master_repeat": set_int("garp_master_repeat", 0, 65535),
-    "garp_master_refresh": set_int("garp_master_refresh", 0, 86400),
-    "garp_master_refresh_repeat": set_int("garp_master_refresh_repeat", 0, 65535),
-    "garp_lower_prio_delay": set_int("garp_lower_prio_delay", 0, 86400),
-    "garp_lower_prio_repeat": set_int("garp_lower_prio_repeat", 0, 65535),
-    "track_interface": _track_list("track_interface", 253),
-    "track_script": _track_list("track_script", 253),
-    "track_file": _track_list("track_file", 254),
+    "garp_master_delay": set_int("garp_master_delay", 0, GARP_DELAY_MAX),
+    "garp_master_repeat": _garp_repeat("garp_master_repeat", UINT_MAX),
+    "garp_master_refresh": set_int("garp_master_refresh", 0, UINT_MAX),
+    "garp_master_refresh_repeat": _garp_repeat("garp_master_refresh_repeat", UINT_MAX),
+    "garp_lower_prio_delay": set_int("garp_lower_prio_delay", 0, GARP_DELAY_MAX),
+    "garp_lower_prio_repeat": set_int("garp_lower_prio_repeat", 0, 2**31 - 1),
+    "track_interface": _track_list("track_interface", "vrrp_instance"),
+    "track_script": _track_list("track_script", "vrrp_instance"),
+    "track_file": _track_list("track_file", "vrrp_instance"),
     "dont_track_primary": set_flag("dont_track_primary"),
     "use_vmac": Keyword(_use_vmac),
     "vmac_xmit_base": set_flag("vmac_xmit_base"),
@@ -493,6 +548,11 @@ def _check_preemption(ctx: Context, node: Node, fields: Fields) -> None:
             node, f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
         )
         fields["nopreempt"] = False
+    elif fields.get("nopreempt") and fields["state"] == "MASTER":
+        ctx.warn(
+            node, f"({name}) Warning - nopreempt will not work with initial state MASTER - clearing"
+        )
+        fields["nopreempt"] = False
 
 
 def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
@@ -505,11 +565,22 @@ def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
         if not fields.get("unicast_peer"):
             ctx.error(node, f"({name}) Unknown interface!")
         return
+    _drop_own_interface(ctx, node, fields, interface)
     if ctx.check_interfaces and not interface_exists(interface):
         ctx.error(node, f"WARNING - interface {interface} for vrrp_instance {name} doesn't exist")
     for tracked in fields.get("track_interface", ()) if ctx.check_interfaces else ():
         if not interface_exists(tracked.name):
-            ctx.warn(node, f"({name}) tracked interface {tracked.name} doesn't exist")
+            where = ctx.where.get(("vrrp_instance", "track_interface", name, tracked.name), node)
+            ctx.warn(where, f"({name}) tracked interface {tracked.name} doesn't exist")
+
+
+def _drop_own_interface(ctx: Context, node: Node, fields: Fields, interface: str) -> None:
+    """keepalived ignores (with a warning) tracking the instance's own interface."""
+    name, tracked = fields["name"], fields.get("track_interface", [])
+    for entry in [t for t in tracked if t.name == interface]:
+        where = ctx.where.get(("vrrp_instance", "track_interface", name, interface), node)
+        ctx.warn(where, f"({name}) Ignoring track_interface {interface} since own interface")
+        tracked.remove(entry)
 
 
 def _same_family(ctx: Context, name: str, vips: list[tuple[Node, VirtualIp]]) -> list[VirtualIp]:
@@ -552,6 +623,12 @@ def _advert_interval(ctx: Context, node: Node, fields: Fields, version: int) -> 
                 node,
                 f"({name}) VRRPv3 advertisement interval {value:f}s must be in units of 10ms"
                 " - rounding",
+            )
+        if centis > 4095:
+            ctx.error(
+                node,
+                f"({name}) VRRPv3 advertisement interval {value:.2f}s is out of range."
+                " Must be less than 40.96s. Setting to 40.95s",
             )
         value = max(1, min(centis, 4095)) / 100
     fields["advert_int"] = float(value)

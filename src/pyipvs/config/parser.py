@@ -94,6 +94,7 @@ class _Builder:
             "virtual_servers": [],
         }
         self.instance_nodes: dict[str, Node] = {}
+        self.sync_nodes: dict[str, Node] = {}
         self.options: list[Option] = []
         self.vs_nodes: list[Node] = []
         self.static_fields: dict[str, Any] = {}
@@ -117,6 +118,14 @@ class _Builder:
         if instance is not None:
             self.instance_nodes.setdefault(instance.name, node)
             self.add("vrrp_instances", instance)
+
+    def sync_group(self, node: Node) -> None:
+        if node.children is None:
+            self.ctx.warn(node, f"'{node.keyword}' needs a '{{ }}' block")
+        group = parse_sync_group(self.ctx, node)
+        if group is not None:
+            self.sync_nodes.setdefault(group.name, node)
+            self.add("vrrp_sync_groups", group)
 
     def virtual_server(self, node: Node) -> None:
         if node.children is None:
@@ -154,7 +163,7 @@ ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
     "vrrp_script": _block("vrrp_scripts", parse_vrrp_script),
     "track_file": _block("track_files", parse_track_file),
     "vrrp_track_file": _block("track_files", parse_track_file),  # silent synonym in 2.2.7
-    "vrrp_sync_group": _block("vrrp_sync_groups", parse_sync_group),
+    "vrrp_sync_group": lambda b, n: b.sync_group(n),
     "vrrp_instance": lambda b, n: b.instance(n),
     "virtual_server_group": _block("virtual_server_groups", parse_vsg),
     "virtual_server": lambda b, n: b.virtual_server(n),
@@ -175,11 +184,18 @@ def _check_cross(builder: _Builder, config: KeepalivedConfig, main: str) -> Keep
         node = nodes[inst.name]
         for tracked in inst.track_script:
             if tracked.name not in scripts:
-                ctx.warn(node, f"({inst.name}) track script {tracked.name} not found, ignoring...")
+                where = ctx.where.get(("vrrp_instance", "track_script", inst.name, tracked.name))
+                ctx.warn(
+                    where or node,
+                    f"({inst.name}) track script {tracked.name} not found, ignoring...",
+                )
         for tracked in inst.track_file:
             if tracked.name not in files:
-                ctx.warn(node, f"({inst.name}) track file {tracked.name} not found, ignoring...")
-    _check_sync_groups(ctx, config, nodes, main)
+                where = ctx.where.get(("vrrp_instance", "track_file", inst.name, tracked.name))
+                ctx.warn(
+                    where or node, f"({inst.name}) track file {tracked.name} not found, ignoring..."
+                )
+    _check_sync_groups(ctx, config, nodes, builder.sync_nodes, main)
     _check_vs_groups(ctx, config, builder.vs_nodes)
     _check_scripts(ctx, config, main)
     return config
@@ -247,18 +263,24 @@ def _is_v6(inst: VrrpInstance) -> bool:
 
 
 def _check_sync_groups(
-    ctx: Context, config: KeepalivedConfig, nodes: dict[str, Node], main: str
+    ctx: Context,
+    config: KeepalivedConfig,
+    nodes: dict[str, Node],
+    builder_nodes: dict[str, Node],
+    main: str,
 ) -> None:
+    """Members that do not exist, groups of one, and member trackers whose weights the group
+    overrides; each reported at the sync group's (or the member's) line."""
     groups, instances = config.vrrp_sync_groups, config.vrrp_instances
     by_name = {inst.name: inst for inst in instances}
     script_weights = {s.name: s.weight for s in config.vrrp_scripts}
     file_weights = {f.name: f.weight for f in config.track_files}
     for group in groups:
-        node = _first(nodes, main)
+        node = builder_nodes.get(group.name, _first(nodes, main))
         members = [m for m in group.group if m in by_name]
         for missing in (m for m in group.group if m not in by_name):
             ctx.warn(
-                node,
+                ctx.where.get(("vrrp_sync_group", "group", group.name, missing), node),
                 f"Virtual router {missing} specified in sync group {group.name}"
                 " doesn't exist - ignoring",
             )
@@ -380,10 +402,12 @@ def parse_config(
 def load_config(
     path: str = DEFAULT_CONFIG, *, config_id: str | None = None, strict: bool = False
 ) -> KeepalivedConfig:
-    """The configuration a daemon should run, or :class:`ConfigError`: always on a fatal problem,
-    and with ``strict`` on any problem at all (every warning is then an error)."""
+    """The configuration a daemon should run, or :class:`ConfigError`: always on a fatal problem
+    or a failed include check (``includer`` ... ``includea`` ask for one), and with ``strict`` on
+    any problem at all (every warning is then an error)."""
     result = read_config(path, config_id=config_id)
-    bad = [d for d in result.diagnostics if strict or d.severity is Severity.FATAL]
+    refused = (Severity.FATAL, Severity.INCLUDE)
+    bad = [d for d in result.diagnostics if strict or d.severity in refused]
     if bad:
         summary = "; ".join(str(d) for d in bad[:3])
         raise ConfigError(f"{len(bad)} configuration problem(s): {summary}", result.diagnostics)

@@ -35,6 +35,9 @@ class Context:
         self.check_interfaces = check_interfaces
         self.scripts: list[Script] = []
         self.memo: dict[tuple[str, Any], Any] = {}
+        # Statements that checks after the block (or after the whole file) report at, e.g.
+        # ("vrrp_instance", "track_script", instance, script) -> the track_script entry.
+        self.where: dict[tuple[str, ...], Node] = {}
 
     def warn(self, node: Node, message: str) -> None:
         self.reporter.warning(node.file, node.line, message)
