@@ -289,6 +289,35 @@ int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrr
     }
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                               const struct pyipvs_vrrp_expect *expect,
+                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value)
+{
+    int rc = pyipvs_vrrp_parse_ip(pkt, len, expect, out);
+
+    if (rc != 0)
+        return rc;
+    /* Accepted: the message, addresses included, lies inside [pkt, pkt + len). */
+    value->advert_interval = out->version == 2 ? (double)out->interval : out->interval / 100.0;
+    value->first_addr4 = out->family == 4 && out->naddrs ? be32(pkt + out->addrs_offset) : 0;
+    value->checksum = out->checksum;
+    value->addrs_offset = out->addrs_offset;
+    value->version = out->version;
+    value->vrid = out->vrid;
+    value->priority = out->priority;
+    value->naddrs = out->naddrs;
+    value->auth_type = out->auth_type;
+    value->family = out->family;
+    value->hop_limit = out->hop_limit;
+    value->report = out->report;
+    return 0;
+}
+
 static int in_buffer(size_t buf_len, uint32_t offset, uint32_t length)
 {
     return offset <= buf_len && length <= buf_len - offset;

@@ -95,6 +95,28 @@ struct pyipvs_vrrp_advert {
 int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrrp_expect *expect,
                          struct pyipvs_vrrp_advert *out);
 
+/* An accepted advert as the Python layer builds its value from it: one flat read of plain
+ * numbers (host order, no padding), nothing that needs a further conversion in Python. */
+struct pyipvs_vrrp_value {
+    double advert_interval; /* seconds: v2 whole seconds, v3 centiseconds / 100 */
+    uint32_t first_addr4;   /* the first address of an IPv4 advert as an integer; else 0 */
+    uint16_t checksum;
+    uint16_t addrs_offset;  /* from pkt; v2 auth data follows the addresses */
+    uint8_t version;
+    uint8_t vrid;
+    uint8_t priority;
+    uint8_t naddrs;
+    uint8_t auth_type;
+    uint8_t family;
+    uint8_t hop_limit;
+    uint8_t report;
+};
+
+/* pyipvs_vrrp_parse_ip into *out, and on acceptance *value from it (untouched otherwise). */
+int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                               const struct pyipvs_vrrp_expect *expect,
+                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value);
+
 /* A bare VRRP message with the addresses and TTL / hop limit the socket reported (family 4
  * or 6; src and dst hold 4 or 16 bytes). */
 int pyipvs_vrrp_parse_message(const uint8_t *msg, size_t len, int family, const uint8_t *src,

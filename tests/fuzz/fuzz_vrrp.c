@@ -45,6 +45,25 @@ static void same_after_rebuild(const struct pyipvs_vrrp_advert *a, const uint8_t
         abort();
 }
 
+/* The flat value the Python layer reads agrees with the advert it came from. */
+static void same_value(const struct pyipvs_vrrp_advert *a, const struct pyipvs_vrrp_value *v,
+                       const uint8_t *pkt)
+{
+    const uint8_t *first = pkt + a->addrs_offset;
+    uint32_t addr4 = 0;
+    double interval = a->version == 2 ? a->interval : a->interval / 100.0;
+
+    if (a->family == 4 && a->naddrs)
+        addr4 = (uint32_t)first[0] << 24 | (uint32_t)first[1] << 16 | (uint32_t)first[2] << 8 |
+                first[3];
+    if (v->version != a->version || v->vrid != a->vrid || v->priority != a->priority ||
+        v->naddrs != a->naddrs || v->auth_type != a->auth_type || v->family != a->family ||
+        v->hop_limit != a->hop_limit || v->report != a->report || v->checksum != a->checksum ||
+        v->addrs_offset != a->addrs_offset || v->first_addr4 != addr4 ||
+        v->advert_interval != interval)
+        abort();
+}
+
 /* The message batch over the input's two halves and one slot past its end. */
 static int message_batch(const uint8_t *pkt, size_t len, int family,
                          const struct pyipvs_vrrp_expect *e)
@@ -67,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct pyipvs_vrrp_expect e;
     struct pyipvs_vrrp_advert out;
+    struct pyipvs_vrrp_value value;
     const uint8_t *pkt;
     size_t len;
     int rc;
@@ -104,10 +124,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    rc = pyipvs_vrrp_parse_ip(pkt, len, &e, &out);
+    rc = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value);
     if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
         abort();
-    if (rc == 0)
+    if (rc == 0) {
+        same_value(&out, &value, pkt);
         same_after_rebuild(&out, pkt, &e);
+    }
     return 0;
 }

@@ -34,6 +34,11 @@ ADVERT = struct.Struct("=8B6H8s16s16s")
 if ADVERT.size != ffi.sizeof("struct pyipvs_vrrp_advert"):  # pragma: no cover - build check
     raise ImportError("struct pyipvs_vrrp_advert does not match its Python layout")
 
+# struct pyipvs_vrrp_value: what VrrpPacket is built from, in one read.
+VALUE = struct.Struct("=dI2H8B")
+if VALUE.size != ffi.sizeof("struct pyipvs_vrrp_value"):  # pragma: no cover - build check
+    raise ImportError("struct pyipvs_vrrp_value does not match its Python layout")
+
 # Index of each field in an ADVERT tuple.
 VERSION, VRID, PRIORITY, NADDRS, AUTH_TYPE, FAMILY, HOP_LIMIT, REPORT = range(8)
 INTERVAL, CHECKSUM, MESSAGE_OFFSET, MESSAGE_LEN, ADDRS_OFFSET, _RESERVED = range(8, 14)
@@ -42,11 +47,9 @@ AUTH_DATA, SRC, DST = range(14, 17)
 Fields = tuple[Any, ...]
 
 _parse_ip = lib.pyipvs_vrrp_parse_ip
+_parse_ip_value = lib.pyipvs_vrrp_parse_ip_value
 _parse_message = lib.pyipvs_vrrp_parse_message
 _unpack_advert = ADVERT.unpack_from
-# message_offset and message_len: 8 single bytes, then interval and checksum precede them.
-_unpack_span = struct.Struct("=2H").unpack_from
-_SPAN_OFFSET = 12
 
 
 def _byte_len(data: bytes | bytearray | memoryview) -> int:
@@ -87,25 +90,22 @@ class Parser:
         self._expect = expect
         self._out = ffi.new("struct pyipvs_vrrp_advert *")
         self._out_view = ffi.buffer(self._out)
+        self._value = ffi.new("struct pyipvs_vrrp_value *")
         self._batch: Batch | None = None
+
+    def value_parser(self) -> tuple[Any, tuple[Any, Any, Any], Any]:
+        """The pieces of the per-call fast path, for callers to bind once: the C function,
+        its trailing arguments (expect, scratch advert, value) and the value's buffer.
+        ``rc = fn(packet, len(packet), *args)``; when 0, ``VALUE.unpack_from(view)`` gives
+        interval (float seconds), first IPv4 address (int), checksum, addrs_offset, version,
+        vrid, priority, naddrs, auth_type, family, hop_limit, report."""
+        return _parse_ip_value, (self._expect, self._out, self._value), ffi.buffer(self._value)
 
     def parse_ip(self, packet: bytes) -> int | Fields:
         """A negative drop code, or the advert's fields (indexes above)."""
         rc = _parse_ip(packet, len(packet), self._expect, self._out)
         if rc:
             return int(rc)
-        return _unpack_advert(self._out_view)
-
-    def check_ip(self, packet: bytes) -> int | tuple[int, int]:
-        """A negative drop code, or where the VRRP message is: (offset, length). The full
-        fields of an accepted packet are then available from :meth:`fields`."""
-        rc = _parse_ip(packet, len(packet), self._expect, self._out)
-        if rc:
-            return int(rc)
-        return _unpack_span(self._out_view, _SPAN_OFFSET)
-
-    def fields(self) -> Fields:
-        """The fields of the packet last accepted by :meth:`check_ip`."""
         return _unpack_advert(self._out_view)
 
     def parse_message(
