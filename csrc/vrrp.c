@@ -318,7 +318,7 @@ int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
     return 0;
 }
 
-static int in_buffer(size_t buf_len, uint32_t offset, uint32_t length)
+static int in_buffer(size_t buf_len, size_t offset, uint32_t length)
 {
     return offset <= buf_len && length <= buf_len - offset;
 }
@@ -357,15 +357,18 @@ size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_
                                struct pyipvs_vrrp_advert *out, uint8_t *reasons,
                                uint32_t *counts)
 {
-    size_t accepted = 0;
+    size_t accepted = 0, next = 0;
 
     for (size_t i = 0; i < count; i++) {
         int rc = -PYIPVS_VRRP_DROP_TRUNCATED;
+        size_t at = offsets ? offsets[i] : next;
 
-        if (in_buffer(buf_len, offsets[i], lengths[i]))
-            rc = pyipvs_vrrp_parse_ip(buf + offsets[i], lengths[i], expect, &out[i]);
+        if (in_buffer(buf_len, at, lengths[i]))
+            rc = pyipvs_vrrp_parse_ip(buf + at, lengths[i], expect, &out[i]);
         tally(rc, i, reasons, counts);
         accepted += rc == 0;
+        if (offsets == NULL) /* past the end, every later packet is truncated */
+            next = at < buf_len ? at + lengths[i] : buf_len;
     }
     return accepted;
 }

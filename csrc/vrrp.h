@@ -127,7 +127,8 @@ int pyipvs_vrrp_parse_message(const uint8_t *msg, size_t len, int family, const 
 /* Parses count whole IP packets found at buf + offsets[i], lengths[i] bytes each (for receivers
  * draining a socket). Writes out[i] and reasons[i] (a pyipvs_vrrp_drop code) for each packet,
  * adds one to counts[reason] (PYIPVS_VRRP_DROP_COUNT entries, not cleared) and returns the
- * number accepted. Offsets and lengths outside buf count as truncated. */
+ * number accepted. Offsets and lengths outside buf count as truncated. offsets NULL: the
+ * packets lie back to back from buf (the first at 0, each after the previous one's length). */
 size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_t *offsets,
                                const uint32_t *lengths, size_t count,
                                const struct pyipvs_vrrp_expect *expect,

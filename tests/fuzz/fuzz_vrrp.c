@@ -122,6 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lengths[4] = 1;
         if (pyipvs_vrrp_parse_batch(pkt, len, offsets, lengths, 5, &e, outs, reasons, counts) > 4)
             abort();
+        /* The same lengths back to back (no offsets): the fifth runs past the end. */
+        if (pyipvs_vrrp_parse_batch(pkt, len, NULL, lengths, 5, &e, outs, reasons, counts) > 4)
+            abort();
         return 0;
     }
     rc = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value);

@@ -360,6 +360,15 @@ def test_batch_needs_lengths_for_one_buffer() -> None:
         VrrpParser().parse_batch(wire(V2))
 
 
+def test_batch_back_to_back_lengths_past_the_end_are_truncated() -> None:
+    data = wire(V3_4)
+    result = VrrpParser().parse_batch(data * 2, [len(data), len(data) + 1, 0])
+    assert [result.reason(i) for i in range(3)] == ["accept", "truncated", "truncated"]
+    result = VrrpParser().parse_batch([b"", data, b"\x45", data])
+    assert [result.reason(i) for i in range(4)] == ["truncated", "accept", "truncated", "accept"]
+    assert [r.packet for r in result.received()] == [V3_4, V3_4]
+
+
 # ---- the decoded values ----
 
 

@@ -137,6 +137,8 @@ class Batch:
         self._counts = ffi.new("uint32_t[]", DROP_COUNT)
         self._offsets = array("I", bytes(4 * capacity))
         self._lengths = array("I", bytes(4 * capacity))
+        self._packed = False  # the last parse had no offsets: self._offsets not filled yet
+        self._count = 0
 
     def parse(
         self,
@@ -149,10 +151,11 @@ class Batch:
         Returns (accepted, one reason code per packet, count per reason code).
         """
         count = self._prepare(offsets, lengths)
+        self._packed = offsets is None
         accepted = lib.pyipvs_vrrp_parse_batch(
             _as_c_buffer(buffer),
             _byte_len(buffer),
-            ffi.from_buffer("uint32_t[]", self._offsets),
+            ffi.NULL if offsets is None else ffi.from_buffer("uint32_t[]", self._offsets),
             ffi.from_buffer("uint32_t[]", self._lengths),
             count,
             self._expect,
@@ -175,6 +178,8 @@ class Batch:
         """As :meth:`parse` for bare messages: sources and destinations hold 16 bytes per
         message (IPv4 in the first 4), hop_limits one byte per message."""
         count = self._prepare(offsets, lengths)
+        if offsets is None:
+            self._offsets[:count] = array("I", accumulate(lengths, initial=0))[:count]
         if len(sources) < 16 * count or len(destinations) < 16 * count or len(hop_limits) < count:
             raise ValueError("sources, destinations and hop_limits must cover every message")
         accepted = lib.pyipvs_vrrp_parse_message_batch(
@@ -198,22 +203,24 @@ class Batch:
         count = len(lengths)
         if count > self.capacity:
             raise ValueError(f"batch of {count} packets exceeds capacity {self.capacity}")
-        self._fill(offsets, lengths, count)
+        self._lengths[:count] = lengths if isinstance(lengths, array) else array("I", lengths)
+        if offsets is not None:
+            self._offsets[:count] = offsets if isinstance(offsets, array) else array("I", offsets)
+        self._packed = False
+        self._count = count
         ffi.memmove(self._counts, bytes(4 * DROP_COUNT), 4 * DROP_COUNT)
         return count
-
-    def _fill(self, offsets: Sequence[int] | None, lengths: Sequence[int], count: int) -> None:
-        self._lengths[:count] = lengths if isinstance(lengths, array) else array("I", lengths)
-        if offsets is None:
-            self._offsets[:count] = array("I", accumulate(lengths, initial=0))[:count]
-        else:
-            self._offsets[:count] = offsets if isinstance(offsets, array) else array("I", offsets)
 
     def fields(self, index: int) -> Fields:
         """The advert parsed at *index* by the last :meth:`parse` (meaningful if accepted)."""
         return _unpack_advert(self._out_view, index * ADVERT.size)
 
     def offset(self, index: int) -> int:
+        """Where packet *index* of the last batch starts in its buffer."""
+        if self._packed:  # back to back: C walked the lengths, Python catches up once
+            count = self._count
+            self._offsets[:count] = array("I", accumulate(self._lengths[:count], initial=0))[:count]
+            self._packed = False
         return self._offsets[index]
 
 

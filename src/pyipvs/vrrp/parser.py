@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 import threading
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -434,7 +435,7 @@ def _layout(
         if not isinstance(packets, Sequence) or isinstance(packets, bytes | bytearray):
             raise PyipvsValueError("lengths: needed when packets is one buffer")
         buffer: bytes | bytearray | memoryview = b"".join(packets)  # type: ignore[arg-type]
-        lengths = [len(p) for p in packets]  # type: ignore[arg-type]
+        lengths = array("I", map(len, packets))  # type: ignore[arg-type]
     else:
         buffer = packets  # type: ignore[assignment]
     if stride is not None:
