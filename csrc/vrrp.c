@@ -294,9 +294,25 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The serial of an accepted message: the one it had when last seen for its VRID, or a new
+ * one. A plain memcmp: the message has already passed every check, its password included. */
+static uint64_t remember(struct pyipvs_vrrp_recent *r, uint8_t vrid, const uint8_t *msg,
+                         size_t len)
+{
+    if (r == NULL || len > PYIPVS_VRRP_RECENT_LEN)
+        return 0;
+    if (r->serial[vrid] && r->len[vrid] == len && memcmp(r->msg[vrid], msg, len) == 0)
+        return r->serial[vrid];
+    memcpy(r->msg[vrid], msg, len);
+    r->len[vrid] = (uint16_t)len;
+    r->serial[vrid] = ++r->last_serial;
+    return r->serial[vrid];
+}
+
 int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
                                const struct pyipvs_vrrp_expect *expect,
-                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value)
+                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value,
+                               struct pyipvs_vrrp_recent *recent)
 {
     int rc = pyipvs_vrrp_parse_ip(pkt, len, expect, out);
 
@@ -304,6 +320,7 @@ int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
         return rc;
     /* Accepted: the message, addresses included, lies inside [pkt, pkt + len). */
     value->advert_interval = out->version == 2 ? (double)out->interval : out->interval / 100.0;
+    value->serial = remember(recent, out->vrid, pkt + out->message_offset, out->message_len);
     value->first_addr4 = out->family == 4 && out->naddrs ? be32(pkt + out->addrs_offset) : 0;
     value->checksum = out->checksum;
     value->addrs_offset = out->addrs_offset;

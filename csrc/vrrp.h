@@ -95,10 +95,25 @@ struct pyipvs_vrrp_advert {
 int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrrp_expect *expect,
                          struct pyipvs_vrrp_advert *out);
 
+/* The last accepted message of each VRID (up to PYIPVS_VRRP_RECENT_LEN bytes), so that a
+ * caller can reuse what it decoded from an identical one: a master sends the same
+ * advertisement every interval. Zero-initialise; one per parser, not shared between threads. */
+#define PYIPVS_VRRP_RECENT_LEN 64
+struct pyipvs_vrrp_recent {
+    uint64_t last_serial;
+    uint64_t serial[256]; /* per VRID: the serial of the message held, 0 for none */
+    uint16_t len[256];
+    uint8_t msg[256][PYIPVS_VRRP_RECENT_LEN];
+};
+
 /* An accepted advert as the Python layer builds its value from it: one flat read of plain
  * numbers (host order, no padding), nothing that needs a further conversion in Python. */
 struct pyipvs_vrrp_value {
     double advert_interval; /* seconds: v2 whole seconds, v3 centiseconds / 100 */
+    /* With a struct pyipvs_vrrp_recent: equal to the serial of an earlier call exactly when
+     * that call accepted the same message bytes (the bytes determine every field here but
+     * hop_limit and report). 0: not remembered (no recent, or a longer message). */
+    uint64_t serial;
     uint32_t first_addr4;   /* the first address of an IPv4 advert as an integer; else 0 */
     uint16_t checksum;
     uint16_t addrs_offset;  /* from pkt; v2 auth data follows the addresses */
@@ -112,10 +127,12 @@ struct pyipvs_vrrp_value {
     uint8_t report;
 };
 
-/* pyipvs_vrrp_parse_ip into *out, and on acceptance *value from it (untouched otherwise). */
+/* pyipvs_vrrp_parse_ip into *out, and on acceptance *value from it (untouched otherwise),
+ * remembering the message in *recent (may be NULL). */
 int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
                                const struct pyipvs_vrrp_expect *expect,
-                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value);
+                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value,
+                               struct pyipvs_vrrp_recent *recent);
 
 /* A bare VRRP message with the addresses and TTL / hop limit the socket reported (family 4
  * or 6; src and dst hold 4 or 16 bytes). */

@@ -64,6 +64,30 @@ static void same_value(const struct pyipvs_vrrp_advert *a, const struct pyipvs_v
         abort();
 }
 
+/* Remembered across inputs, as a receiver remembers across packets. */
+static struct pyipvs_vrrp_recent recent;
+static uint64_t last_serial;
+static uint8_t last_message[PYIPVS_VRRP_RECENT_LEN];
+static size_t last_len;
+
+/* A serial seen before belongs to the same message bytes; only short messages get one. */
+static void same_serial_same_message(const struct pyipvs_vrrp_advert *a,
+                                     const struct pyipvs_vrrp_value *v, const uint8_t *pkt)
+{
+    const uint8_t *msg = pkt + a->message_offset;
+
+    if ((v->serial != 0) != (a->message_len <= PYIPVS_VRRP_RECENT_LEN))
+        abort();
+    if (v->serial == 0)
+        return;
+    if (v->serial == last_serial &&
+        (a->message_len != last_len || memcmp(msg, last_message, last_len) != 0))
+        abort();
+    last_serial = v->serial;
+    last_len = a->message_len;
+    memcpy(last_message, msg, last_len);
+}
+
 /* The message batch over the input's two halves and one slot past its end. */
 static int message_batch(const uint8_t *pkt, size_t len, int family,
                          const struct pyipvs_vrrp_expect *e)
@@ -127,11 +151,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    rc = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value);
+    rc = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value, &recent);
     if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
         abort();
     if (rc == 0) {
         same_value(&out, &value, pkt);
+        same_serial_same_message(&out, &value, pkt);
         same_after_rebuild(&out, pkt, &e);
     }
     return 0;

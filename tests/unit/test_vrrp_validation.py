@@ -427,6 +427,47 @@ def test_public_constructors_decode_the_same(monkeypatch: pytest.MonkeyPatch) ->
         assert _fields(parser.parse_ip(wire(p))) == _public_decoding(wire(p))
 
 
+def test_a_repeated_advert_reuses_its_value_and_is_still_checked() -> None:
+    parser = VrrpParser()
+    a, b = VrrpPacket(2, 7, 100, ["10.0.0.7"], 1), VrrpPacket(3, 8, 100, ["10.0.0.8"], 1.0)
+    first_a, first_b = parser.parse_ip(wire(a)), parser.parse_ip(wire(b))
+    assert parser.parse_ip(wire(a)) is first_a and parser.parse_ip(wire(b)) is first_b
+    # Another IP header around the same message: the same value.
+    other_id = with_ipv4_header_checksum(bytearray(set_byte(wire(a), 4, 0x12)))
+    assert parser.parse_ip(other_id) is first_a
+    # Every check still runs on a repeat.
+    with pytest.raises(VrrpPacketError):
+        parser.parse_ip(set_byte(wire(a), 8, 64))
+    with pytest.raises(VrrpPacketError):
+        VrrpParser(vrid=8).parse_ip(wire(a))
+    # A VRID's new advert replaces its old one, and the old one decodes afresh.
+    a2 = VrrpPacket(2, 7, 101, ["10.0.0.7"], 1)
+    assert parser.parse_ip(wire(a2)) == a2
+    again = parser.parse_ip(wire(a))
+    assert again == a and again is not first_a
+    # Messages too long to remember decode every time, correctly.
+    big = VrrpPacket(3, 9, 5, [f"2001:db8::{i}" for i in range(1, 6)], 1.0)
+    assert parser.parse_ip(wire(big)) == big and parser.parse_ip(wire(big)) == big
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pool=st.lists(packets(), min_size=1, max_size=6),
+    order=st.lists(st.integers(0, 5), min_size=1, max_size=40),
+    vrid=st.integers(1, 3),
+)
+def test_interleaved_adverts_decode_like_fresh_ones(
+    pool: list[VrrpPacket], order: list[int], vrid: int
+) -> None:
+    # Few VRIDs, so that adverts of one VRID keep replacing each other.
+    pool = [VrrpPacket(p.version, 1 + (p.vrid + vrid) % 3, p.priority, p.addresses,
+                       p.advert_interval, p.auth_type, p.auth_data) for p in pool]  # fmt: skip
+    parser = VrrpParser()
+    for i in order:
+        data = wire(pool[i % len(pool)])
+        assert _fields(parser.parse_ip(data)) == _public_decoding(data)
+
+
 def test_threads_do_not_share_output_buffers() -> None:
     failures: list[object] = []
 

@@ -35,9 +35,13 @@ if ADVERT.size != ffi.sizeof("struct pyipvs_vrrp_advert"):  # pragma: no cover -
     raise ImportError("struct pyipvs_vrrp_advert does not match its Python layout")
 
 # struct pyipvs_vrrp_value: what VrrpPacket is built from, in one read.
-VALUE = struct.Struct("=dI2H8B")
+VALUE = struct.Struct("=dQI2H8B")
 if VALUE.size != ffi.sizeof("struct pyipvs_vrrp_value"):  # pragma: no cover - build check
     raise ImportError("struct pyipvs_vrrp_value does not match its Python layout")
+
+# The cdef spells struct pyipvs_vrrp_recent's message length as a literal.
+if int(lib.PYIPVS_VRRP_RECENT_LEN) != 64:  # pragma: no cover - build check
+    raise ImportError("struct pyipvs_vrrp_recent does not match its cdef")
 
 # Index of each field in an ADVERT tuple.
 VERSION, VRID, PRIORITY, NADDRS, AUTH_TYPE, FAMILY, HOP_LIMIT, REPORT = range(8)
@@ -91,15 +95,18 @@ class Parser:
         self._out = ffi.new("struct pyipvs_vrrp_advert *")
         self._out_view = ffi.buffer(self._out)
         self._value = ffi.new("struct pyipvs_vrrp_value *")
+        self._recent = ffi.new("struct pyipvs_vrrp_recent *")
         self._batch: Batch | None = None
 
-    def value_parser(self) -> tuple[Any, tuple[Any, Any, Any], Any]:
+    def value_parser(self) -> tuple[Any, tuple[Any, Any, Any, Any], Any]:
         """The pieces of the per-call fast path, for callers to bind once: the C function,
-        its trailing arguments (expect, scratch advert, value) and the value's buffer.
-        ``rc = fn(packet, len(packet), *args)``; when 0, ``VALUE.unpack_from(view)`` gives
-        interval (float seconds), first IPv4 address (int), checksum, addrs_offset, version,
-        vrid, priority, naddrs, auth_type, family, hop_limit, report."""
-        return _parse_ip_value, (self._expect, self._out, self._value), ffi.buffer(self._value)
+        its trailing arguments (expect, scratch advert, value, recent messages) and the
+        value's buffer. ``rc = fn(packet, len(packet), *args)``; when 0,
+        ``VALUE.unpack_from(view)`` gives interval (float seconds), serial (see
+        ``struct pyipvs_vrrp_value``), first IPv4 address (int), checksum, addrs_offset,
+        version, vrid, priority, naddrs, auth_type, family, hop_limit, report."""
+        args = (self._expect, self._out, self._value, self._recent)
+        return _parse_ip_value, args, ffi.buffer(self._value)
 
     def parse_ip(self, packet: bytes) -> int | Fields:
         """A negative drop code, or the advert's fields (indexes above)."""

@@ -155,20 +155,28 @@ def _packet(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: int)
 def _ip_parser(c: _c.Parser) -> Callable[[bytes | bytearray | memoryview], VrrpPacket]:
     """VrrpParser.parse_ip for one parser: every check in one C call, then the value from one
     flat read of the C output, with the fewest Python steps (this is the per-packet path)."""
-    parse, (expect, scratch, out), view = c.value_parser()
+    parse, (expect, scratch, out, recent), view = c.value_parser()
     unpack = _c.VALUE.unpack_from
     new, cls, zero_auth, decode = _new, VrrpPacket, _ZERO_AUTH, _decode_addresses
     trusted4 = _ipv4 is _trusted_ipv4
+    # Per VRID: (serial, value) of the last accepted message. C compares every accepted
+    # message with the last one of its VRID and keeps its serial when they are identical:
+    # a master's periodic advert is then answered with the value already built. A value is
+    # a function of the message bytes alone, and frozen, so it can be shared.
+    last: list[tuple[int, VrrpPacket | None]] = [(0, None)] * 256
 
     def parse_ip(packet: bytes | bytearray | memoryview) -> VrrpPacket:
         if type(packet) is not bytes:
             packet = bytes(packet)
-        rc = parse(packet, len(packet), expect, scratch, out)
+        rc = parse(packet, len(packet), expect, scratch, out, recent)
         if rc:
             raise _error(rc)
-        interval, first, checksum, at, version, vrid, priority, naddrs, auth_type, family, _, _ = (
-            unpack(view)
-        )
+        (interval, serial, first, checksum, at, version, vrid, priority, naddrs, auth_type, family,
+         _, _) = unpack(view)  # fmt: skip
+        if serial:
+            seen, value = last[vrid]
+            if seen == serial:
+                return value  # type: ignore[no-any-return]
         if naddrs == 1 and family == 4 and trusted4:
             address = new(_IPv4)  # _trusted_ipv4, inline
             address._ip = first  # type: ignore[attr-defined]
@@ -194,6 +202,8 @@ def _ip_parser(c: _c.Parser) -> Callable[[bytes | bytearray | memoryview], VrrpP
         d["auth_type"] = auth_type
         d["auth_data"] = auth
         d["checksum"] = checksum
+        if serial:
+            last[vrid] = (serial, p)
         return p
 
     return parse_ip
@@ -325,7 +335,11 @@ class VrrpParser:
         self.parse_ip = self._fast_parse_ip  # type: ignore[method-assign,assignment]
 
     def parse_ip(self, packet: bytes | bytearray | memoryview) -> VrrpPacket:
-        """Validates a whole IP packet; see :meth:`VrrpPacket.from_ip`."""
+        """Validates a whole IP packet; see :meth:`VrrpPacket.from_ip`.
+
+        Every check runs on every call. When the message (the bytes after the IP header) is
+        identical to the last one this parser accepted for its VRID, as a master's periodic
+        advertisement is, the value decoded then is returned again (values are frozen)."""
         return self._fast_parse_ip(packet)
 
     def receive_ip(self, packet: bytes | bytearray | memoryview) -> VrrpReceived:
