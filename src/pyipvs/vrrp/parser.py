@@ -498,10 +498,15 @@ class _PerThread(threading.local):
     # parsers behind VrrpPacket.from_ip are per thread.
     def __init__(self) -> None:
         self.default = {True: VrrpParser(), False: VrrpParser(v3_ipv4_pseudo_header=False)}
+        # from_ip's own path: the two parse_ip functions, indexed by v3_ipv4_pseudo_header.
+        self.parse_ip: tuple[Callable[[Any], VrrpPacket], ...] = (
+            self.default[False].parse_ip,
+            self.default[True].parse_ip,
+        )
         self.configured: dict[tuple[Any, ...], VrrpParser] = {}
 
 
-per_thread = _PerThread()
+per_thread: _PerThread = _PerThread()
 
 
 def parser_for(pseudo_header: bool, expect: dict[str, Any]) -> VrrpParser:
