@@ -296,8 +296,8 @@ static uint32_t be32(const uint8_t *p)
 
 /* The serial of an accepted message: the one it had when last seen for its VRID, or a new
  * one. A plain memcmp: the message has already passed every check, its password included. */
-static uint64_t remember(struct pyipvs_vrrp_recent *r, uint8_t vrid, const uint8_t *msg,
-                         size_t len)
+static int64_t remember(struct pyipvs_vrrp_recent *r, uint8_t vrid, const uint8_t *msg,
+                        size_t len)
 {
     if (r == NULL || len > PYIPVS_VRRP_RECENT_LEN)
         return 0;
@@ -305,14 +305,16 @@ static uint64_t remember(struct pyipvs_vrrp_recent *r, uint8_t vrid, const uint8
         return r->serial[vrid];
     memcpy(r->msg[vrid], msg, len);
     r->len[vrid] = (uint16_t)len;
-    r->serial[vrid] = ++r->last_serial;
+    /* 2^55 messages before this overflows: not in the lifetime of a receiver. */
+    r->serial[vrid] = ++r->last_serial << 8 | vrid;
     return r->serial[vrid];
 }
 
-int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
-                               const struct pyipvs_vrrp_expect *expect,
-                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value,
-                               struct pyipvs_vrrp_recent *recent)
+int64_t pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                                   const struct pyipvs_vrrp_expect *expect,
+                                   struct pyipvs_vrrp_advert *out,
+                                   struct pyipvs_vrrp_value *value,
+                                   struct pyipvs_vrrp_recent *recent)
 {
     int rc = pyipvs_vrrp_parse_ip(pkt, len, expect, out);
 
@@ -320,7 +322,6 @@ int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
         return rc;
     /* Accepted: the message, addresses included, lies inside [pkt, pkt + len). */
     value->advert_interval = out->version == 2 ? (double)out->interval : out->interval / 100.0;
-    value->serial = remember(recent, out->vrid, pkt + out->message_offset, out->message_len);
     value->first_addr4 = out->family == 4 && out->naddrs ? be32(pkt + out->addrs_offset) : 0;
     value->checksum = out->checksum;
     value->addrs_offset = out->addrs_offset;
@@ -332,7 +333,7 @@ int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
     value->family = out->family;
     value->hop_limit = out->hop_limit;
     value->report = out->report;
-    return 0;
+    return remember(recent, out->vrid, pkt + out->message_offset, out->message_len);
 }
 
 static int in_buffer(size_t buf_len, size_t offset, uint32_t length)

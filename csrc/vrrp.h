@@ -100,8 +100,8 @@ int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrr
  * advertisement every interval. Zero-initialise; one per parser, not shared between threads. */
 #define PYIPVS_VRRP_RECENT_LEN 64
 struct pyipvs_vrrp_recent {
-    uint64_t last_serial;
-    uint64_t serial[256]; /* per VRID: the serial of the message held, 0 for none */
+    int64_t last_serial;  /* of the last message remembered, without its VRID bits */
+    int64_t serial[256];  /* per VRID: the serial of the message held, 0 for none */
     uint16_t len[256];
     uint8_t msg[256][PYIPVS_VRRP_RECENT_LEN];
 };
@@ -110,10 +110,6 @@ struct pyipvs_vrrp_recent {
  * numbers (host order, no padding), nothing that needs a further conversion in Python. */
 struct pyipvs_vrrp_value {
     double advert_interval; /* seconds: v2 whole seconds, v3 centiseconds / 100 */
-    /* With a struct pyipvs_vrrp_recent: equal to the serial of an earlier call exactly when
-     * that call accepted the same message bytes (the bytes determine every field here but
-     * hop_limit and report). 0: not remembered (no recent, or a longer message). */
-    uint64_t serial;
     uint32_t first_addr4;   /* the first address of an IPv4 advert as an integer; else 0 */
     uint16_t checksum;
     uint16_t addrs_offset;  /* from pkt; v2 auth data follows the addresses */
@@ -128,11 +124,16 @@ struct pyipvs_vrrp_value {
 };
 
 /* pyipvs_vrrp_parse_ip into *out, and on acceptance *value from it (untouched otherwise),
- * remembering the message in *recent (may be NULL). */
-int pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
-                               const struct pyipvs_vrrp_expect *expect,
-                               struct pyipvs_vrrp_advert *out, struct pyipvs_vrrp_value *value,
-                               struct pyipvs_vrrp_recent *recent);
+ * remembering the message in *recent (may be NULL). Returns the negated drop code, or on
+ * acceptance the message's serial: positive, its low 8 bits the VRID, and equal to the value
+ * an earlier call returned exactly when that call accepted the same message bytes (which
+ * determine every field of *value but hop_limit and report); 0 when not remembered (no
+ * recent, or a message longer than PYIPVS_VRRP_RECENT_LEN). */
+int64_t pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                                   const struct pyipvs_vrrp_expect *expect,
+                                   struct pyipvs_vrrp_advert *out,
+                                   struct pyipvs_vrrp_value *value,
+                                   struct pyipvs_vrrp_recent *recent);
 
 /* A bare VRRP message with the addresses and TTL / hop limit the socket reported (family 4
  * or 6; src and dst hold 4 or 16 bytes). */

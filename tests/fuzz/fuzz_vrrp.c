@@ -66,24 +66,26 @@ static void same_value(const struct pyipvs_vrrp_advert *a, const struct pyipvs_v
 
 /* Remembered across inputs, as a receiver remembers across packets. */
 static struct pyipvs_vrrp_recent recent;
-static uint64_t last_serial;
+static int64_t last_serial;
 static uint8_t last_message[PYIPVS_VRRP_RECENT_LEN];
 static size_t last_len;
 
 /* A serial seen before belongs to the same message bytes; only short messages get one. */
-static void same_serial_same_message(const struct pyipvs_vrrp_advert *a,
-                                     const struct pyipvs_vrrp_value *v, const uint8_t *pkt)
+static void same_serial_same_message(const struct pyipvs_vrrp_advert *a, int64_t serial,
+                                     const uint8_t *pkt)
 {
     const uint8_t *msg = pkt + a->message_offset;
 
-    if ((v->serial != 0) != (a->message_len <= PYIPVS_VRRP_RECENT_LEN))
+    if ((serial != 0) != (a->message_len <= PYIPVS_VRRP_RECENT_LEN))
         abort();
-    if (v->serial == 0)
+    if (serial == 0)
         return;
-    if (v->serial == last_serial &&
+    if ((serial & 0xff) != a->vrid)
+        abort();
+    if (serial == last_serial &&
         (a->message_len != last_len || memcmp(msg, last_message, last_len) != 0))
         abort();
-    last_serial = v->serial;
+    last_serial = serial;
     last_len = a->message_len;
     memcpy(last_message, msg, last_len);
 }
@@ -111,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pyipvs_vrrp_expect e;
     struct pyipvs_vrrp_advert out;
     struct pyipvs_vrrp_value value;
+    int64_t serial;
     const uint8_t *pkt;
     size_t len;
     int rc;
@@ -151,12 +154,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    rc = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value, &recent);
-    if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
+    serial = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value, &recent);
+    if (serial <= -PYIPVS_VRRP_DROP_COUNT)
         abort();
-    if (rc == 0) {
+    if (serial >= 0) {
         same_value(&out, &value, pkt);
-        same_serial_same_message(&out, &value, pkt);
+        same_serial_same_message(&out, serial, pkt);
         same_after_rebuild(&out, pkt, &e);
     }
     return 0;

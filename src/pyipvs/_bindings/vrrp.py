@@ -35,7 +35,7 @@ if ADVERT.size != ffi.sizeof("struct pyipvs_vrrp_advert"):  # pragma: no cover -
     raise ImportError("struct pyipvs_vrrp_advert does not match its Python layout")
 
 # struct pyipvs_vrrp_value: what VrrpPacket is built from, in one read.
-VALUE = struct.Struct("=dQI2H8B")
+VALUE = struct.Struct("=dI2H8B")
 if VALUE.size != ffi.sizeof("struct pyipvs_vrrp_value"):  # pragma: no cover - build check
     raise ImportError("struct pyipvs_vrrp_value does not match its Python layout")
 
@@ -101,10 +101,11 @@ class Parser:
     def value_parser(self) -> tuple[Any, tuple[Any, Any, Any, Any], Any]:
         """The pieces of the per-call fast path, for callers to bind once: the C function,
         its trailing arguments (expect, scratch advert, value, recent messages) and the
-        value's buffer. ``rc = fn(packet, len(packet), *args)``; when 0,
-        ``VALUE.unpack_from(view)`` gives interval (float seconds), serial (see
-        ``struct pyipvs_vrrp_value``), first IPv4 address (int), checksum, addrs_offset,
-        version, vrid, priority, naddrs, auth_type, family, hop_limit, report."""
+        value's buffer. ``rc = fn(packet, len(packet), *args)`` is a negative drop code, or
+        0 or the message's serial (see ``pyipvs_vrrp_parse_ip_value``) on acceptance; then
+        ``VALUE.unpack_from(view)`` gives interval (float seconds), first IPv4 address (int),
+        checksum, addrs_offset, version, vrid, priority, naddrs, auth_type, family,
+        hop_limit, report."""
         args = (self._expect, self._out, self._value, self._recent)
         return _parse_ip_value, args, ffi.buffer(self._value)
 

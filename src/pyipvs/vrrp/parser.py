@@ -160,23 +160,24 @@ def _ip_parser(c: _c.Parser) -> Callable[[bytes | bytearray | memoryview], VrrpP
     new, cls, zero_auth, decode = _new, VrrpPacket, _ZERO_AUTH, _decode_addresses
     trusted4 = _ipv4 is _trusted_ipv4
     # Per VRID: (serial, value) of the last accepted message. C compares every accepted
-    # message with the last one of its VRID and keeps its serial when they are identical:
-    # a master's periodic advert is then answered with the value already built. A value is
-    # a function of the message bytes alone, and frozen, so it can be shared.
+    # message with the last one of its VRID and returns the same serial when they are
+    # identical (its low 8 bits are the VRID): a master's periodic advert is then answered
+    # with the value already built. A value is a function of the message bytes alone, and
+    # frozen, so it can be shared.
     last: list[tuple[int, VrrpPacket | None]] = [(0, None)] * 256
 
     def parse_ip(packet: bytes | bytearray | memoryview) -> VrrpPacket:
         if type(packet) is not bytes:
             packet = bytes(packet)
-        rc = parse(packet, len(packet), expect, scratch, out, recent)
-        if rc:
-            raise _error(rc)
-        (interval, serial, first, checksum, at, version, vrid, priority, naddrs, auth_type, family,
-         _, _) = unpack(view)  # fmt: skip
+        serial = parse(packet, len(packet), expect, scratch, out, recent)
         if serial:
-            seen, value = last[vrid]
+            if serial < 0:
+                raise _error(serial)
+            seen, value = last[serial & 0xFF]
             if seen == serial:
                 return value  # type: ignore[no-any-return]
+        (interval, first, checksum, at, version, vrid, priority, naddrs, auth_type, family,
+         _, _) = unpack(view)  # fmt: skip
         if naddrs == 1 and family == 4 and trusted4:
             address = new(_IPv4)  # _trusted_ipv4, inline
             address._ip = first  # type: ignore[attr-defined]
