@@ -295,7 +295,8 @@ static uint32_t be32(const uint8_t *p)
 }
 
 /* The serial of an accepted message: the one it had when last seen for its VRID, or a new
- * one. A plain memcmp: the message has already passed every check, its password included. */
+ * one. A plain memcmp: both messages came in clear over the wire (a v2 simple password
+ * too), so its timing reveals nothing an on-link listener does not already see. */
 static int64_t remember(struct pyipvs_vrrp_recent *r, uint8_t vrid, const uint8_t *msg,
                         size_t len)
 {
