@@ -289,7 +289,55 @@ int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrr
     }
 }
 
-static int in_buffer(size_t buf_len, uint32_t offset, uint32_t length)
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The serial of an accepted message: the one it had when last seen for its VRID, or a new
+ * one. A plain memcmp: both messages came in clear over the wire (a v2 simple password
+ * too), so its timing reveals nothing an on-link listener does not already see. */
+static int64_t remember(struct pyipvs_vrrp_recent *r, uint8_t vrid, const uint8_t *msg,
+                        size_t len)
+{
+    if (r == NULL || len > PYIPVS_VRRP_RECENT_LEN)
+        return 0;
+    if (r->serial[vrid] && r->len[vrid] == len && memcmp(r->msg[vrid], msg, len) == 0)
+        return r->serial[vrid];
+    memcpy(r->msg[vrid], msg, len);
+    r->len[vrid] = (uint16_t)len;
+    /* 2^55 messages before this overflows: not in the lifetime of a receiver. */
+    r->serial[vrid] = ++r->last_serial << 8 | vrid;
+    return r->serial[vrid];
+}
+
+int64_t pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                                   const struct pyipvs_vrrp_expect *expect,
+                                   struct pyipvs_vrrp_advert *out,
+                                   struct pyipvs_vrrp_value *value,
+                                   struct pyipvs_vrrp_recent *recent)
+{
+    int rc = pyipvs_vrrp_parse_ip(pkt, len, expect, out);
+
+    if (rc != 0)
+        return rc;
+    /* Accepted: the message, addresses included, lies inside [pkt, pkt + len). */
+    value->advert_interval = out->version == 2 ? (double)out->interval : out->interval / 100.0;
+    value->first_addr4 = out->family == 4 && out->naddrs ? be32(pkt + out->addrs_offset) : 0;
+    value->checksum = out->checksum;
+    value->addrs_offset = out->addrs_offset;
+    value->version = out->version;
+    value->vrid = out->vrid;
+    value->priority = out->priority;
+    value->naddrs = out->naddrs;
+    value->auth_type = out->auth_type;
+    value->family = out->family;
+    value->hop_limit = out->hop_limit;
+    value->report = out->report;
+    return remember(recent, out->vrid, pkt + out->message_offset, out->message_len);
+}
+
+static int in_buffer(size_t buf_len, size_t offset, uint32_t length)
 {
     return offset <= buf_len && length <= buf_len - offset;
 }
@@ -328,15 +376,18 @@ size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_
                                struct pyipvs_vrrp_advert *out, uint8_t *reasons,
                                uint32_t *counts)
 {
-    size_t accepted = 0;
+    size_t accepted = 0, next = 0;
 
     for (size_t i = 0; i < count; i++) {
         int rc = -PYIPVS_VRRP_DROP_TRUNCATED;
+        size_t at = offsets ? offsets[i] : next;
 
-        if (in_buffer(buf_len, offsets[i], lengths[i]))
-            rc = pyipvs_vrrp_parse_ip(buf + offsets[i], lengths[i], expect, &out[i]);
+        if (in_buffer(buf_len, at, lengths[i]))
+            rc = pyipvs_vrrp_parse_ip(buf + at, lengths[i], expect, &out[i]);
         tally(rc, i, reasons, counts);
         accepted += rc == 0;
+        if (offsets == NULL) /* past the end, every later packet is truncated */
+            next = at < buf_len ? at + lengths[i] : buf_len;
     }
     return accepted;
 }

@@ -95,6 +95,46 @@ struct pyipvs_vrrp_advert {
 int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrrp_expect *expect,
                          struct pyipvs_vrrp_advert *out);
 
+/* The last accepted message of each VRID (up to PYIPVS_VRRP_RECENT_LEN bytes), so that a
+ * caller can reuse what it decoded from an identical one: a master sends the same
+ * advertisement every interval. Zero-initialise; one per parser, not shared between threads. */
+#define PYIPVS_VRRP_RECENT_LEN 64
+struct pyipvs_vrrp_recent {
+    int64_t last_serial;  /* of the last message remembered, without its VRID bits */
+    int64_t serial[256];  /* per VRID: the serial of the message held, 0 for none */
+    uint16_t len[256];
+    uint8_t msg[256][PYIPVS_VRRP_RECENT_LEN];
+};
+
+/* An accepted advert as the Python layer builds its value from it: one flat read of plain
+ * numbers (host order, no padding), nothing that needs a further conversion in Python. */
+struct pyipvs_vrrp_value {
+    double advert_interval; /* seconds: v2 whole seconds, v3 centiseconds / 100 */
+    uint32_t first_addr4;   /* the first address of an IPv4 advert as an integer; else 0 */
+    uint16_t checksum;
+    uint16_t addrs_offset;  /* from pkt; v2 auth data follows the addresses */
+    uint8_t version;
+    uint8_t vrid;
+    uint8_t priority;
+    uint8_t naddrs;
+    uint8_t auth_type;
+    uint8_t family;
+    uint8_t hop_limit;
+    uint8_t report;
+};
+
+/* pyipvs_vrrp_parse_ip into *out, and on acceptance *value from it (untouched otherwise),
+ * remembering the message in *recent (may be NULL). Returns the negated drop code, or on
+ * acceptance the message's serial: positive, its low 8 bits the VRID, and equal to the value
+ * an earlier call returned exactly when that call accepted the same message bytes (which
+ * determine every field of *value but hop_limit and report); 0 when not remembered (no
+ * recent, or a message longer than PYIPVS_VRRP_RECENT_LEN). */
+int64_t pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                                   const struct pyipvs_vrrp_expect *expect,
+                                   struct pyipvs_vrrp_advert *out,
+                                   struct pyipvs_vrrp_value *value,
+                                   struct pyipvs_vrrp_recent *recent);
+
 /* A bare VRRP message with the addresses and TTL / hop limit the socket reported (family 4
  * or 6; src and dst hold 4 or 16 bytes). */
 int pyipvs_vrrp_parse_message(const uint8_t *msg, size_t len, int family, const uint8_t *src,
@@ -105,7 +145,8 @@ int pyipvs_vrrp_parse_message(const uint8_t *msg, size_t len, int family, const 
 /* Parses count whole IP packets found at buf + offsets[i], lengths[i] bytes each (for receivers
  * draining a socket). Writes out[i] and reasons[i] (a pyipvs_vrrp_drop code) for each packet,
  * adds one to counts[reason] (PYIPVS_VRRP_DROP_COUNT entries, not cleared) and returns the
- * number accepted. Offsets and lengths outside buf count as truncated. */
+ * number accepted. Offsets and lengths outside buf count as truncated. offsets NULL: the
+ * packets lie back to back from buf (the first at 0, each after the previous one's length). */
 size_t pyipvs_vrrp_parse_batch(const uint8_t *buf, size_t buf_len, const uint32_t *offsets,
                                const uint32_t *lengths, size_t count,
                                const struct pyipvs_vrrp_expect *expect,

@@ -45,6 +45,51 @@ static void same_after_rebuild(const struct pyipvs_vrrp_advert *a, const uint8_t
         abort();
 }
 
+/* The flat value the Python layer reads agrees with the advert it came from. */
+static void same_value(const struct pyipvs_vrrp_advert *a, const struct pyipvs_vrrp_value *v,
+                       const uint8_t *pkt)
+{
+    const uint8_t *first = pkt + a->addrs_offset;
+    uint32_t addr4 = 0;
+    double interval = a->version == 2 ? a->interval : a->interval / 100.0;
+
+    if (a->family == 4 && a->naddrs)
+        addr4 = (uint32_t)first[0] << 24 | (uint32_t)first[1] << 16 | (uint32_t)first[2] << 8 |
+                first[3];
+    if (v->version != a->version || v->vrid != a->vrid || v->priority != a->priority ||
+        v->naddrs != a->naddrs || v->auth_type != a->auth_type || v->family != a->family ||
+        v->hop_limit != a->hop_limit || v->report != a->report || v->checksum != a->checksum ||
+        v->addrs_offset != a->addrs_offset || v->first_addr4 != addr4 ||
+        v->advert_interval != interval)
+        abort();
+}
+
+/* Remembered across inputs, as a receiver remembers across packets. */
+static struct pyipvs_vrrp_recent recent;
+static int64_t last_serial;
+static uint8_t last_message[PYIPVS_VRRP_RECENT_LEN];
+static size_t last_len;
+
+/* A serial seen before belongs to the same message bytes; only short messages get one. */
+static void same_serial_same_message(const struct pyipvs_vrrp_advert *a, int64_t serial,
+                                     const uint8_t *pkt)
+{
+    const uint8_t *msg = pkt + a->message_offset;
+
+    if ((serial != 0) != (a->message_len <= PYIPVS_VRRP_RECENT_LEN))
+        abort();
+    if (serial == 0)
+        return;
+    if ((serial & 0xff) != a->vrid)
+        abort();
+    if (serial == last_serial &&
+        (a->message_len != last_len || memcmp(msg, last_message, last_len) != 0))
+        abort();
+    last_serial = serial;
+    last_len = a->message_len;
+    memcpy(last_message, msg, last_len);
+}
+
 /* The message batch over the input's two halves and one slot past its end. */
 static int message_batch(const uint8_t *pkt, size_t len, int family,
                          const struct pyipvs_vrrp_expect *e)
@@ -67,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct pyipvs_vrrp_expect e;
     struct pyipvs_vrrp_advert out;
+    struct pyipvs_vrrp_value value;
+    int64_t serial;
     const uint8_t *pkt;
     size_t len;
     int rc;
@@ -102,12 +149,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lengths[4] = 1;
         if (pyipvs_vrrp_parse_batch(pkt, len, offsets, lengths, 5, &e, outs, reasons, counts) > 4)
             abort();
+        /* The same lengths back to back (no offsets): the fifth runs past the end. */
+        if (pyipvs_vrrp_parse_batch(pkt, len, NULL, lengths, 5, &e, outs, reasons, counts) > 4)
+            abort();
         return 0;
     }
-    rc = pyipvs_vrrp_parse_ip(pkt, len, &e, &out);
-    if (rc > 0 || rc <= -PYIPVS_VRRP_DROP_COUNT)
+    serial = pyipvs_vrrp_parse_ip_value(pkt, len, &e, &out, &value, &recent);
+    if (serial <= -PYIPVS_VRRP_DROP_COUNT)
         abort();
-    if (rc == 0)
+    if (serial >= 0) {
+        same_value(&out, &value, pkt);
+        same_serial_same_message(&out, serial, pkt);
         same_after_rebuild(&out, pkt, &e);
+    }
     return 0;
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import pickle
 import threading
 
 import pytest
@@ -357,6 +358,114 @@ def test_batch_offsets_outside_the_buffer_are_truncated() -> None:
 def test_batch_needs_lengths_for_one_buffer() -> None:
     with pytest.raises(PyipvsValueError):
         VrrpParser().parse_batch(wire(V2))
+
+
+def test_batch_back_to_back_lengths_past_the_end_are_truncated() -> None:
+    data = wire(V3_4)
+    result = VrrpParser().parse_batch(data * 2, [len(data), len(data) + 1, 0])
+    assert [result.reason(i) for i in range(3)] == ["accept", "truncated", "truncated"]
+    result = VrrpParser().parse_batch([b"", data, b"\x45", data])
+    assert [result.reason(i) for i in range(4)] == ["truncated", "accept", "truncated", "accept"]
+    assert [r.packet for r in result.received()] == [V3_4, V3_4]
+
+
+# ---- the decoded values ----
+
+
+def _public_decoding(data: bytes) -> tuple[object, ...]:
+    """What from_ip must return, decoded here with the public ipaddress constructors."""
+    start = (data[0] & 0x0F) * 4 if data[0] >> 4 == 4 else 40
+    message = data[start:]
+    version, count = message[0] >> 4, message[3]
+    size = 16 if data[0] >> 4 == 6 else 4
+    cls = ipaddress.IPv6Address if size == 16 else ipaddress.IPv4Address
+    addresses = tuple(cls(message[8 + size * i : 8 + size * (i + 1)]) for i in range(count))
+    if version == 2:
+        auth_type = message[4]
+        auth = message[-8:] if auth_type else bytes(8)
+        interval: float = float(message[5])
+    else:
+        auth_type, auth, interval = 0, b"", (int.from_bytes(message[4:6], "big") & 0xFFF) / 100
+    checksum = int.from_bytes(message[6:8], "big")
+    return version, message[1], message[2], addresses, interval, auth_type, auth, checksum
+
+
+def _fields(p: VrrpPacket) -> tuple[object, ...]:
+    return (
+        p.version, p.vrid, p.priority, p.addresses, p.advert_interval, p.auth_type, p.auth_data,
+        p.checksum,
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=packets())
+def test_decoded_fields_match_the_public_constructors(p: VrrpPacket) -> None:
+    data = wire(p)
+    got = VrrpParser().parse_ip(data)
+    expected = _public_decoding(data)
+    assert _fields(got) == expected
+    assert type(got.advert_interval) is float
+    for mine, theirs in zip(got.addresses, expected[3], strict=True):  # type: ignore[call-overload]
+        assert type(mine) is type(theirs)
+        assert (str(mine), repr(mine), hash(mine), mine.packed) == (
+            str(theirs), repr(theirs), hash(theirs), theirs.packed,
+        )  # fmt: skip
+        assert mine.is_private == theirs.is_private and mine.is_multicast == theirs.is_multicast
+        assert pickle.loads(pickle.dumps(mine)) == theirs
+        assert mine in ipaddress.ip_network(f"{theirs}/{theirs.max_prefixlen}")
+
+
+def test_public_constructors_decode_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the trusted ipaddress constructors do not apply, the public ones take over.
+    from pyipvs.vrrp import parser as parser_module
+
+    assert parser_module._trusted_constructors_work()
+    monkeypatch.setattr(parser_module, "_ipv4", parser_module._public_ipv4)
+    monkeypatch.setattr(parser_module, "_ipv6", parser_module._public_ipv6)
+    parser = VrrpParser()
+    for p in (V2, V3_4, V3_6, VrrpPacket(2, 9, 1, ["192.0.2.7"], 4)):
+        assert _fields(parser.parse_ip(wire(p))) == _public_decoding(wire(p))
+
+
+def test_a_repeated_advert_reuses_its_value_and_is_still_checked() -> None:
+    parser = VrrpParser()
+    a, b = VrrpPacket(2, 7, 100, ["10.0.0.7"], 1), VrrpPacket(3, 8, 100, ["10.0.0.8"], 1.0)
+    first_a, first_b = parser.parse_ip(wire(a)), parser.parse_ip(wire(b))
+    assert parser.parse_ip(wire(a)) is first_a and parser.parse_ip(wire(b)) is first_b
+    # Another IP header around the same message: the same value.
+    other_id = with_ipv4_header_checksum(bytearray(set_byte(wire(a), 4, 0x12)))
+    assert parser.parse_ip(other_id) is first_a
+    # Every check still runs on a repeat.
+    with pytest.raises(VrrpPacketError):
+        parser.parse_ip(set_byte(wire(a), 8, 64))
+    with pytest.raises(VrrpPacketError):
+        VrrpParser(vrid=8).parse_ip(wire(a))
+    # A VRID's new advert replaces its old one, and the old one decodes afresh.
+    a2 = VrrpPacket(2, 7, 101, ["10.0.0.7"], 1)
+    assert parser.parse_ip(wire(a2)) == a2
+    again = parser.parse_ip(wire(a))
+    assert again == a and again is not first_a
+    # Messages too long to remember decode every time, correctly.
+    big = VrrpPacket(3, 9, 5, [f"2001:db8::{i}" for i in range(1, 6)], 1.0)
+    assert parser.parse_ip(wire(big)) == big and parser.parse_ip(wire(big)) == big
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pool=st.lists(packets(), min_size=1, max_size=6),
+    order=st.lists(st.integers(0, 5), min_size=1, max_size=40),
+    vrid=st.integers(1, 3),
+)
+def test_interleaved_adverts_decode_like_fresh_ones(
+    pool: list[VrrpPacket], order: list[int], vrid: int
+) -> None:
+    # Few VRIDs, so that adverts of one VRID keep replacing each other.
+    pool = [VrrpPacket(p.version, 1 + (p.vrid + vrid) % 3, p.priority, p.addresses,
+                       p.advert_interval, p.auth_type, p.auth_data) for p in pool]  # fmt: skip
+    parser = VrrpParser()
+    for i in order:
+        data = wire(pool[i % len(pool)])
+        assert _fields(parser.parse_ip(data)) == _public_decoding(data)
 
 
 def test_threads_do_not_share_output_buffers() -> None:

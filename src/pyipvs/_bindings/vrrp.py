@@ -34,6 +34,15 @@ ADVERT = struct.Struct("=8B6H8s16s16s")
 if ADVERT.size != ffi.sizeof("struct pyipvs_vrrp_advert"):  # pragma: no cover - build check
     raise ImportError("struct pyipvs_vrrp_advert does not match its Python layout")
 
+# struct pyipvs_vrrp_value: what VrrpPacket is built from, in one read.
+VALUE = struct.Struct("=dI2H8B")
+if VALUE.size != ffi.sizeof("struct pyipvs_vrrp_value"):  # pragma: no cover - build check
+    raise ImportError("struct pyipvs_vrrp_value does not match its Python layout")
+
+# The cdef spells struct pyipvs_vrrp_recent's message length as a literal.
+if int(lib.PYIPVS_VRRP_RECENT_LEN) != 64:  # pragma: no cover - build check
+    raise ImportError("struct pyipvs_vrrp_recent does not match its cdef")
+
 # Index of each field in an ADVERT tuple.
 VERSION, VRID, PRIORITY, NADDRS, AUTH_TYPE, FAMILY, HOP_LIMIT, REPORT = range(8)
 INTERVAL, CHECKSUM, MESSAGE_OFFSET, MESSAGE_LEN, ADDRS_OFFSET, _RESERVED = range(8, 14)
@@ -42,11 +51,9 @@ AUTH_DATA, SRC, DST = range(14, 17)
 Fields = tuple[Any, ...]
 
 _parse_ip = lib.pyipvs_vrrp_parse_ip
+_parse_ip_value = lib.pyipvs_vrrp_parse_ip_value
 _parse_message = lib.pyipvs_vrrp_parse_message
 _unpack_advert = ADVERT.unpack_from
-# message_offset and message_len: 8 single bytes, then interval and checksum precede them.
-_unpack_span = struct.Struct("=2H").unpack_from
-_SPAN_OFFSET = 12
 
 
 def _byte_len(data: bytes | bytearray | memoryview) -> int:
@@ -87,25 +94,26 @@ class Parser:
         self._expect = expect
         self._out = ffi.new("struct pyipvs_vrrp_advert *")
         self._out_view = ffi.buffer(self._out)
+        self._value = ffi.new("struct pyipvs_vrrp_value *")
+        self._recent = ffi.new("struct pyipvs_vrrp_recent *")
         self._batch: Batch | None = None
+
+    def value_parser(self) -> tuple[Any, tuple[Any, Any, Any, Any], Any]:
+        """The pieces of the per-call fast path, for callers to bind once: the C function,
+        its trailing arguments (expect, scratch advert, value, recent messages) and the
+        value's buffer. ``rc = fn(packet, len(packet), *args)`` is a negative drop code, or
+        0 or the message's serial (see ``pyipvs_vrrp_parse_ip_value``) on acceptance; then
+        ``VALUE.unpack_from(view)`` gives interval (float seconds), first IPv4 address (int),
+        checksum, addrs_offset, version, vrid, priority, naddrs, auth_type, family,
+        hop_limit, report."""
+        args = (self._expect, self._out, self._value, self._recent)
+        return _parse_ip_value, args, ffi.buffer(self._value)
 
     def parse_ip(self, packet: bytes) -> int | Fields:
         """A negative drop code, or the advert's fields (indexes above)."""
         rc = _parse_ip(packet, len(packet), self._expect, self._out)
         if rc:
             return int(rc)
-        return _unpack_advert(self._out_view)
-
-    def check_ip(self, packet: bytes) -> int | tuple[int, int]:
-        """A negative drop code, or where the VRRP message is: (offset, length). The full
-        fields of an accepted packet are then available from :meth:`fields`."""
-        rc = _parse_ip(packet, len(packet), self._expect, self._out)
-        if rc:
-            return int(rc)
-        return _unpack_span(self._out_view, _SPAN_OFFSET)
-
-    def fields(self) -> Fields:
-        """The fields of the packet last accepted by :meth:`check_ip`."""
         return _unpack_advert(self._out_view)
 
     def parse_message(
@@ -137,6 +145,8 @@ class Batch:
         self._counts = ffi.new("uint32_t[]", DROP_COUNT)
         self._offsets = array("I", bytes(4 * capacity))
         self._lengths = array("I", bytes(4 * capacity))
+        self._packed = False  # the last parse had no offsets: self._offsets not filled yet
+        self._count = 0
 
     def parse(
         self,
@@ -149,10 +159,11 @@ class Batch:
         Returns (accepted, one reason code per packet, count per reason code).
         """
         count = self._prepare(offsets, lengths)
+        self._packed = offsets is None
         accepted = lib.pyipvs_vrrp_parse_batch(
             _as_c_buffer(buffer),
             _byte_len(buffer),
-            ffi.from_buffer("uint32_t[]", self._offsets),
+            ffi.NULL if offsets is None else ffi.from_buffer("uint32_t[]", self._offsets),
             ffi.from_buffer("uint32_t[]", self._lengths),
             count,
             self._expect,
@@ -175,6 +186,8 @@ class Batch:
         """As :meth:`parse` for bare messages: sources and destinations hold 16 bytes per
         message (IPv4 in the first 4), hop_limits one byte per message."""
         count = self._prepare(offsets, lengths)
+        if offsets is None:
+            self._offsets[:count] = array("I", accumulate(lengths, initial=0))[:count]
         if len(sources) < 16 * count or len(destinations) < 16 * count or len(hop_limits) < count:
             raise ValueError("sources, destinations and hop_limits must cover every message")
         accepted = lib.pyipvs_vrrp_parse_message_batch(
@@ -198,22 +211,24 @@ class Batch:
         count = len(lengths)
         if count > self.capacity:
             raise ValueError(f"batch of {count} packets exceeds capacity {self.capacity}")
-        self._fill(offsets, lengths, count)
+        self._lengths[:count] = lengths if isinstance(lengths, array) else array("I", lengths)
+        if offsets is not None:
+            self._offsets[:count] = offsets if isinstance(offsets, array) else array("I", offsets)
+        self._packed = False
+        self._count = count
         ffi.memmove(self._counts, bytes(4 * DROP_COUNT), 4 * DROP_COUNT)
         return count
-
-    def _fill(self, offsets: Sequence[int] | None, lengths: Sequence[int], count: int) -> None:
-        self._lengths[:count] = lengths if isinstance(lengths, array) else array("I", lengths)
-        if offsets is None:
-            self._offsets[:count] = array("I", accumulate(lengths, initial=0))[:count]
-        else:
-            self._offsets[:count] = offsets if isinstance(offsets, array) else array("I", offsets)
 
     def fields(self, index: int) -> Fields:
         """The advert parsed at *index* by the last :meth:`parse` (meaningful if accepted)."""
         return _unpack_advert(self._out_view, index * ADVERT.size)
 
     def offset(self, index: int) -> int:
+        """Where packet *index* of the last batch starts in its buffer."""
+        if self._packed:  # back to back: C walked the lengths, Python catches up once
+            count = self._count
+            self._offsets[:count] = array("I", accumulate(self._lengths[:count], initial=0))[:count]
+            self._packed = False
         return self._offsets[index]
 
 

@@ -69,6 +69,34 @@ struct pyipvs_vrrp_advert {
 
 int pyipvs_vrrp_parse_ip(const uint8_t *pkt, size_t len, const struct pyipvs_vrrp_expect *expect,
                          struct pyipvs_vrrp_advert *out);
+#define PYIPVS_VRRP_RECENT_LEN ...
+struct pyipvs_vrrp_recent {
+    int64_t last_serial;
+    int64_t serial[256];
+    uint16_t len[256];
+    uint8_t msg[256][64]; /* PYIPVS_VRRP_RECENT_LEN */
+};
+
+struct pyipvs_vrrp_value {
+    double advert_interval;
+    uint32_t first_addr4;
+    uint16_t checksum;
+    uint16_t addrs_offset;
+    uint8_t version;
+    uint8_t vrid;
+    uint8_t priority;
+    uint8_t naddrs;
+    uint8_t auth_type;
+    uint8_t family;
+    uint8_t hop_limit;
+    uint8_t report;
+};
+
+int64_t pyipvs_vrrp_parse_ip_value(const uint8_t *pkt, size_t len,
+                                   const struct pyipvs_vrrp_expect *expect,
+                                   struct pyipvs_vrrp_advert *out,
+                                   struct pyipvs_vrrp_value *value,
+                                   struct pyipvs_vrrp_recent *recent);
 int pyipvs_vrrp_parse_message(const uint8_t *msg, size_t len, int family, const uint8_t *src,
                               const uint8_t *dst, int hop_limit,
                               const struct pyipvs_vrrp_expect *expect,

@@ -80,7 +80,8 @@ class VrrpPacket:
         """
         if expect:
             return _parser.parser_for(v3_ipv4_pseudo_header, expect).parse_ip(packet)
-        return _parser.per_thread.default[v3_ipv4_pseudo_header].parse_ip(packet)
+        # This thread's default parsers' parse_ip, indexed by the flag (False 0, True 1).
+        return _parsers.parse_ip[v3_ipv4_pseudo_header](packet)
 
     @classmethod
     def from_payload(
@@ -280,3 +281,5 @@ def _encode(
 
 
 from pyipvs.vrrp import parser as _parser  # noqa: E402 - parser needs VrrpPacket defined
+
+_parsers = _parser.per_thread

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import struct
 import threading
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +37,6 @@ DROP_REASONS: tuple[tuple[str, str], ...] = (
 REASON_NAMES: tuple[str, ...] = tuple(name for name, _ in DROP_REASONS)
 
 _new = object.__new__
-_set = object.__setattr__
 _IPv4 = ipaddress.IPv4Address
 _IPv6 = ipaddress.IPv6Address
 
@@ -45,70 +46,168 @@ _IPv6 = ipaddress.IPv6Address
 _MESSAGE_OFFSET, _ADDRS_OFFSET, _AUTH, _SRC, _DST = 10, 12, 14, 15, 16
 _ZERO_AUTH = bytes(8)
 
-# Adverts repeat the same addresses every interval: decoding them to ipaddress objects once
-# keeps the per-packet cost of the Python layer low. Bounded, cleared when full.
-_ADDRESS_CACHE: dict[bytes, tuple[IPAddress, ...]] = {}
-_CACHE_LIMIT = 4096
+
+def _public_ipv4(value: int) -> IPAddress:
+    return _IPv4(value)
 
 
-# Accepted messages and their decoded values: a message's bytes determine every field (the
-# address family follows from version, count and length). Bounded, cleared when full.
-_DECODED: dict[bytes, VrrpPacket] = {}
+def _public_ipv6(value: int) -> IPAddress:
+    return _IPv6(value)
 
 
-def _remember(message: bytes, packet: VrrpPacket) -> VrrpPacket:
-    if len(_DECODED) >= _CACHE_LIMIT:
-        _DECODED.clear()
-    _DECODED[message] = packet
-    return packet
+def _trusted_ipv4(value: int) -> IPAddress:
+    # The C parser hands over a 32-bit integer: the constructor's type and range checks
+    # would only repeat what is known. Used only if _trusted_constructors_work() says so.
+    address = _new(_IPv4)
+    address._ip = value  # type: ignore[attr-defined]
+    return address
 
 
-def _decode_addresses(raw: bytes, family: int) -> tuple[IPAddress, ...]:
-    cached = _ADDRESS_CACHE.get(raw)
-    if cached is not None and (len(cached) * (4 if family == 4 else 16) == len(raw)):
-        return cached
-    size, cls = (4, _IPv4) if family == 4 else (16, _IPv6)
-    addresses = tuple(cls(raw[i : i + size]) for i in range(0, len(raw), size))
-    if len(_ADDRESS_CACHE) >= _CACHE_LIMIT:
-        _ADDRESS_CACHE.clear()
-    _ADDRESS_CACHE[raw] = addresses
-    return addresses
+def _trusted_ipv6(value: int) -> IPAddress:
+    address = _new(_IPv6)
+    address._ip = value  # type: ignore[attr-defined]
+    address._scope_id = None  # type: ignore[attr-defined]
+    return address
+
+
+def _trusted_constructors_work() -> bool:
+    """Whether this Python's ipaddress objects are what the trusted constructors make: the
+    same value, text, packed form, hash and comparisons as the public constructors give."""
+    samples4 = (0, 1, 0xC0000264, 0xE0000012, 0xFFFFFFFF)
+    samples6 = (0, 1, 0xFE80 << 112 | 1, 0x20010DB8 << 96 | 5, (1 << 128) - 1)
+    try:
+        pairs: list[tuple[Any, Any]] = [(_trusted_ipv4(v), _IPv4(v)) for v in samples4]
+        pairs += [(_trusted_ipv6(v), _IPv6(v)) for v in samples6]
+    except (AttributeError, TypeError):  # pragma: no cover - another ipaddress layout
+        return False
+    return all(
+        type(a) is type(b)
+        and a == b
+        and not a < b
+        and hash(a) == hash(b)
+        and str(a) == str(b)
+        and repr(a) == repr(b)
+        and a.packed == b.packed
+        and int(a) == int(b)
+        and a.is_private == b.is_private
+        and a.__reduce__() == b.__reduce__()
+        for a, b in pairs
+    )
+
+
+if _trusted_constructors_work():
+    _ipv4, _ipv6 = _trusted_ipv4, _trusted_ipv6
+else:  # pragma: no cover - another ipaddress layout
+    _ipv4, _ipv6 = _public_ipv4, _public_ipv6
+
+# Unpackers of n IPv4 addresses (as integers) or n IPv6 addresses (as 64-bit halves).
+_ADDRS4 = tuple(struct.Struct(f">{n}I").unpack_from for n in range(_c.MAX_ADDRS + 1))
+_ADDRS6 = tuple(struct.Struct(f">{2 * n}Q").unpack_from for n in range(_c.MAX_ADDRS + 1))
+
+
+def _decode_addresses(
+    data: bytes | bytearray | memoryview, start: int, count: int, family: int
+) -> tuple[IPAddress, ...]:
+    if family == 4:
+        return tuple(map(_ipv4, _ADDRS4[count](data, start)))
+    halves = _ADDRS6[count](data, start)
+    return tuple(_ipv6(hi << 64 | lo) for hi, lo in zip(halves[::2], halves[1::2], strict=True))
+
+
+def _value(
+    version: int,
+    vrid: int,
+    priority: int,
+    addresses: tuple[IPAddress, ...],
+    interval: float,
+    auth_type: int,
+    auth_data: bytes,
+    checksum: int,
+) -> VrrpPacket:
+    # Builds the frozen value without __init__: the C parser has validated every field.
+    # Storing into the new instance's __dict__ is the quickest way in (see _ip_parser).
+    p = _new(VrrpPacket)
+    d = p.__dict__
+    d["version"] = version
+    d["vrid"] = vrid
+    d["priority"] = priority
+    d["addresses"] = addresses
+    d["advert_interval"] = interval
+    d["auth_type"] = auth_type
+    d["auth_data"] = auth_data
+    d["checksum"] = checksum
+    return p
 
 
 def _packet(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: int) -> VrrpPacket:
-    # Builds the frozen value without __init__: the C parser has validated every field.
+    """The value of an accepted advert from its ADVERT fields and the buffer it came from."""
     start = base + f[_ADDRS_OFFSET]
-    family = f[FAMILY]
-    raw = bytes(data[start : start + f[NADDRS] * (4 if family == 4 else 16)])
-    addresses = _ADDRESS_CACHE.get(raw)
-    if addresses is None or len(addresses) != f[NADDRS]:
-        addresses = _decode_addresses(raw, family)
-    p = _new(VrrpPacket)
+    addresses = _decode_addresses(data, start, f[NADDRS], f[FAMILY])
     if f[VERSION] == 2:
-        values = {
-            "version": 2,
-            "vrid": f[VRID],
-            "priority": f[PRIORITY],
-            "addresses": addresses,
-            "advert_interval": float(f[INTERVAL]),
-            "auth_type": f[AUTH_TYPE],
+        # RFC 3768 5.3.10: with auth type 0 the field is ignored on receipt.
+        auth = f[_AUTH] if f[AUTH_TYPE] else _ZERO_AUTH
+        interval = float(f[INTERVAL])
+        return _value(2, f[VRID], f[PRIORITY], addresses, interval, f[AUTH_TYPE], auth, f[CHECKSUM])
+    interval = f[INTERVAL] / 100
+    return _value(3, f[VRID], f[PRIORITY], addresses, interval, 0, b"", f[CHECKSUM])
+
+
+def _ip_parser(c: _c.Parser) -> Callable[[bytes | bytearray | memoryview], VrrpPacket]:
+    """VrrpParser.parse_ip for one parser: every check in one C call, then the value from one
+    flat read of the C output, with the fewest Python steps (this is the per-packet path)."""
+    parse, (expect, scratch, out, recent), view = c.value_parser()
+    unpack = _c.VALUE.unpack_from
+    new, cls, zero_auth, decode = _new, VrrpPacket, _ZERO_AUTH, _decode_addresses
+    trusted4 = _ipv4 is _trusted_ipv4
+    # Per VRID: (serial, value) of the last accepted message. C compares every accepted
+    # message with the last one of its VRID and returns the same serial when they are
+    # identical (its low 8 bits are the VRID): a master's periodic advert is then answered
+    # with the value already built. A value is a function of the message bytes alone, and
+    # frozen, so it can be shared.
+    last: list[tuple[int, VrrpPacket | None]] = [(0, None)] * 256
+
+    def parse_ip(packet: bytes | bytearray | memoryview) -> VrrpPacket:
+        if type(packet) is not bytes:
+            packet = bytes(packet)
+        serial = parse(packet, len(packet), expect, scratch, out, recent)
+        if serial:
+            if serial < 0:
+                raise _error(serial)
+            seen, value = last[serial & 0xFF]
+            if seen == serial:
+                return value  # type: ignore[no-any-return]
+        (interval, first, checksum, at, version, vrid, priority, naddrs, auth_type, family,
+         _, _) = unpack(view)  # fmt: skip
+        if naddrs == 1 and family == 4 and trusted4:
+            address = new(_IPv4)  # _trusted_ipv4, inline
+            address._ip = first  # type: ignore[attr-defined]
+            addresses: tuple[IPAddress, ...] = (address,)
+        else:
+            addresses = decode(packet, at, naddrs, family)
+        if version == 2:
             # RFC 3768 5.3.10: with auth type 0 the field is ignored on receipt.
-            "auth_data": f[_AUTH] if f[AUTH_TYPE] else _ZERO_AUTH,
-            "checksum": f[CHECKSUM],
-        }
-    else:
-        values = {
-            "version": 3,
-            "vrid": f[VRID],
-            "priority": f[PRIORITY],
-            "addresses": addresses,
-            "advert_interval": f[INTERVAL] / 100,
-            "auth_type": 0,
-            "auth_data": b"",
-            "checksum": f[CHECKSUM],
-        }
-    _set(p, "__dict__", values)
-    return p
+            auth = zero_auth
+            if auth_type:
+                at += 4 * naddrs
+                auth = packet[at : at + 8]
+        else:
+            auth = b""
+        # As _value, inline: measured to be the costliest Python step of the path.
+        p = new(cls)
+        d = p.__dict__
+        d["version"] = version
+        d["vrid"] = vrid
+        d["priority"] = priority
+        d["addresses"] = addresses
+        d["advert_interval"] = interval
+        d["auth_type"] = auth_type
+        d["auth_data"] = auth
+        d["checksum"] = checksum
+        if serial:
+            last[vrid] = (serial, p)
+        return p
+
+    return parse_ip
 
 
 def _address(raw: bytes, family: int) -> IPAddress:
@@ -232,23 +331,17 @@ class VrrpParser:
             addrs6=addrs6,
         )
         self._parse_ip = self._c.parse_ip
-        self._check_ip = self._c.check_ip
+        self._fast_parse_ip = _ip_parser(self._c)
+        # Instances answer parse_ip without the method's extra call.
+        self.parse_ip = self._fast_parse_ip  # type: ignore[method-assign,assignment]
 
     def parse_ip(self, packet: bytes | bytearray | memoryview) -> VrrpPacket:
-        """Validates a whole IP packet; see :meth:`VrrpPacket.from_ip`."""
-        if type(packet) is not bytes:
-            packet = bytes(packet)
-        span = self._check_ip(packet)
-        if type(span) is int:
-            raise _error(span)
-        # Every check ran in C; the value is a function of the message bytes alone, and
-        # advertisements repeat, so decoded values are reused.
-        start, length = span  # type: ignore[misc]
-        message = packet[start : start + length]
-        decoded = _DECODED.get(message)
-        if decoded is None:
-            decoded = _remember(message, _packet(self._c.fields(), packet, 0))
-        return decoded
+        """Validates a whole IP packet; see :meth:`VrrpPacket.from_ip`.
+
+        Every check runs on every call. When the message (the bytes after the IP header) is
+        identical to the last one this parser accepted for its VRID, as a master's periodic
+        advertisement is, the value decoded then is returned again (values are frozen)."""
+        return self._fast_parse_ip(packet)
 
     def receive_ip(self, packet: bytes | bytearray | memoryview) -> VrrpReceived:
         """As :meth:`parse_ip`, with the source address and the non-fatal findings."""
@@ -357,7 +450,7 @@ def _layout(
         if not isinstance(packets, Sequence) or isinstance(packets, bytes | bytearray):
             raise PyipvsValueError("lengths: needed when packets is one buffer")
         buffer: bytes | bytearray | memoryview = b"".join(packets)  # type: ignore[arg-type]
-        lengths = [len(p) for p in packets]  # type: ignore[arg-type]
+        lengths = array("I", map(len, packets))  # type: ignore[arg-type]
     else:
         buffer = packets  # type: ignore[assignment]
     if stride is not None:
@@ -406,10 +499,15 @@ class _PerThread(threading.local):
     # parsers behind VrrpPacket.from_ip are per thread.
     def __init__(self) -> None:
         self.default = {True: VrrpParser(), False: VrrpParser(v3_ipv4_pseudo_header=False)}
+        # from_ip's own path: the two parse_ip functions, indexed by v3_ipv4_pseudo_header.
+        self.parse_ip: tuple[Callable[[Any], VrrpPacket], ...] = (
+            self.default[False].parse_ip,
+            self.default[True].parse_ip,
+        )
         self.configured: dict[tuple[Any, ...], VrrpParser] = {}
 
 
-per_thread = _PerThread()
+per_thread: _PerThread = _PerThread()
 
 
 def parser_for(pseudo_header: bool, expect: dict[str, Any]) -> VrrpParser:
