@@ -32,7 +32,7 @@ stage docs .venv/bin/sphinx-build -W -q -b html docs docs/_build/html
 stage sanitize scripts/sanitize-tests.sh
 stage unit .venv/bin/pytest tests/unit -q
 stage netns .venv/bin/pytest tests/netns -q
-stage kernel scripts/kernel-tier.sh -q
+stage kernel scripts/kernel-tier.sh -q --durations=15
 
 echo "=== wall time per stage"
 printf '%s\n' "${SUMMARY[@]}"

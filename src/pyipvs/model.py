@@ -338,7 +338,7 @@ class RealServer:
             raise _fail("family", f"{self.family!r} does not match address {address}")
         _set(self, "family", derived)
         _int("port", self.port, 0, 65535)
-        _int("weight", self.weight, 0, 65535)
+        _int("weight", self.weight, 0, INT_MAX)  # the kernel reads an int, refuses < 0
         _choice("forward", self.forward, FORWARDS)
         _int("upper_threshold", self.upper_threshold, 0, INT_MAX)
         _int("lower_threshold", self.lower_threshold, 0, INT_MAX)

@@ -9,6 +9,7 @@ these scripts do not trigger except where a test says so.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -21,6 +22,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from pyipvs import Ipvs
+from pyipvs.cli.ipvsadm import execute
 
 IPVSADM = "/usr/sbin/ipvsadm"
 PYIPVSADM = str(Path(sys.executable).parent / "pyipvsadm")
@@ -54,7 +58,45 @@ def namespaces(ipvs_netns: str) -> Iterator[tuple[str, str]]:
         subprocess.run(["ip", "netns", "delete", other], check=False)
 
 
+# pyipvsadm's command lines run in this process (pyipvs.cli.ipvsadm.execute, the code behind the
+# console script) on a handle bound to the namespace: under TCG a Python process start costs
+# seconds, the real ipvsadm's milliseconds. Two things stay out-of-process: connection listings
+# (they read /proc/net/ip_vs_conn, which belongs to the reading process's namespace) and
+# test_console_script_matches_in_process, which checks that the script itself answers the same.
+_HANDLES: dict[str, Ipvs] = {}
+
+
+@pytest.fixture(autouse=True)
+def _close_handles() -> Iterator[None]:
+    yield
+    while _HANDLES:
+        _HANDLES.popitem()[1].close()
+
+
+def _reads_connections(argv: list[str]) -> bool:
+    return any(
+        w in ("--connection", "--persistent-conn")
+        or (w.startswith("-") and not w.startswith("--") and "c" in w)
+        for w in argv
+    )
+
+
+def pyipvsadm_in_process(ns: str, argv: list[str], stdin: str) -> tuple[str, str, int]:
+    handle = _HANDLES.get(ns)
+    if handle is None:
+        handle = _HANDLES[ns] = Ipvs(netns=ns)
+    out, err = io.StringIO(), io.StringIO()
+    status = execute(argv, IPVSADM, out, err, ipvs=handle, stdin=io.StringIO(stdin))
+    return out.getvalue(), err.getvalue(), status
+
+
 def run(ns: str, tool: str, argv: list[str], stdin: str = "") -> tuple[str, str, int]:
+    if tool == PYIPVSADM and not _reads_connections(argv):
+        return pyipvsadm_in_process(ns, argv, stdin)
+    return run_process(ns, tool, argv, stdin)
+
+
+def run_process(ns: str, tool: str, argv: list[str], stdin: str = "") -> tuple[str, str, int]:
     proc = subprocess.run(
         ["ip", "netns", "exec", ns, tool, *argv],
         input=stdin.encode(),
@@ -108,6 +150,7 @@ SCRIPT = """
 -A --sctp-service 10.0.0.4:3868 -s lc
 -A -t 10.0.0.5:0 -s rr -p 300
 -A -u 10.0.0.6:5060 -s rr -p 60 --pe sip
+-A -u 10.0.0.9:5060 -s rr -o --pe sip
 -A -t 10.0.0.7:8080 -s fo -b flag-1,flag-3
 -A -t 10.0.0.8:http -s nq
 -a -t 10.0.0.8:http -r 192.168.10.10:http
@@ -204,7 +247,7 @@ SAME_NAMESPACE_LISTINGS = (
 
 def test_listings_match_ipvsadm_in_the_same_namespace(namespaces: tuple[str, str]) -> None:
     ns, _ = namespaces
-    for line in SCRIPT.strip().splitlines()[:23] + WRAPPING.strip().splitlines():
+    for line in SCRIPT.strip().splitlines()[:24] + WRAPPING.strip().splitlines():
         assert run(ns, IPVSADM, shlex.split(line))[2] == 0, line
     for line in SAME_NAMESPACE_LISTINGS:
         argv = shlex.split(line)
@@ -257,7 +300,7 @@ def test_restore_matches_ipvsadm(namespaces: tuple[str, str], text: str) -> None
 
 def test_restore_reads_what_save_writes(namespaces: tuple[str, str]) -> None:
     theirs_ns, ours_ns = namespaces
-    for line in SCRIPT.strip().splitlines()[:23]:
+    for line in SCRIPT.strip().splitlines()[:24]:
         run(theirs_ns, IPVSADM, shlex.split(line))
     saved = run(theirs_ns, IPVSADM, ["-S", "-n"])[0]
     assert run(ours_ns, PYIPVSADM, ["-R"], saved) == ("", "", 0)
@@ -327,6 +370,31 @@ def test_json_listings_describe_the_kernel_table(namespaces: tuple[str, str]) ->
     assert json.loads(out) == {"schema": 1, "timeouts": {"tcp": 100, "tcp_fin": 20, "udp": 30}}
     out, _, _ = run(ns, PYIPVSADM, ["-L", "-n", "-t", "10.0.0.1:80", "--json"])
     assert [s["port"] for s in json.loads(out)["services"]] == [80]
+
+
+CONSOLE_SCRIPT_LINES = (
+    "-A -t 10.0.0.1:80 -s rr",
+    "-a -t 10.0.0.1:80 -r 192.168.10.1:80 -m -w 3",
+    "-L -n",
+    "-S -n",
+    "-A -t 10.0.0.1:80 -s rr",
+    "-a -t 10.0.0.1:80 -x 5",
+    "-L -n -t 10.9.9.9:80",
+    "-v",
+    "-h",
+    "",
+)
+
+
+def test_console_script_matches_in_process(namespaces: tuple[str, str]) -> None:
+    """The installed pyipvsadm script (a process of its own, its own argv[0]) answers exactly as
+    the in-process runs above, successes and errors alike, and both as the real ipvsadm."""
+    theirs_ns, ours_ns = namespaces
+    for line in CONSOLE_SCRIPT_LINES:
+        argv = shlex.split(line)
+        script = run_process(ours_ns, PYIPVSADM, argv)
+        assert script == run_process(theirs_ns, IPVSADM, argv), line
+        assert script == pyipvsadm_in_process(ours_ns, argv, ""), line
 
 
 # ---- hypothesis: random sequences of (mostly valid) command lines ----

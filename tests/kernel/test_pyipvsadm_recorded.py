@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -53,11 +54,9 @@ SETUP = [
 DEFAULT_TIMEOUTS = ["--set", "900", "120", "300"]
 
 # Deliberate differences (docs/reference/pyipvsadm.rst): pyipvs's model refuses IPv4 masks that
-# are not contiguous and weights above 65535, which the kernel stores as given.
-INVALID = "Invalid operation.  Possibly wrong module version, address not unicast, ...\n"
+# are not contiguous, which the kernel stores as given.
 MASK_ERROR = "illegal virtual server persistent mask specified\n"
 DIFFERENCES = {
-    "-a -t 10.0.0.1:80 -r 192.168.10.2 -w 65536": ("", INVALID, 255),
     "-A -t 10.0.0.2:80 -p -M 24": ("", MASK_ERROR, 2),
     "-A -t 10.0.0.2:80 -p -M 255.0.255.0": ("", MASK_ERROR, 2),
 }
@@ -193,6 +192,16 @@ def test_save_keeps_thresholds_that_ipvsadm_drops(golden_lab: tuple[str, Ipvs]) 
 
 # ---- ~400 recorded runs ----
 
+_THRESHOLDS = re.compile(r" -x \d+| -y \d+")
+_MARK = re.compile(r"^(-[AEDaed] -f )(\d+)", re.MULTILINE)
+
+
+def as_ipvsadm_saves(saved: str) -> str:
+    """pyipvsadm's -S as ipvsadm 1.31 writes it, undoing the two documented data-loss fixes:
+    ipvsadm drops thresholds and writes marks of 2**31 and above as negative numbers."""
+    saved = _THRESHOLDS.sub("", saved)
+    return _MARK.sub(lambda m: m[1] + str(int(m[2]) - (int(m[2]) >= 2**31) * 2**32), saved)
+
 
 def load_cases() -> list[dict[str, object]]:
     cases: list[dict[str, object]] = json.loads(CASES_FILE.read_text())
@@ -216,7 +225,7 @@ def test_recorded_case(case_lab: tuple[str, Ipvs], case: dict[str, object]) -> N
     expected = DIFFERENCES.get(shlex.join(argv), (case["stdout"], case["stderr"], case["status"]))
     assert got == expected
     if shlex.join(argv) not in DIFFERENCES:
-        assert pyipvsadm(ipvs, ["-S", "-n"])[0] == case["table"]
+        assert as_ipvsadm_saves(pyipvsadm(ipvs, ["-S", "-n"])[0]) == case["table"]
 
 
 def test_nosort_listing_matches_live_ipvsadm(case_lab: tuple[str, Ipvs]) -> None:

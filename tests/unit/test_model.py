@@ -103,7 +103,7 @@ def test_real_server_defaults_and_counters() -> None:
     [
         ({"address": "x"}, "address"),
         ({"address": "10.0.0.1", "port": -1}, "port"),
-        ({"address": "10.0.0.1", "weight": 65536}, "weight"),
+        ({"address": "10.0.0.1", "weight": 2**31}, "weight"),
         ({"address": "10.0.0.1", "weight": -1}, "weight"),
         ({"address": "10.0.0.1", "forward": "nat"}, "forward"),
         ({"address": "10.0.0.1", "upper_threshold": 2**31}, "upper_threshold"),

@@ -26,3 +26,15 @@ def test_large_marks_are_listed_signed_and_saved_unsigned() -> None:
     vs = VirtualService(fwmark=4_000_000_000, scheduler="rr")
     assert listing([(vs, [])], Format(numeric=True)).splitlines()[2:] == ["FWM  -294967296 rr"]
     assert listing([(vs, [])], Format(numeric=True, rule=True)) == "-A -f 4000000000 -s rr\n"
+
+
+def test_save_writes_the_persistence_engine_of_any_service() -> None:
+    """ipvsadm 1.31 -S writes --pe whether or not the service is persistent (before -o);
+    -L shows it only after "persistent"."""
+    vs = VirtualService("udp", "10.0.0.9", 5060, scheduler="rr", one_packet=True, pe_name="sip")
+    assert listing([(vs, [])], Format(numeric=True, rule=True)) == (
+        "-A -u 10.0.0.9:5060 -s rr --pe sip -o\n"
+    )
+    assert listing([(vs, [])], Format(numeric=True)).splitlines()[2:] == [
+        "UDP  10.0.0.9:5060 rr ops"
+    ]

@@ -209,8 +209,10 @@ def _service_rule(vs: VirtualService, name: str) -> str:
         mask = _netmask_differs(vs)
         if mask is not None:
             parts.append(f" -M {mask}")
-        if vs.pe_name:
-            parts.append(f" --pe {vs.pe_name}")
+    # Unlike -L (where it follows "persistent"), -S writes the engine whether or not the
+    # service is persistent (checked against ipvsadm 1.31 in the VM).
+    if vs.pe_name:
+        parts.append(f" --pe {vs.pe_name}")
     if vs.one_packet:
         parts.append(" -o")
     flags = sched_flags_text(vs)
