@@ -69,7 +69,14 @@ def test_construct_rejects_unknown_and_missing_fields() -> None:
 
 def _dump(nodes: list[Node]) -> list[object]:
     return [
-        (n.keyword, n.args, n.file, n.line, None if n.children is None else _dump(n.children))
+        (
+            n.words,
+            n.keyword,
+            n.args,
+            n.file,
+            n.line,
+            None if n.children is None else _dump(n.children),
+        )
         for n in nodes
     ]
 

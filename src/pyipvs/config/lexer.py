@@ -15,7 +15,7 @@ import glob
 import os
 import random
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.tree import Node, TreeBuilder
@@ -235,6 +235,24 @@ def _plain_statements(raw: str) -> Statements:
     return tuple(split_statements(split_words(text)[0]))
 
 
+# What :meth:`Lexer._read_into_tree` keeps per distinct plain line: ``(kind, words, keyword,
+# args)`` for one statement (``_STATEMENT``) or one block opened with words (``_BLOCK``),
+# else ``(kind, (), statements, ())``: ``_CLOSE`` for a lone ``}``, ``_OTHER`` for the rest.
+_STATEMENT, _BLOCK, _CLOSE, _OTHER = 0, 1, 2, 3
+Entry = tuple[int, tuple[str, ...], Any, tuple[str, ...]]
+
+
+def _plain_entry(raw: str) -> Entry:
+    statements = _plain_statements(raw)
+    if len(statements) == 1:
+        words, brace = statements[0]
+        if words and brace != "}":
+            return (_BLOCK if brace else _STATEMENT), words, words[0], words[1:]
+        if brace == "}":
+            return _CLOSE, (), statements, ()
+    return _OTHER, (), statements, ()
+
+
 class Lexer:
     """Reads a main file and everything it includes into a list of :class:`Line`."""
 
@@ -303,16 +321,21 @@ class Lexer:
 
     def _read_into_tree(self, text: str, name: str, tree: TreeBuilder) -> None:
         """:meth:`_read_lines` with :meth:`TreeBuilder.add`'s common cases inlined: statements
-        and blocks with words (a third of the time of reading a large file goes here)."""
+        and blocks with words (a third of the time of reading a large file goes here).
+
+        Each distinct plain line is classified once (:func:`_plain_entry`); its nodes share
+        the line's words, keyword and arguments and are built without a call to
+        ``Node.__init__``."""
         needs_slow_path = _NEEDS_SLOW_PATH.search
-        known: dict[str, Statements] = {}
+        new = object.__new__
+        known: dict[str, Entry] = {}
         stack = tree.stack
         current = stack[-1]
         last = -1  # the last line that gave a statement, for tree.last_*
         defining = False  # inside a multi-line macro definition: every line is part of it
         for number, raw in enumerate(text.splitlines(), start=1):
-            statements = None if defining else known.get(raw)
-            if statements is None:
+            entry = None if defining else known.get(raw)
+            if entry is None:
                 if defining or needs_slow_path(raw) is not None:
                     if last >= 0:
                         tree.last_file, tree.last_line, last = name, last, -1
@@ -320,22 +343,31 @@ class Lexer:
                     defining = self._definition is not None
                     current = stack[-1]
                     continue
-                statements = known[raw] = _plain_statements(raw)
-            for words, brace in statements:
-                last = number
-                if not brace:
-                    current.append(Node(words, name, number, False))
-                elif brace == "{" and words:
-                    opened = Node(words, name, number, False)
-                    current.append(opened)
-                    current = opened.children = []
+                entry = known[raw] = _plain_entry(raw)
+            kind, words, keyword, args = entry
+            if kind <= _BLOCK:  # one statement: _STATEMENT or _BLOCK
+                node = new(Node)
+                node.words = words
+                node.keyword = keyword
+                node.args = args
+                node.file = name
+                node.line = number
+                current.append(node)
+                if kind:  # _BLOCK
+                    current = node.children = []
                     stack.append(current)
-                elif brace == "}" and len(stack) > 1:
-                    stack.pop()
-                    current = stack[-1]
-                else:  # a lone '{' or an extra '}'
-                    tree.add(words, name, number, brace)
-                    current = stack[-1]
+                else:
+                    node.children = None
+                last = number
+            elif kind == _CLOSE and len(stack) > 1:
+                stack.pop()
+                current = stack[-1]
+                last = number
+            else:  # no statement, several, a lone '{' or an extra '}'
+                for statement, brace in keyword:
+                    last = number
+                    tree.add(statement, name, number, brace)
+                current = stack[-1]
         if last >= 0:
             tree.last_file, tree.last_line = name, last
 
