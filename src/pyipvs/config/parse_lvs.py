@@ -58,9 +58,11 @@ MAX_TIMER = 4294.967295
 
 def _timer(name: str, high: float, message: str) -> Keyword:
     def handler(ctx: Context, node: Node, fields: Fields) -> None:
-        text = first_arg(ctx, node)
-        if text is None:
+        args = node.args  # first_arg and extra_args, inlined (a few per virtual server)
+        if not args:
+            first_arg(ctx, node)
             return
+        text = args[0]
         try:
             value = float(text)
         except ValueError:
@@ -69,21 +71,25 @@ def _timer(name: str, high: float, message: str) -> Keyword:
             ctx.error(node, message.format(value=text))
         else:
             fields[name] = value
-        extra_args(ctx, node, 1)
+        if len(args) > 1:
+            extra_args(ctx, node, 1)
 
     return Keyword(handler)
 
 
 def _choice(name: str, choices: frozenset[str], message: str) -> Keyword:
     def handler(ctx: Context, node: Node, fields: Fields) -> None:
-        text = first_arg(ctx, node)
-        if text is None:
+        args = node.args  # first_arg and extra_args, inlined (a few per virtual server)
+        if not args:
+            first_arg(ctx, node)
             return
+        text = args[0]
         if text in choices:
             fields[name] = text
         else:
             ctx.error(node, message.format(value=text))
-        extra_args(ctx, node, 1)
+        if len(args) > 1:
+            extra_args(ctx, node, 1)
 
     return Keyword(handler)
 
