@@ -7,8 +7,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-# The public names are loaded on first use (PEP 562), so a command that needs only part of the
-# package (``pyipvsadm -h``, ``pyipvs-keepalived -t``) does not pay for the kernel binding.
+# The errors are cheap and always loaded. The rest is loaded on first use (PEP 562), so a
+# command that needs only part of the package (``pyipvsadm -h``, ``pyipvs-keepalived -t``) does
+# not pay for the kernel binding.
+from pyipvs.errors import (
+    DaemonRunning,
+    DestinationExists,
+    InvalidArgument,
+    IpvsUnavailable,
+    KernelError,
+    NoDaemon,
+    NoSuchDestination,
+    NoSuchService,
+    OutOfRange,
+    PermissionDenied,
+    ProtocolError,
+    PyipvsError,
+    PyipvsValueError,
+    ServiceExists,
+    UnknownScheduler,
+)
+
 _HOME = {
     "Connection": "pyipvs.model",
     "RealServer": "pyipvs.model",
@@ -18,46 +37,9 @@ _HOME = {
     "VirtualService": "pyipvs.model",
     "Ipvs": "pyipvs.ipvs",
     "IpvsInfo": "pyipvs.ipvs",
-    **dict.fromkeys(
-        (
-            "DaemonRunning",
-            "DestinationExists",
-            "InvalidArgument",
-            "IpvsUnavailable",
-            "KernelError",
-            "NoDaemon",
-            "NoSuchDestination",
-            "NoSuchService",
-            "OutOfRange",
-            "PermissionDenied",
-            "ProtocolError",
-            "PyipvsError",
-            "PyipvsValueError",
-            "ServiceExists",
-            "UnknownScheduler",
-        ),
-        "pyipvs.errors",
-    ),
 }
 
 if TYPE_CHECKING:
-    from pyipvs.errors import (
-        DaemonRunning,
-        DestinationExists,
-        InvalidArgument,
-        IpvsUnavailable,
-        KernelError,
-        NoDaemon,
-        NoSuchDestination,
-        NoSuchService,
-        OutOfRange,
-        PermissionDenied,
-        ProtocolError,
-        PyipvsError,
-        PyipvsValueError,
-        ServiceExists,
-        UnknownScheduler,
-    )
     from pyipvs.ipvs import Ipvs, IpvsInfo
     from pyipvs.model import Connection, RealServer, Stats, SyncDaemon, Timeouts, VirtualService
 
