@@ -53,20 +53,6 @@ int pyipvs_ipvs_get_info(struct pyipvs_nl *nl, uint16_t family_id, struct pyipvs
     return rc;
 }
 
-int pyipvs_ipvs_exec(struct pyipvs_nl *nl, uint16_t family_id, const struct pyipvs_ipvs_op *op,
-                     const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                     uint8_t *rbuf, size_t rcap)
-{
-    uint8_t req[REQ_MAX];
-    struct pyipvs_msgbuf mb;
-    int rc;
-
-    pyipvs_mb_init(&mb, req, sizeof(req));
-    rc = pyipvs_ipvs_put_op(&mb, family_id, NLM_F_REQUEST | NLM_F_ACK, pyipvs_nl_next_seq(nl), op,
-                            svcs, dests);
-    return rc ? rc : pyipvs_nl_transact(nl, req, mb.len, rbuf, rcap, NULL, NULL);
-}
-
 struct one_svc {
     struct pyipvs_ipvs_svc *out;
     int found;

@@ -17,10 +17,6 @@ struct pyipvs_ipvs_info {
 int pyipvs_ipvs_get_info(struct pyipvs_nl *nl, uint16_t family_id, struct pyipvs_ipvs_info *out,
                          uint8_t *rbuf, size_t rcap);
 
-/* One acked request (any set command). Returns 0 or the kernel's -errno. */
-int pyipvs_ipvs_exec(struct pyipvs_nl *nl, uint16_t family_id, const struct pyipvs_ipvs_op *op,
-                     const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                     uint8_t *rbuf, size_t rcap);
 /* GET_SERVICE (do) for the service identified by key. -ESRCH when it does not exist. */
 int pyipvs_ipvs_get_service(struct pyipvs_nl *nl, uint16_t family_id,
                             const struct pyipvs_ipvs_svc *key, struct pyipvs_ipvs_svc *out,

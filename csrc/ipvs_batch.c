@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 
 #include <linux/genetlink.h>
-#include <linux/ip_vs.h>
+
+#include "nlmsg.h"
 
 #define BARRIER_ROOM 64
+#define REQ_MAX 512 /* the largest single request (a full NEW_DEST is ~140 bytes) */
 
 /* The barrier: an acked NLMSG_NOOP. netlink_rcv_skb answers control types with a bare ACK and
  * no IPVS work, so even a tiny receive buffer holds its reply. */
@@ -18,9 +20,48 @@ static int put_barrier(struct pyipvs_msgbuf *mb, uint32_t seq)
     return pyipvs_mb_end(mb);
 }
 
+/* The length of the request at p (callers hold at least NLMSG_HDRLEN bytes there; the stream
+ * comes from Python and need not be aligned for a direct load). */
+static uint32_t req_len(const uint8_t *p)
+{
+    uint32_t len;
+
+    memcpy(&len, p, sizeof(len));
+    return len;
+}
+
+int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n)
+{
+    size_t off = 0, k;
+
+    for (k = 0; k < n; k++) {
+        size_t left = len - off, mlen;
+
+        if (left < NLMSG_HDRLEN + GENL_HDRLEN)
+            return -EINVAL;
+        mlen = req_len(reqs + off);
+        if (mlen < NLMSG_HDRLEN + GENL_HDRLEN || NLMSG_ALIGN(mlen) > left)
+            return -EINVAL;
+        off += NLMSG_ALIGN(mlen);
+    }
+    return off == len ? 0 : -EINVAL;
+}
+
+/* Stamps a copied request with what only the sender knows. */
+static void stamp(uint8_t *msg, uint16_t family_id, uint16_t flags, uint32_t seq)
+{
+    struct nlmsghdr *nlh = (struct nlmsghdr *)msg;
+
+    nlh->nlmsg_type = family_id;
+    nlh->nlmsg_flags = flags;
+    nlh->nlmsg_seq = seq;
+    nlh->nlmsg_pid = 0;
+}
+
 struct chunk {
-    size_t first, count;   /* ops[first .. first+count) */
-    uint32_t base_seq;     /* seq of ops[first]; op k has base_seq + (k - first) */
+    size_t first, count;   /* requests [first .. first+count) */
+    size_t off, end;       /* their byte range in the request stream */
+    uint32_t base_seq;     /* seq of request first; request k has base_seq + (k - first) */
     uint32_t barrier_seq;
 };
 
@@ -33,37 +74,37 @@ static uint32_t reserve_seqs(struct pyipvs_nl *nl, size_t count)
     return nl->seq;
 }
 
-static int encode_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
-                        const struct pyipvs_ipvs_op *ops, size_t n,
-                        const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                        size_t limit, struct chunk *c, struct pyipvs_msgbuf *mb)
+/* Copies as many requests as fit (at most limit) into sbuf, stamped, then the barrier. */
+static int fill_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
+                      size_t n, size_t limit, struct chunk *c, struct pyipvs_msgbuf *mb)
 {
     uint16_t flags = NLM_F_REQUEST | (b->stop_on_error ? NLM_F_ACK : 0);
-    size_t count = 0;
+    size_t room = b->scap - BARRIER_ROOM, used = 0, off = c->off, count = 0;
 
     c->base_seq = reserve_seqs(nl, limit + 1);
-    pyipvs_mb_init(mb, b->sbuf, b->scap - BARRIER_ROOM);
     while (c->first + count < n && count < limit) {
-        size_t before = mb->len;
+        size_t step = NLMSG_ALIGN(req_len(reqs + off));
 
-        if (pyipvs_ipvs_put_op(mb, b->family_id, flags, c->base_seq + (uint32_t)count,
-                               &ops[c->first + count], svcs, dests)) {
-            mb->len = before; /* did not fit: this one starts the next chunk */
-            mb->error = 0;
-            break;
-        }
+        if (step > room - used)
+            break; /* this one starts the next chunk */
+        memcpy(b->sbuf + used, reqs + off, step);
+        stamp(b->sbuf + used, b->family_id, flags, c->base_seq + (uint32_t)count);
+        used += step;
+        off += step;
         count++;
     }
     if (count == 0)
         return -EMSGSIZE;
     c->count = count;
+    c->end = off;
     nl->seq = c->base_seq + (uint32_t)count;
+    pyipvs_mb_init(mb, b->sbuf, b->scap);
+    mb->len = used;
     if (b->stop_on_error) {
         c->barrier_seq = 0;
         return 0;
     }
     c->barrier_seq = pyipvs_nl_next_seq(nl);
-    mb->cap = b->scap;
     return put_barrier(mb, c->barrier_seq);
 }
 
@@ -148,16 +189,14 @@ static int resync(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struc
 }
 
 static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct chunk *c,
-                     const struct pyipvs_ipvs_op *ops, size_t n,
-                     const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                     int32_t *results, size_t *limit)
+                     const uint8_t *reqs, size_t n, int32_t *results, size_t *limit)
 {
     struct pyipvs_msgbuf mb;
     size_t last_error = 0, k;
     int dropped = 0, rc;
 
     for (;;) {
-        rc = encode_chunk(nl, b, ops, n, svcs, dests, *limit, c, &mb);
+        rc = fill_chunk(nl, b, reqs, n, *limit, c, &mb);
         if (rc)
             return rc;
         rc = pyipvs_nl_send(nl, b->sbuf, mb.len);
@@ -173,11 +212,14 @@ static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct c
     b->chunks++;
     for (k = 0; k < c->count; k++)
         results[c->first + k] = 0;
-    if (b->stop_on_error) /* a single acked request */
-        return collect(nl, b, c, c->base_seq, results, &last_error, &dropped);
-    rc = collect(nl, b, c, c->barrier_seq, results, &last_error, &dropped);
-    if (rc)
+    rc = collect(nl, b, c, b->stop_on_error ? c->base_seq : c->barrier_seq, results,
+                 &last_error, &dropped);
+    if (rc) { /* the socket failed under us: what this chunk did is not known */
+        for (k = last_error; k < c->count; k++)
+            if (results[c->first + k] == 0)
+                results[c->first + k] = PYIPVS_BATCH_UNKNOWN;
         return rc;
+    }
     while (dropped) {
         b->lost++;
         rc = resync(nl, b, c, results, &last_error);
@@ -193,31 +235,63 @@ static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct c
     return 0;
 }
 
-int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
-                          const struct pyipvs_ipvs_op *ops, size_t n,
-                          const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                          int32_t *results)
+static void count_outcomes(struct pyipvs_ipvs_batch *b, const int32_t *results, size_t n)
+{
+    size_t i;
+
+    b->ran = b->failed = 0;
+    for (i = 0; i < n; i++) {
+        if (results[i] == PYIPVS_BATCH_NOT_RUN)
+            continue;
+        b->ran++;
+        if (results[i] != 0)
+            b->failed++;
+    }
+}
+
+int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
+                          size_t len, size_t n, int32_t *results)
 {
     size_t limit = b->stop_on_error ? 1 : (b->max_msgs ? b->max_msgs : 1);
     struct chunk c = {0};
     size_t i;
+    int rc = 0;
 
+    b->chunks = b->lost = b->ran = b->failed = 0;
     if (b->scap <= BARRIER_ROOM || b->rcap < PYIPVS_NL_RECV_MIN)
+        return -EINVAL;
+    if (pyipvs_ipvs_requests_check(reqs, len, n))
         return -EINVAL;
     for (i = 0; i < n; i++)
         results[i] = PYIPVS_BATCH_NOT_RUN;
-    b->chunks = b->lost = 0;
     while (c.first < n) {
         size_t k;
-        int rc = run_chunk(nl, b, &c, ops, n, svcs, dests, results, &limit);
 
+        rc = run_chunk(nl, b, &c, reqs, n, results, &limit);
         if (rc)
-            return rc;
+            break;
         if (b->stop_on_error)
             for (k = 0; k < c.count; k++)
                 if (results[c.first + k] < 0)
-                    return 0;
+                    goto out;
         c.first += c.count;
+        c.off = c.end;
     }
-    return 0;
+out:
+    count_outcomes(b, results, n);
+    return rc;
+}
+
+int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *req, size_t len,
+                        uint8_t *rbuf, size_t rcap)
+{
+    uint32_t msg[REQ_MAX / sizeof(uint32_t)]; /* aligned for the header */
+
+    if (pyipvs_ipvs_requests_check(req, len, 1))
+        return -EINVAL;
+    if (len > sizeof(msg))
+        return -EMSGSIZE;
+    memcpy(msg, req, len);
+    stamp((uint8_t *)msg, family_id, NLM_F_REQUEST | NLM_F_ACK, pyipvs_nl_next_seq(nl));
+    return pyipvs_nl_transact(nl, (const uint8_t *)msg, len, rbuf, rcap, NULL, NULL);
 }

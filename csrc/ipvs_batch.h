@@ -1,5 +1,10 @@
 /* Many IPVS requests per sendmsg(), with an exact result for each.
  *
+ * The caller hands over complete request messages, back to back (each a netlink header, a genl
+ * header and attributes, as pyipvs.ops encodes them once per operation); this file only stamps
+ * each copy with the family id, flags and a seq, cuts the stream into chunks and reads the
+ * answers, so the per-request cost is a memcpy.
+ *
  * Requests go WITHOUT NLM_F_ACK, so the kernel answers only failures (an NLMSG_ERROR carrying
  * the failed request's seq, hence its index); each chunk ends with one acked barrier request
  * (an NLMSG_NOOP), whose ACK proves every earlier request of the chunk has been answered
@@ -9,14 +14,15 @@
  * caller derives from the socket's receive buffer so that even all-failing chunks fit. Should
  * the kernel drop replies anyway (ENOBUFS), the dropped ones are a suffix of the chunk's
  * replies (netlink stays "congested" until we read), so results up to the last received error
- * are exact; the rest are marked PYIPVS_BATCH_UNKNOWN and the chunk size is halved. */
+ * are exact; the rest are marked PYIPVS_BATCH_UNKNOWN and the chunk size is halved. No reply
+ * can tell what those did: a lost answer is information the kernel has thrown away, which is
+ * why the sizing must prevent it rather than repair it. */
 #ifndef PYIPVS_IPVS_BATCH_H
 #define PYIPVS_IPVS_BATCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipvs_codec.h"
 #include "netlink.h"
 
 /* results[i]: 0 = done, -errno = the kernel refused it, or one of these: */
@@ -34,13 +40,22 @@ struct pyipvs_ipvs_batch {
     /* Out: */
     size_t chunks;         /* sendmsg() calls made */
     size_t lost;           /* replies detected as dropped (ENOBUFS events) */
+    size_t ran;            /* requests sent (all of them unless stop_on_error stopped early) */
+    size_t failed;         /* results that are not 0 among those sent */
 };
 
-/* Runs ops[0..n) in order. Returns 0 (per-op outcomes in results) or a -errno that stopped the
- * whole batch (socket failure); results of ops not reached are PYIPVS_BATCH_NOT_RUN. */
-int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
-                          const struct pyipvs_ipvs_op *ops, size_t n,
-                          const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                          int32_t *results);
+/* Checks that reqs[0..len) is exactly n well-formed request messages (nlmsg_len within bounds,
+ * at least the genl header, aligned). Returns 0 or -EINVAL. Nothing is sent. */
+int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n);
+
+/* Runs the n requests in reqs[0..len) in order (checked first: -EINVAL and nothing sent if
+ * malformed). Returns 0 (per-request outcomes in results) or a -errno that stopped the whole
+ * batch (socket failure); results of requests not reached are PYIPVS_BATCH_NOT_RUN. */
+int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
+                          size_t len, size_t n, int32_t *results);
+
+/* One acked request (a single message of reqs' format). Returns 0 or the kernel's -errno. */
+int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *req, size_t len,
+                        uint8_t *rbuf, size_t rcap);
 
 #endif

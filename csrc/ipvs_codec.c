@@ -69,6 +69,13 @@ static void put_dest(struct pyipvs_msgbuf *mb, const struct pyipvs_ipvs_dest *d,
     pyipvs_mb_nest_end(mb, nest);
 }
 
+static void put_timeouts(struct pyipvs_msgbuf *mb, const struct pyipvs_ipvs_timeouts *t)
+{
+    pyipvs_mb_put_u32(mb, IPVS_CMD_ATTR_TIMEOUT_TCP, t->tcp);
+    pyipvs_mb_put_u32(mb, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t->tcp_fin);
+    pyipvs_mb_put_u32(mb, IPVS_CMD_ATTR_TIMEOUT_UDP, t->udp);
+}
+
 static int svc_needed(uint8_t cmd)
 {
     return cmd != IPVS_CMD_FLUSH && cmd != IPVS_CMD_SET_CONFIG && cmd != IPVS_CMD_GET_CONFIG &&
@@ -87,12 +94,44 @@ int pyipvs_ipvs_put_op(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags
         put_svc(mb, svc, cmd == IPVS_CMD_NEW_SERVICE || cmd == IPVS_CMD_SET_SERVICE);
     if (op->dest >= 0 && svc)
         put_dest(mb, &dests[op->dest], svc->af, cmd == IPVS_CMD_NEW_DEST || cmd == IPVS_CMD_SET_DEST);
-    if (cmd == IPVS_CMD_SET_CONFIG) {
-        pyipvs_mb_put_u32(mb, IPVS_CMD_ATTR_TIMEOUT_TCP, op->timeouts.tcp);
-        pyipvs_mb_put_u32(mb, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, op->timeouts.tcp_fin);
-        pyipvs_mb_put_u32(mb, IPVS_CMD_ATTR_TIMEOUT_UDP, op->timeouts.udp);
-    }
+    if (cmd == IPVS_CMD_SET_CONFIG)
+        put_timeouts(mb, &op->timeouts);
     return pyipvs_mb_end(mb);
+}
+
+int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *full_len)
+{
+    struct pyipvs_ipvs_svc s;
+    struct pyipvs_msgbuf mb;
+
+    memcpy(&s, svc, sizeof(s));
+    pyipvs_mb_init(&mb, out, cap);
+    put_svc(&mb, &s, 1);
+    *full_len = mb.len;
+    put_svc(&mb, &s, 0);
+    return mb.error ? mb.error : (int)mb.len;
+}
+
+int pyipvs_ipvs_dest_nests(const uint8_t *dest, uint8_t *out, size_t cap, size_t *full_len)
+{
+    struct pyipvs_ipvs_dest d;
+    struct pyipvs_msgbuf mb;
+
+    memcpy(&d, dest, sizeof(d));
+    pyipvs_mb_init(&mb, out, cap);
+    put_dest(&mb, &d, d.af, 1);
+    *full_len = mb.len;
+    put_dest(&mb, &d, d.af, 0);
+    return mb.error ? mb.error : (int)mb.len;
+}
+
+int pyipvs_ipvs_timeout_attrs(const struct pyipvs_ipvs_timeouts *t, uint8_t *out, size_t cap)
+{
+    struct pyipvs_msgbuf mb;
+
+    pyipvs_mb_init(&mb, out, cap);
+    put_timeouts(&mb, t);
+    return mb.error ? mb.error : (int)mb.len;
 }
 
 int pyipvs_ipvs_put_daemon(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags,

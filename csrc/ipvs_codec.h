@@ -77,6 +77,17 @@ struct pyipvs_ipvs_op {
 int pyipvs_ipvs_put_op(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags, uint32_t seq,
                        const struct pyipvs_ipvs_op *op, const struct pyipvs_ipvs_svc *svcs,
                        const struct pyipvs_ipvs_dest *dests);
+/* Attribute nests of one value object, for requests assembled from them (pyipvs.ops keeps each
+ * service's and real server's nests and joins them behind a header): out gets the full nest
+ * (what NEW/SET commands carry), then the key-only nest (what DEL, ZERO and destination commands
+ * carry for a service, and DEL_DEST for a destination). *full_len is the first nest's length.
+ * The struct comes as raw bytes (a Python bytes object, not necessarily aligned for it).
+ * Returns the total length or -EMSGSIZE. */
+int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *full_len);
+int pyipvs_ipvs_dest_nests(const uint8_t *dest, uint8_t *out, size_t cap, size_t *full_len);
+/* The top-level attributes of SET_CONFIG for t. Returns their length or -EMSGSIZE. */
+int pyipvs_ipvs_timeout_attrs(const struct pyipvs_ipvs_timeouts *t, uint8_t *out, size_t cap);
+
 /* Appends NEW_DAEMON / DEL_DAEMON for d. */
 int pyipvs_ipvs_put_daemon(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags,
                            uint32_t seq, uint8_t cmd, const struct pyipvs_ipvs_daemon *d);

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 # command that needs only part of the package (``pyipvsadm -h``, ``pyipvs-keepalived -t``) does
 # not pay for the kernel binding.
 from pyipvs.errors import (
+    BatchInterrupted,
     DaemonRunning,
     DestinationExists,
     InvalidArgument,
@@ -19,6 +20,7 @@ from pyipvs.errors import (
     NoDaemon,
     NoSuchDestination,
     NoSuchService,
+    OutcomeUnknown,
     OutOfRange,
     PermissionDenied,
     ProtocolError,
@@ -62,6 +64,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchInterrupted",
     "Connection",
     "DaemonRunning",
     "DestinationExists",
@@ -74,6 +77,7 @@ __all__ = [
     "NoSuchDestination",
     "NoSuchService",
     "OutOfRange",
+    "OutcomeUnknown",
     "PermissionDenied",
     "ProtocolError",
     "PyipvsError",

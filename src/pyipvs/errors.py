@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import errno
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyipvs.ops import BatchResults
 
 
 class PyipvsError(Exception):
@@ -51,6 +55,36 @@ class PermissionDenied(KernelError, PermissionError):
 
 class ProtocolError(KernelError):
     """A reply from the kernel was malformed or unexpected."""
+
+
+class OutcomeUnknown(KernelError):
+    """ENOBUFS in a batch result: the request was sent, but the kernel dropped its answer.
+
+    pyipvs sizes batches so that this cannot happen (every possible answer fits the receive
+    buffer); should it happen anyway, the operations whose answers may be lost get this error
+    instead of a guess. What they did is visible only in the table: re-read it.
+    """
+
+    def __init__(self, code: int, message: str | None = None, operation: str = "") -> None:
+        super().__init__(
+            code,
+            message
+            or "outcome unknown: the kernel dropped replies (receive buffer overrun); "
+            "re-read the table",
+            operation,
+        )
+
+
+class BatchInterrupted(KernelError):
+    """The netlink socket failed in the middle of :meth:`Ipvs.apply`.
+
+    :ivar results: the :class:`~pyipvs.ops.BatchResults` known so far: exact for every chunk
+        that completed, :class:`OutcomeUnknown` for the chunk in flight, nothing after it.
+    """
+
+    def __init__(self, code: int, results: BatchResults) -> None:
+        super().__init__(code, None, "apply")
+        self.results = results
 
 
 class VrrpPacketError(PyipvsValueError):
@@ -114,6 +148,7 @@ class OutOfRange(KernelError):
 
 
 __all__ = [
+    "BatchInterrupted",
     "ConfigError",
     "DaemonRunning",
     "DestinationExists",
@@ -124,6 +159,7 @@ __all__ = [
     "NoSuchDestination",
     "NoSuchService",
     "OutOfRange",
+    "OutcomeUnknown",
     "PermissionDenied",
     "ProtocolError",
     "PyipvsError",

@@ -13,7 +13,13 @@ from pyipvs._bindings import ipvs as _ipvs
 from pyipvs._bindings import netlink as _nl
 from pyipvs._bindings.check import ipvs_error
 from pyipvs._conn import parse_connections
-from pyipvs.errors import IpvsUnavailable, KernelError, PyipvsValueError
+from pyipvs.errors import (
+    BatchInterrupted,
+    IpvsUnavailable,
+    KernelError,
+    OutcomeUnknown,
+    PyipvsValueError,
+)
 from pyipvs.model import (
     DAEMON_STATES,
     Connection,
@@ -125,18 +131,18 @@ class Ipvs:
 
     def add_service(self, vs: VirtualService) -> None:
         """:raises ServiceExists, UnknownScheduler, InvalidArgument:"""
-        self._chan.exec(_ipvs.CMD_NEW_SERVICE, _require_vs(vs))
+        self._run(_ops.AddService(_require_vs(vs)))
 
     def edit_service(self, vs: VirtualService) -> None:
         """Sets scheduler, persistence, netmask, flags and PE of the service vs identifies.
 
         :raises NoSuchService, UnknownScheduler, InvalidArgument:
         """
-        self._chan.exec(_ipvs.CMD_SET_SERVICE, _require_vs(vs))
+        self._run(_ops.EditService(_require_vs(vs)))
 
     def delete_service(self, vs: VirtualService) -> None:
         """:raises NoSuchService:"""
-        self._chan.exec(_ipvs.CMD_DEL_SERVICE, _require_vs(vs))
+        self._run(_ops.DeleteService(_require_vs(vs)))
 
     # -- real servers --
 
@@ -151,25 +157,25 @@ class Ipvs:
 
     def add_real_server(self, vs: VirtualService, rs: RealServer) -> None:
         """:raises NoSuchService, DestinationExists, InvalidArgument, OutOfRange:"""
-        self._chan.exec(_ipvs.CMD_NEW_DEST, _require_vs(vs), _require_rs(rs))
+        self._run(_ops.AddRealServer(_require_vs(vs), _require_rs(rs)))
 
     def edit_real_server(self, vs: VirtualService, rs: RealServer) -> None:
         """:raises NoSuchService, NoSuchDestination, InvalidArgument, OutOfRange:"""
-        self._chan.exec(_ipvs.CMD_SET_DEST, _require_vs(vs), _require_rs(rs))
+        self._run(_ops.EditRealServer(_require_vs(vs), _require_rs(rs)))
 
     def delete_real_server(self, vs: VirtualService, rs: RealServer) -> None:
         """:raises NoSuchService, NoSuchDestination:"""
-        self._chan.exec(_ipvs.CMD_DEL_DEST, _require_vs(vs), _require_rs(rs))
+        self._run(_ops.DeleteRealServer(_require_vs(vs), _require_rs(rs)))
 
     # -- whole table --
 
     def zero(self, vs: VirtualService | None = None) -> None:
         """Zeroes the counters of vs and its real servers, or of everything."""
-        self._chan.exec(_ipvs.CMD_ZERO, None if vs is None else _require_vs(vs))
+        self._run(_ops.Zero(None if vs is None else _require_vs(vs)))
 
     def flush(self) -> None:
         """Deletes every virtual service of the namespace."""
-        self._chan.exec(_ipvs.CMD_FLUSH, None)
+        self._run(_ops.Flush())
 
     def timeouts(self) -> Timeouts:
         """The TCP, TCP FIN and UDP connection timeouts in seconds."""
@@ -188,7 +194,7 @@ class Ipvs:
             timeouts = Timeouts(tcp, tcp_fin, udp)
         elif not isinstance(timeouts, Timeouts):
             raise PyipvsValueError(f"timeouts: {timeouts!r} is not a Timeouts")
-        self._chan.set_timeouts(timeouts)
+        self._run(_ops.SetTimeouts(timeouts))
 
     # -- sync daemons --
 
@@ -230,27 +236,32 @@ class Ipvs:
 
     def apply(
         self, operations: Iterable[_ops.Operation], *, stop_on_error: bool = False
-    ) -> list[_ops.OperationResult]:
+    ) -> _ops.BatchResults:
         """Runs operations in order, many per sendmsg(); returns one result per operation run.
 
-        Requests go without ACK in chunks sized to the socket buffers, each chunk closed by one
-        acked barrier, so only failures come back (with their index). With ``stop_on_error``,
-        operations are sent one acked request at a time and nothing after the first failure
-        runs (the kernel has no way to abort the rest of a sent chunk); the list then ends at
-        the failed operation.
+        Each operation was encoded when it was made, so this joins their requests and hands
+        them to C in one call. Requests go without ACK in chunks sized to the socket buffers,
+        each chunk closed by one acked barrier, so only failures come back (with their index).
+        With ``stop_on_error``, operations are sent one acked request at a time and nothing
+        after the first failure runs (the kernel has no way to abort the rest of a sent chunk);
+        the results then end at the failed operation.
+
+        :raises PyipvsValueError: an item is not a :mod:`pyipvs.ops` operation (nothing sent).
+        :raises BatchInterrupted: the socket failed mid-batch; its ``results`` say what ran.
         """
         op_list = list(operations)
-        codes = self._chan.run_batch(_ipvs.pack_operations(op_list), stop_on_error)
-        make = _ops.OperationResult.ok_result
-        results = []
-        for i, (op, code) in enumerate(zip(op_list, codes, strict=True)):
-            if code == 0:
-                results.append(make(i, op))
-            elif code == _ipvs.NOT_RUN:
-                break
-            else:
-                results.append(_ops.OperationResult(i, op, _op_error(op, code)))
+        requests = _ops.join_requests(op_list)
+        rc, codes, ran, failed = self._chan.run_batch(requests, len(op_list), stop_on_error)
+        results = _ops.BatchResults(op_list, codes, ran, failed, _op_error)
+        if rc < 0:
+            raise BatchInterrupted(-rc, results)
         return results
+
+    def _run(self, op: _ops.Operation) -> None:
+        """One operation as one acked request; raises the kernel's answer."""
+        rc = self._chan.request(_ops.request_of(op))
+        if rc < 0:
+            raise ipvs_error(rc, op.action, _subject(op))
 
     def close(self) -> None:
         """Closes the netlink socket; the handle is unusable afterwards."""
@@ -284,16 +295,18 @@ def _require_rs(rs: object) -> RealServer:
     return rs
 
 
+def _subject(op: _ops.Operation) -> str:
+    vs = getattr(op, "vs", None)
+    rs = getattr(op, "rs", None)
+    if vs is not None and rs is not None:
+        return f"{vs} -> {rs.address}:{rs.port}"
+    return str(vs or "")
+
+
 def _op_error(op: _ops.Operation, code: int) -> KernelError:
     if code == _ipvs.UNKNOWN:
-        return KernelError(
-            errno.ENOBUFS,
-            "outcome unknown: the kernel dropped replies (receive buffer overrun); "
-            "re-read the table",
-            type(op).__name__,
-        )
-    action = _ipvs.ACTION_OF_CMD[_ipvs.CMD_OF_OP[type(op)]]
-    return ipvs_error(code, action, str(getattr(op, "vs", "") or ""))
+        return OutcomeUnknown(errno.ENOBUFS, None, f"{op.action} {_subject(op)}".rstrip())
+    return ipvs_error(code, op.action, _subject(op))
 
 
 __all__ = ["Ipvs", "IpvsInfo"]

@@ -11,6 +11,7 @@ import pytest
 
 from pyipvs import RealServer, VirtualService
 from pyipvs._bindings import ipvs as codec
+from pyipvs._bindings import ipvs_requests as req
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ipvs"
 
@@ -52,7 +53,7 @@ def split(blob: bytes) -> list[bytes]:
 
 @pytest.mark.parametrize("vs", SERVICES, ids=str)
 def test_service_request_round_trips(vs: VirtualService) -> None:
-    message = codec.encode_request(codec.CMD_NEW_SERVICE, vs)
+    message = codec.encode_request(req.CMD_NEW_SERVICE, vs)
     back = codec.decode_service(message)
     assert back == vs
     assert (back.scheduler, back.sched_flags, back.netmask, back.pe_name) == (
@@ -65,21 +66,21 @@ def test_service_request_round_trips(vs: VirtualService) -> None:
 
 @pytest.mark.parametrize("rs", REAL_SERVERS, ids=lambda rs: str(rs.address))
 def test_dest_request_round_trips(rs: RealServer) -> None:
-    message = codec.encode_request(codec.CMD_NEW_DEST, SERVICES[0], rs)
+    message = codec.encode_request(req.CMD_NEW_DEST, SERVICES[0], rs)
     assert codec.decode_dest(message) == rs
 
 
 def test_wire_encodings() -> None:
     """ip_vs.h quirks: be16 ports, be32 IPv4 netmask, host-order IPv6 prefix."""
-    v4 = codec.encode_request(codec.CMD_NEW_SERVICE, SERVICES[2])
+    v4 = codec.encode_request(req.CMD_NEW_SERVICE, SERVICES[2])
     assert struct.pack(">H", 3868) in v4 and bytes([255, 255, 0, 0]) in v4
-    v6 = codec.encode_request(codec.CMD_NEW_SERVICE, SERVICES[4])
+    v6 = codec.encode_request(req.CMD_NEW_SERVICE, SERVICES[4])
     assert struct.pack("=HHI", 8, 9, 48) in v6  # NETMASK attribute: prefix 48, host order
 
 
 def test_identifying_requests_carry_only_the_key() -> None:
-    full = codec.encode_request(codec.CMD_NEW_SERVICE, SERVICES[0])
-    key = codec.encode_request(codec.CMD_DEL_SERVICE, SERVICES[0])
+    full = codec.encode_request(req.CMD_NEW_SERVICE, SERVICES[0])
+    key = codec.encode_request(req.CMD_DEL_SERVICE, SERVICES[0])
     assert len(key) < len(full) and b"rr\0" not in key
 
 
@@ -122,7 +123,7 @@ def test_golden_dest_dump_from_the_kernel() -> None:
 
 
 def test_parser_skips_unknown_attributes_and_padding() -> None:
-    message = bytearray(codec.encode_request(codec.CMD_NEW_SERVICE, SERVICES[0]))
+    message = bytearray(codec.encode_request(req.CMD_NEW_SERVICE, SERVICES[0]))
     # Append an unknown attribute (type 99) and a zero-length one inside the service nest.
     extra = struct.pack("=HHI", 8, 99, 0xDEADBEEF) + struct.pack("=HH", 4, 0)
     nest_len = struct.unpack_from("=H", message, 20)[0]
@@ -135,7 +136,7 @@ def test_parser_skips_unknown_attributes_and_padding() -> None:
 def test_truncated_message_is_rejected() -> None:
     from pyipvs.errors import ProtocolError
 
-    message = codec.encode_request(codec.CMD_NEW_SERVICE, SERVICES[0])
+    message = codec.encode_request(req.CMD_NEW_SERVICE, SERVICES[0])
     broken = bytearray(message[:30])
     struct.pack_into("=I", broken, 0, len(broken))
     with pytest.raises(ProtocolError):

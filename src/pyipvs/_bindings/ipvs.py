@@ -1,8 +1,8 @@
-"""Thin layer over csrc/ipvs*.c: model objects <-> arrays of flat C structs, in bulk.
+"""Thin layer over csrc/ipvs*.c: requests, batches, dumps; C records -> model objects in bulk.
 
-Requests are packed with :mod:`struct` into one buffer laid out like the C array (offsets taken
-from cffi, so the layouts cannot drift), and replies are unpacked with ``iter_unpack`` over the
-array C filled: one Python loop per listing or batch, no per-field cffi access.
+Requests come ready-made from :mod:`pyipvs._bindings.ipvs_requests` (encoded once per
+operation); replies are unpacked with ``iter_unpack`` over the array C filled: one Python loop
+per listing, no per-field cffi access.
 """
 
 from __future__ import annotations
@@ -14,204 +14,46 @@ import struct
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pyipvs import model, ops
+from pyipvs import model
 from pyipvs._bindings.check import check_rc, ipvs_error
+from pyipvs._bindings.ipvs_requests import (
+    AF_INET,
+    AF_INET6,
+    DEST,
+    FWD,
+    PROTO,
+    SVC,
+    SVC_F_ONEPACKET,
+    SVC_F_PERSISTENT,
+    TUN_CSUM,
+    TUN_TYPE,
+    addr16,
+    pack_dest,
+    pack_service,
+)
 from pyipvs._bindings.netlink import RECV_BUFFER_SIZE, NetlinkSocket
 from pyipvs._native import ffi, lib
 from pyipvs.errors import KernelError, PyipvsValueError
-from pyipvs.model import (
-    RealServer,
-    Stats,
-    SyncDaemon,
-    Timeouts,
-    VirtualService,
-    _build,
-)
+from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService, _build
 
-# include/uapi/linux/ip_vs.h
-CMD_NEW_SERVICE, CMD_SET_SERVICE, CMD_DEL_SERVICE, CMD_GET_SERVICE = 1, 2, 3, 4
-CMD_NEW_DEST, CMD_SET_DEST, CMD_DEL_DEST, CMD_GET_DEST = 5, 6, 7, 8
-CMD_NEW_DAEMON, CMD_DEL_DAEMON, CMD_GET_DAEMON = 9, 10, 11
-CMD_SET_CONFIG, CMD_GET_CONFIG, CMD_GET_INFO, CMD_ZERO, CMD_FLUSH = 12, 13, 15, 16, 17
-
-ACTION_OF_CMD = {
-    CMD_NEW_SERVICE: "add_service",
-    CMD_SET_SERVICE: "edit_service",
-    CMD_DEL_SERVICE: "delete_service",
-    CMD_NEW_DEST: "add_real_server",
-    CMD_SET_DEST: "edit_real_server",
-    CMD_DEL_DEST: "delete_real_server",
-    CMD_ZERO: "zero",
-    CMD_FLUSH: "flush",
-    CMD_SET_CONFIG: "set_timeouts",
-}
-
-AF_INET, AF_INET6 = 2, 10
-_AF = {"inet": AF_INET, "inet6": AF_INET6}
-_PROTO = {"tcp": 6, "udp": 17, "sctp": 132}
-_PROTO_NAME = {v: k for k, v in _PROTO.items()}
-_FWD = {"masq": 0, "local": 1, "tunnel": 2, "route": 3, "bypass": 4}
-_FWD_NAME = {v: k for k, v in _FWD.items()}
-_TUN_TYPE = {"ipip": 0, "gue": 1, "gre": 2}
-_TUN_TYPE_NAME = {v: k for k, v in _TUN_TYPE.items()}
-_TUN_CSUM = {"nocsum": 0, "csum": 1, "remcsum": 2}
-_TUN_CSUM_NAME = {v: k for k, v in _TUN_CSUM.items()}
-SVC_F_PERSISTENT, SVC_F_ONEPACKET = 0x1, 0x4
-_FLAG_BITS = {
-    "flag-1": 0x8,
-    "sh-fallback": 0x8,
-    "mh-fallback": 0x8,
-    "flag-2": 0x10,
-    "sh-port": 0x10,
-    "mh-port": 0x10,
-    "flag-3": 0x20,
-}
+_PROTO_NAME = {v: k for k, v in PROTO.items()}
+_FWD_NAME = {v: k for k, v in FWD.items()}
+_TUN_TYPE_NAME = {v: k for k, v in TUN_TYPE.items()}
+_TUN_CSUM_NAME = {v: k for k, v in TUN_CSUM.items()}
 STATE_MASTER, STATE_BACKUP = 1, 2
 _STATE = {"master": STATE_MASTER, "backup": STATE_BACKUP}
 _STATE_NAME = {v: k for k, v in _STATE.items()}
+CMD_NEW_DAEMON, CMD_DEL_DAEMON = 9, 10  # include/uapi/linux/ip_vs.h
 
 DUMP_CHUNK = 4096  # structs per C call while reading a dump
 NOT_RUN = int(lib.PYIPVS_BATCH_NOT_RUN)
 UNKNOWN = int(lib.PYIPVS_BATCH_UNKNOWN)
-# Receive-buffer bytes one failure reply may take (skb truesize; ~800 measured, x2 margin).
+# Receive-buffer bytes one failure reply may take: its skb truesize, 768 on the 6.1 kernel
+# (measured by tests/kernel/test_ipvs_batch.py), with margin for larger extended ACKs.
 ERROR_REPLY_TRUESIZE = 2048
 WANTED_RCVBUF = 32 << 20
 WANTED_SNDBUF = 4 << 20
 MAX_CHUNK_BYTES = 4 << 20
-
-
-def _layout(ctype: str, fields: Sequence[tuple[str, str]]) -> struct.Struct:
-    """A struct format matching the C layout of ctype (native order, explicit padding)."""
-    fmt, pos = "=", 0
-    for name, code in fields:
-        offset = int(ffi.offsetof(ctype, name))
-        if offset < pos:
-            raise AssertionError(f"{ctype}.{name}: fields out of order")
-        fmt += f"{offset - pos}x{code}" if offset > pos else code
-        pos = offset + struct.calcsize("=" + code)
-    size = int(ffi.sizeof(ctype))
-    fmt += f"{size - pos}x" if size > pos else ""
-    layout = struct.Struct(fmt)
-    if layout.size != size:
-        raise AssertionError(f"{ctype}: layout {layout.size} != sizeof {size}")
-    return layout
-
-
-SVC = _layout(
-    "struct pyipvs_ipvs_svc",
-    [
-        ("af", "H"),
-        ("protocol", "H"),
-        ("addr", "16s"),
-        ("port", "H"),
-        ("fwmark", "I"),
-        ("sched_name", "16s"),
-        ("flags", "I"),
-        ("flags_mask", "I"),
-        ("timeout", "I"),
-        ("netmask", "I"),
-        ("pe_name", "16s"),
-        ("stats", "10Q"),
-    ],
-)
-DEST = _layout(
-    "struct pyipvs_ipvs_dest",
-    [
-        ("af", "H"),
-        ("addr", "16s"),
-        ("port", "H"),
-        ("fwd_method", "I"),
-        ("weight", "I"),
-        ("u_thresh", "I"),
-        ("l_thresh", "I"),
-        ("active_conns", "I"),
-        ("inact_conns", "I"),
-        ("persist_conns", "I"),
-        ("tun_type", "B"),
-        ("tun_port", "H"),
-        ("tun_flags", "H"),
-        ("svc", "I"),
-        ("stats", "10Q"),
-    ],
-)
-OP = _layout(
-    "struct pyipvs_ipvs_op",
-    [("cmd", "B"), ("svc", "i"), ("dest", "i"), ("timeouts", "3I")],
-)
-_NO_STATS = (0,) * 10
-
-
-# ---- model -> C ----
-
-
-def _addr16(address: model.IPAddress) -> bytes:
-    return address.packed.ljust(16, b"\0")
-
-
-def pack_service(vs: VirtualService) -> bytes:
-    # Value objects are immutable, so their C form is cached on them (outside the fields).
-    packed: bytes | None = vs.__dict__.get("_c_struct")
-    if packed is None:
-        packed = vs.__dict__["_c_struct"] = _pack_service(vs)
-    return packed
-
-
-def pack_dest(rs: RealServer) -> bytes:
-    packed: bytes | None = rs.__dict__.get("_c_struct")
-    if packed is None:
-        packed = rs.__dict__["_c_struct"] = _pack_dest(rs)
-    return packed
-
-
-def _pack_service(vs: VirtualService) -> bytes:
-    flags = 0
-    if vs.persistence_timeout is not None:
-        flags |= SVC_F_PERSISTENT
-    if vs.one_packet:
-        flags |= SVC_F_ONEPACKET
-    for name in vs.sched_flags:
-        flags |= _FLAG_BITS[name]
-    netmask = vs.netmask
-    mask = int(netmask) if isinstance(netmask, ipaddress.IPv4Address) else int(netmask or 128)
-    if vs.fwmark is not None:
-        proto, addr, port, fwmark = 0, bytes(16), 0, vs.fwmark
-    else:
-        assert vs.protocol is not None and vs.address is not None and vs.port is not None
-        proto, addr, port, fwmark = _PROTO[vs.protocol], _addr16(vs.address), vs.port, 0
-    return SVC.pack(
-        _AF[vs.family or "inet"],
-        proto,
-        addr,
-        port,
-        fwmark,
-        vs.scheduler.encode(),
-        flags,
-        0xFFFFFFFF,  # the service is given whole: every flag bit is meant
-        vs.persistence_timeout or 0,
-        mask,
-        (vs.pe_name or "").encode(),
-        *_NO_STATS,
-    )
-
-
-def _pack_dest(rs: RealServer) -> bytes:
-    return DEST.pack(
-        _AF[rs.family or "inet"],
-        _addr16(rs.address),
-        rs.port,
-        _FWD[rs.forward],
-        rs.weight,
-        rs.upper_threshold,
-        rs.lower_threshold,
-        0,
-        0,
-        0,
-        _TUN_TYPE[rs.tunnel_type],
-        rs.tunnel_port,
-        _TUN_CSUM[rs.tunnel_checksum],
-        0,
-        *_NO_STATS,
-    )
 
 
 def _array(ctype: str, packed: bytes | bytearray, count: int) -> Any:
@@ -363,35 +205,20 @@ class IpvsChannel:
 
     # -- single requests --
 
-    def exec(self, cmd: int, vs: VirtualService | None, rs: RealServer | None = None) -> None:
-        svcs = _array("struct pyipvs_ipvs_svc", pack_service(vs) if vs else b"", 1)
-        dests = _array("struct pyipvs_ipvs_dest", pack_dest(rs) if rs else b"", 1)
-        op = ffi.new("struct pyipvs_ipvs_op *", {"cmd": cmd, "svc": 0 if vs else -1, "dest": -1})
-        if rs is not None:
-            op.dest = 0
-        rc = lib.pyipvs_ipvs_exec(
-            self.sock.handle, self.family_id, op, svcs, dests, self.sock.rbuf, RECV_BUFFER_SIZE
-        )
-        if rc < 0:
-            subject = f"{vs} -> {rs.address}:{rs.port}" if vs and rs else str(vs or "")
-            raise ipvs_error(rc, ACTION_OF_CMD.get(cmd, str(cmd)), subject)
+    def request(self, request: bytes) -> int:
+        """Sends one request (as :mod:`pyipvs.ops` encodes them) and waits for its ACK.
 
-    def set_timeouts(self, t: Timeouts) -> None:
-        op = ffi.new(
-            "struct pyipvs_ipvs_op *",
-            {"cmd": CMD_SET_CONFIG, "svc": -1, "dest": -1, "timeouts": [t.tcp, t.tcp_fin, t.udp]},
+        Returns 0 or the kernel's negative errno."""
+        return int(
+            lib.pyipvs_ipvs_request(
+                self.sock.handle,
+                self.family_id,
+                request,
+                len(request),
+                self.sock.rbuf,
+                RECV_BUFFER_SIZE,
+            )
         )
-        rc = lib.pyipvs_ipvs_exec(
-            self.sock.handle,
-            self.family_id,
-            op,
-            ffi.NULL,
-            ffi.NULL,
-            self.sock.rbuf,
-            RECV_BUFFER_SIZE,
-        )
-        if rc < 0:
-            raise ipvs_error(rc, "set_timeouts")
 
     def get_service(self, vs: VirtualService) -> VirtualService:
         key = _array("struct pyipvs_ipvs_svc", pack_service(vs), 1)
@@ -500,15 +327,22 @@ class IpvsChannel:
 
     # -- batches --
 
-    def run_batch(self, packed: tuple[bytes, bytes, bytes, int], stop_on_error: bool) -> list[int]:
-        """Runs packed operations (see :func:`pack_operations`); one result code per op."""
-        ops_raw, svcs_raw, dests_raw, n = packed
-        if n == 0:
-            return []
-        ops = _array("struct pyipvs_ipvs_op", ops_raw, n)
-        svcs = _array("struct pyipvs_ipvs_svc", svcs_raw, len(svcs_raw) // SVC.size)
-        dests = _array("struct pyipvs_ipvs_dest", dests_raw, len(dests_raw) // DEST.size)
-        results = ffi.new("int32_t[]", n)
+    def run_batch(
+        self, requests: bytes, count: int, stop_on_error: bool
+    ) -> tuple[int, Sequence[int], int, int]:
+        """Runs count requests joined back to back (see :func:`pyipvs.ops.join_requests`).
+
+        Returns (rc, codes, ran, failed): rc is 0 or the -errno of a socket failure that
+        stopped the batch; codes has one entry per request (0, -errno, NOT_RUN or UNKNOWN);
+        ran and failed count the requests sent and those of them whose code is not 0.
+
+        :raises PyipvsValueError: requests is not count well-formed messages (nothing sent).
+        """
+        if count == 0:
+            return 0, (), 0, 0
+        if lib.pyipvs_ipvs_requests_check(requests, len(requests), count) != 0:
+            raise PyipvsValueError(f"operations: not {count} well-formed IPVS requests")
+        results = ffi.new("int32_t[]", count)
         b = self._batch
         b.family_id = self.family_id
         b.max_msgs = self.chunk_msgs
@@ -517,59 +351,10 @@ class IpvsChannel:
         b.rbuf = self.sock.rbuf
         b.rcap = RECV_BUFFER_SIZE
         b.stop_on_error = 1 if stop_on_error else 0
-        rc = lib.pyipvs_ipvs_batch_run(self.sock.handle, b, ops, n, svcs, dests, results)
-        check_rc(rc, "apply")
+        rc = lib.pyipvs_ipvs_batch_run(self.sock.handle, b, requests, len(requests), count, results)
         self.last_chunks, self.last_lost = int(b.chunks), int(b.lost)
-        return list(ffi.unpack(results, n))
-
-
-CMD_OF_OP: dict[type, int] = {
-    ops.AddService: CMD_NEW_SERVICE,
-    ops.EditService: CMD_SET_SERVICE,
-    ops.DeleteService: CMD_DEL_SERVICE,
-    ops.AddRealServer: CMD_NEW_DEST,
-    ops.EditRealServer: CMD_SET_DEST,
-    ops.DeleteRealServer: CMD_DEL_DEST,
-    ops.Zero: CMD_ZERO,
-    ops.Flush: CMD_FLUSH,
-    ops.SetTimeouts: CMD_SET_CONFIG,
-}
-_DEST_OPS = (ops.AddRealServer, ops.EditRealServer, ops.DeleteRealServer)
-
-
-def pack_operations(operations: Sequence[object]) -> tuple[bytes, bytes, bytes, int]:
-    """pyipvs.ops operations -> packed C arrays (ops, services, dests); one loop, each distinct
-    service object packed once.
-
-    :raises PyipvsValueError: naming ``operations[i]`` for anything that is not an operation.
-    """
-    svc_index: dict[int, int] = {}
-    svc_parts: list[bytes] = []
-    dest_parts: list[bytes] = []
-    op_parts: list[bytes] = []
-    op_pack = OP.pack
-    cmd_of = CMD_OF_OP
-    for i, op in enumerate(operations):
-        kind = type(op)
-        cmd = cmd_of.get(kind)
-        if cmd is None:
-            raise PyipvsValueError(f"operations[{i}]: {op!r} is not a pyipvs.ops operation")
-        vs = None if kind is ops.Flush or kind is ops.SetTimeouts else op.vs  # type: ignore[attr-defined]
-        si = -1
-        if vs is not None:
-            si = svc_index.get(id(vs), -1)
-            if si < 0:
-                si = svc_index[id(vs)] = len(svc_parts)
-                svc_parts.append(pack_service(vs))
-        if kind in _DEST_OPS:
-            op_parts.append(op_pack(cmd, si, len(dest_parts), 0, 0, 0))
-            dest_parts.append(pack_dest(op.rs))  # type: ignore[attr-defined]
-        elif kind is ops.SetTimeouts:
-            t = op.timeouts  # type: ignore[attr-defined]
-            op_parts.append(op_pack(cmd, si, -1, t.tcp, t.tcp_fin, t.udp))
-        else:
-            op_parts.append(op_pack(cmd, si, -1, 0, 0, 0))
-    return b"".join(op_parts), b"".join(svc_parts), b"".join(dest_parts), len(op_parts)
+        codes = memoryview(ffi.buffer(results)).cast("i")
+        return int(rc), codes, int(b.ran), int(b.failed)
 
 
 def _pack_daemon(d: SyncDaemon) -> dict[str, Any]:
@@ -583,7 +368,7 @@ def _pack_daemon(d: SyncDaemon) -> dict[str, Any]:
     }
     if d.mcast_group is not None:
         raw["mcast_af"] = AF_INET6 if d.mcast_group.version == 6 else AF_INET
-        raw["mcast_group"] = list(_addr16(d.mcast_group))
+        raw["mcast_group"] = list(addr16(d.mcast_group))
     return raw
 
 
@@ -613,7 +398,9 @@ def open_in_netns(netns_fd: int, path: str) -> int:
 def encode_request(
     cmd: int, vs: VirtualService | None, rs: RealServer | None = None, seq: int = 1
 ) -> bytes:
-    """The netlink message pyipvs sends for cmd (family id 0x20, flags REQUEST|ACK)."""
+    """cmd's request as the C codec builds a whole message (family id 0x20, flags
+    REQUEST|ACK): GET requests are sent this way, and tests compare :mod:`pyipvs.ops`'
+    requests (header + cached nests) with it."""
     svcs = _array("struct pyipvs_ipvs_svc", pack_service(vs) if vs else b"", 1)
     dests = _array("struct pyipvs_ipvs_dest", pack_dest(rs) if rs else b"", 1)
     op = ffi.new(
@@ -646,5 +433,4 @@ __all__ = [
     "decode_service",
     "encode_request",
     "get_info",
-    "pack_operations",
 ]

@@ -85,13 +85,12 @@ struct pyipvs_ipvs_batch {
     int stop_on_error;
     size_t chunks;
     size_t lost;
+    size_t ran;
+    size_t failed;
 };
 
 int pyipvs_ipvs_get_info(struct pyipvs_nl *nl, uint16_t family_id, struct pyipvs_ipvs_info *out,
                          uint8_t *rbuf, size_t rcap);
-int pyipvs_ipvs_exec(struct pyipvs_nl *nl, uint16_t family_id, const struct pyipvs_ipvs_op *op,
-                     const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                     uint8_t *rbuf, size_t rcap);
 int pyipvs_ipvs_get_service(struct pyipvs_nl *nl, uint16_t family_id,
                             const struct pyipvs_ipvs_svc *key, struct pyipvs_ipvs_svc *out,
                             uint8_t *rbuf, size_t rcap);
@@ -109,10 +108,11 @@ int pyipvs_ipvs_dump_services(struct pyipvs_nl *nl, struct pyipvs_ipvs_dump *st,
 int pyipvs_ipvs_dump_dests(struct pyipvs_nl *nl, uint16_t family_id, struct pyipvs_ipvs_dump *st,
                            const struct pyipvs_ipvs_svc *svcs, size_t n_svcs, uint8_t *rbuf,
                            size_t rcap, struct pyipvs_ipvs_dest *out, size_t cap);
-int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b,
-                          const struct pyipvs_ipvs_op *ops, size_t n,
-                          const struct pyipvs_ipvs_svc *svcs, const struct pyipvs_ipvs_dest *dests,
-                          int32_t *results);
+int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n);
+int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
+                          size_t len, size_t n, int32_t *results);
+int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *req, size_t len,
+                        uint8_t *rbuf, size_t rcap);
 
 /* Codec entry points, for unit tests (encode a request, parse a reply) without a kernel. */
 struct pyipvs_msgbuf {
@@ -126,6 +126,9 @@ void pyipvs_mb_init(struct pyipvs_msgbuf *mb, uint8_t *buf, size_t cap);
 int pyipvs_ipvs_put_op(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags, uint32_t seq,
                        const struct pyipvs_ipvs_op *op, const struct pyipvs_ipvs_svc *svcs,
                        const struct pyipvs_ipvs_dest *dests);
+int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *full_len);
+int pyipvs_ipvs_dest_nests(const uint8_t *dest, uint8_t *out, size_t cap, size_t *full_len);
+int pyipvs_ipvs_timeout_attrs(const struct pyipvs_ipvs_timeouts *t, uint8_t *out, size_t cap);
 int pyipvs_ipvs_put_daemon(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags,
                            uint32_t seq, uint8_t cmd, const struct pyipvs_ipvs_daemon *d);
 int pyipvs_ipvs_parse_svc(const void *nlh, struct pyipvs_ipvs_svc *out);

@@ -1,0 +1,265 @@
+"""IPVS request messages, encoded once per value object and once per operation.
+
+The C codec (csrc/ipvs_codec.c) turns a service or a real server into its attribute nests: the
+full one that NEW/SET commands carry and the key-only one that DEL, ZERO and destination
+commands carry. They are computed the first time an operation needs them and kept on the
+object, which is immutable. An operation's request is then a header followed by those nests,
+joined here without another C call; csrc/ipvs_batch.c stamps the family id, flags and seq on
+its own copy when it sends. So :meth:`pyipvs.Ipvs.apply` has nothing left to encode: it joins
+ready-made requests and hands them to C in one call.
+
+Also here: the flat C structs of services and real servers (packed with :mod:`struct`, offsets
+taken from cffi so the layouts cannot drift), which the codec encodes from and which GET and
+dump requests use as keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import struct
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from pyipvs import model
+from pyipvs._bindings.check import check_rc
+from pyipvs._native import ffi, lib
+from pyipvs.model import RealServer, Timeouts, VirtualService
+
+# include/uapi/linux/ip_vs.h
+CMD_NEW_SERVICE, CMD_SET_SERVICE, CMD_DEL_SERVICE, CMD_GET_SERVICE = 1, 2, 3, 4
+CMD_NEW_DEST, CMD_SET_DEST, CMD_DEL_DEST, CMD_GET_DEST = 5, 6, 7, 8
+CMD_NEW_DAEMON, CMD_DEL_DAEMON, CMD_GET_DAEMON = 9, 10, 11
+CMD_SET_CONFIG, CMD_GET_CONFIG, CMD_GET_INFO, CMD_ZERO, CMD_FLUSH = 12, 13, 15, 16, 17
+IPVS_GENL_VERSION = 1
+
+AF_INET, AF_INET6 = 2, 10
+AF = {"inet": AF_INET, "inet6": AF_INET6}
+PROTO = {"tcp": 6, "udp": 17, "sctp": 132}
+FWD = {"masq": 0, "local": 1, "tunnel": 2, "route": 3, "bypass": 4}
+TUN_TYPE = {"ipip": 0, "gue": 1, "gre": 2}
+TUN_CSUM = {"nocsum": 0, "csum": 1, "remcsum": 2}
+SVC_F_PERSISTENT, SVC_F_ONEPACKET = 0x1, 0x4
+FLAG_BITS = {name: bit << 3 for name, bit in model.SCHED_FLAG_BITS.items()}
+
+# struct nlmsghdr (len, type, flags, seq, pid) + struct genlmsghdr (cmd, version, reserved):
+# linux/netlink.h and linux/genetlink.h. Type, flags and seq are left 0 for the sender.
+HEADER = struct.Struct("=IHHIIBBH")
+NEST_ROOM = 512  # both nests of the largest value object (an IPv6 service with a PE: ~150)
+
+
+def _layout(ctype: str, fields: Sequence[tuple[str, str]]) -> struct.Struct:
+    """A struct format matching the C layout of ctype (native order, explicit padding)."""
+    fmt, pos = "=", 0
+    for name, code in fields:
+        offset = int(ffi.offsetof(ctype, name))
+        if offset < pos:
+            raise AssertionError(f"{ctype}.{name}: fields out of order")
+        fmt += f"{offset - pos}x{code}" if offset > pos else code
+        pos = offset + struct.calcsize("=" + code)
+    size = int(ffi.sizeof(ctype))
+    fmt += f"{size - pos}x" if size > pos else ""
+    layout = struct.Struct(fmt)
+    if layout.size != size:
+        raise AssertionError(f"{ctype}: layout {layout.size} != sizeof {size}")
+    return layout
+
+
+SVC = _layout(
+    "struct pyipvs_ipvs_svc",
+    [
+        ("af", "H"),
+        ("protocol", "H"),
+        ("addr", "16s"),
+        ("port", "H"),
+        ("fwmark", "I"),
+        ("sched_name", "16s"),
+        ("flags", "I"),
+        ("flags_mask", "I"),
+        ("timeout", "I"),
+        ("netmask", "I"),
+        ("pe_name", "16s"),
+        ("stats", "10Q"),
+    ],
+)
+DEST = _layout(
+    "struct pyipvs_ipvs_dest",
+    [
+        ("af", "H"),
+        ("addr", "16s"),
+        ("port", "H"),
+        ("fwd_method", "I"),
+        ("weight", "I"),
+        ("u_thresh", "I"),
+        ("l_thresh", "I"),
+        ("active_conns", "I"),
+        ("inact_conns", "I"),
+        ("persist_conns", "I"),
+        ("tun_type", "B"),
+        ("tun_port", "H"),
+        ("tun_flags", "H"),
+        ("svc", "I"),
+        ("stats", "10Q"),
+    ],
+)
+_NO_STATS = (0,) * 10
+
+
+# ---- value objects -> flat C structs (cached on the objects) ----
+
+
+def addr16(address: model.IPAddress) -> bytes:
+    return address.packed.ljust(16, b"\0")
+
+
+def pack_service(vs: VirtualService) -> bytes:
+    # Value objects are immutable, so their C forms are kept on them (outside the fields).
+    packed: bytes | None = vs.__dict__.get("_c_struct")
+    if packed is None:
+        packed = vs.__dict__["_c_struct"] = _pack_service(vs)
+    return packed
+
+
+def pack_dest(rs: RealServer) -> bytes:
+    packed: bytes | None = rs.__dict__.get("_c_struct")
+    if packed is None:
+        packed = rs.__dict__["_c_struct"] = _pack_dest(rs)
+    return packed
+
+
+def _pack_service(vs: VirtualService) -> bytes:
+    flags = 0
+    if vs.persistence_timeout is not None:
+        flags |= SVC_F_PERSISTENT
+    if vs.one_packet:
+        flags |= SVC_F_ONEPACKET
+    for name in vs.sched_flags:
+        flags |= FLAG_BITS[name]
+    netmask = vs.netmask
+    mask = int(netmask) if isinstance(netmask, ipaddress.IPv4Address) else int(netmask or 128)
+    if vs.fwmark is not None:
+        proto, addr, port, fwmark = 0, bytes(16), 0, vs.fwmark
+    else:
+        assert vs.protocol is not None and vs.address is not None and vs.port is not None
+        proto, addr, port, fwmark = PROTO[vs.protocol], addr16(vs.address), vs.port, 0
+    return SVC.pack(
+        AF[vs.family or "inet"],
+        proto,
+        addr,
+        port,
+        fwmark,
+        vs.scheduler.encode(),
+        flags,
+        0xFFFFFFFF,  # the service is given whole: every flag bit is meant
+        vs.persistence_timeout or 0,
+        mask,
+        (vs.pe_name or "").encode(),
+        *_NO_STATS,
+    )
+
+
+def _pack_dest(rs: RealServer) -> bytes:
+    return DEST.pack(
+        AF[rs.family or "inet"],
+        addr16(rs.address),
+        rs.port,
+        FWD[rs.forward],
+        rs.weight,
+        rs.upper_threshold,
+        rs.lower_threshold,
+        0,
+        0,
+        0,
+        TUN_TYPE[rs.tunnel_type],
+        rs.tunnel_port,
+        TUN_CSUM[rs.tunnel_checksum],
+        0,
+        *_NO_STATS,
+    )
+
+
+# ---- value objects -> attribute nests (C codec, cached on the objects) ----
+
+
+class _Scratch(threading.local):
+    """Per-thread output buffer of the nest encoders (cffi releases the GIL during C calls)."""
+
+    def __init__(self) -> None:
+        self.out = ffi.new("uint8_t[]", NEST_ROOM)
+        self.whole = ffi.buffer(self.out)
+        self.full_len = ffi.new("size_t *")
+
+
+_scratch = _Scratch()
+
+
+def _nests(encode: Any, packed: bytes, what: str) -> tuple[bytes, bytes]:
+    scratch = _scratch
+    full_len = scratch.full_len
+    total = encode(packed, scratch.out, NEST_ROOM, full_len)
+    if total < 0:
+        check_rc(total, what)
+    both: bytes = scratch.whole[:total]
+    cut = full_len[0]
+    return both[:cut], both[cut:]
+
+
+def service_nests(vs: VirtualService) -> tuple[bytes, bytes]:
+    """(full, key-only) IPVS_CMD_ATTR_SERVICE nests of vs."""
+    nests: tuple[bytes, bytes] | None = vs.__dict__.get("_nests")
+    if nests is None:
+        nests = _nests(lib.pyipvs_ipvs_svc_nests, pack_service(vs), "encode service")
+        vs.__dict__["_nests"] = nests
+    return nests
+
+
+def dest_nests(rs: RealServer) -> tuple[bytes, bytes]:
+    """(full, key-only) IPVS_CMD_ATTR_DEST nests of rs."""
+    nests: tuple[bytes, bytes] | None = rs.__dict__.get("_nests")
+    if nests is None:
+        nests = _nests(lib.pyipvs_ipvs_dest_nests, pack_dest(rs), "encode real server")
+        rs.__dict__["_nests"] = nests
+    return nests
+
+
+# ---- requests ----
+
+
+def request(command: int, attributes: bytes = b"") -> bytes:
+    """A request message: the header (type, flags and seq left for the sender) + attributes."""
+    return _LENGTH.pack(HEADER.size + len(attributes)) + _HEADER_TAIL[command] + attributes
+
+
+# The header is the same for every request of a command but for its length (the first field).
+_LENGTH = struct.Struct("=I")
+_HEADER_TAIL = {
+    command: HEADER.pack(0, 0, 0, 0, 0, command, IPVS_GENL_VERSION, 0)[_LENGTH.size :]
+    for command in range(CMD_FLUSH + 1)
+}
+
+
+def timeout_attributes(t: Timeouts) -> bytes:
+    """The top-level TIMEOUT_TCP / _TCP_FIN / _UDP attributes of SET_CONFIG."""
+    out = ffi.new("uint8_t[]", 64)
+    raw = ffi.new("struct pyipvs_ipvs_timeouts *", dataclasses.asdict(t))
+    return ffi.buffer(out, check_rc(lib.pyipvs_ipvs_timeout_attrs(raw, out, 64), "encode"))[:]
+
+
+__all__ = [
+    "CMD_DEL_DEST",
+    "CMD_DEL_SERVICE",
+    "CMD_FLUSH",
+    "CMD_NEW_DEST",
+    "CMD_NEW_SERVICE",
+    "CMD_SET_CONFIG",
+    "CMD_SET_DEST",
+    "CMD_SET_SERVICE",
+    "CMD_ZERO",
+    "dest_nests",
+    "pack_dest",
+    "pack_service",
+    "request",
+    "service_nests",
+    "timeout_attributes",
+]
