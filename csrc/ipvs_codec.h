@@ -42,10 +42,12 @@ struct pyipvs_ipvs_dest {
     uint32_t fwd_method; /* IP_VS_CONN_F_MASQ .. BYPASS */
     uint32_t weight;
     uint32_t u_thresh, l_thresh;
-    uint32_t active_conns, inact_conns, persist_conns;
     uint8_t tun_type;
     uint16_t tun_port;  /* host order */
     uint16_t tun_flags;
+    /* Above: what configures the destination; below: what the kernel counts (a listing keeps
+     * one Python template per distinct configuration, keyed by the fields above). */
+    uint32_t active_conns, inact_conns, persist_conns;
     uint32_t svc;       /* in a table dump: index of the service in the service array */
     struct pyipvs_ipvs_stats stats;
 };

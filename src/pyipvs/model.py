@@ -111,14 +111,26 @@ def _int(argument: str, value: object, low: int, high: int) -> int:
     return value
 
 
+# Parsed address strings (immutable results; a table names the same real servers many times).
+_PARSED: dict[str, IPAddress] = {}
+
+
 def _address(argument: str, value: object) -> IPAddress:
     if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return value
     if isinstance(value, str):
+        address = _PARSED.get(value)
+        if address is not None:
+            return address
         try:
-            return ipaddress.ip_address(value)
+            address = ipaddress.ip_address(value)
         except ValueError:
             pass
+        else:
+            if len(_PARSED) >= 1 << 16:
+                _PARSED.clear()
+            _PARSED[value] = address
+            return address
     raise _fail(argument, f"{value!r} is not an IPv4 or IPv6 address")
 
 
@@ -133,7 +145,8 @@ def _name(argument: str, value: object) -> str:
 
 
 def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)
+    # The frozen dataclasses refuse setattr; their fields live in __dict__ (no slots).
+    obj.__dict__[name] = value
 
 
 @dataclass(frozen=True)
@@ -189,18 +202,20 @@ class VirtualService:
         pe_name: str | None = None,
         stats: Stats | None = None,
     ) -> None:
-        _set(self, "protocol", protocol)
-        _set(self, "address", address)
-        _set(self, "port", port)
-        _set(self, "fwmark", fwmark)
-        _set(self, "family", family)
-        _set(self, "scheduler", scheduler)
-        _set(self, "persistence_timeout", persistence_timeout)
-        _set(self, "netmask", netmask)
-        _set(self, "one_packet", one_packet)
-        _set(self, "sched_flags", sched_flags)
-        _set(self, "pe_name", pe_name)
-        _set(self, "stats", stats)
+        self.__dict__.update(
+            protocol=protocol,
+            address=address,
+            port=port,
+            fwmark=fwmark,
+            family=family,
+            scheduler=scheduler,
+            persistence_timeout=persistence_timeout,
+            netmask=netmask,
+            one_packet=one_packet,
+            sched_flags=sched_flags,
+            pe_name=pe_name,
+            stats=stats,
+        )
         self.__post_init__()
 
     def __post_init__(self) -> None:
@@ -325,9 +340,22 @@ class RealServer:
         persistent_connections: int = 0,
         stats: Stats | None = None,
     ) -> None:
-        values = locals()
-        for name in self.__dataclass_fields__:
-            _set(self, name, values[name])
+        self.__dict__.update(
+            address=address,
+            port=port,
+            weight=weight,
+            forward=forward,
+            upper_threshold=upper_threshold,
+            lower_threshold=lower_threshold,
+            tunnel_type=tunnel_type,
+            tunnel_port=tunnel_port,
+            tunnel_checksum=tunnel_checksum,
+            family=family,
+            active_connections=active_connections,
+            inactive_connections=inactive_connections,
+            persistent_connections=persistent_connections,
+            stats=stats,
+        )
         self.__post_init__()
 
     def __post_init__(self) -> None:

@@ -120,35 +120,58 @@ def _cstr(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode()
 
 
-def service_from(t: tuple[Any, ...]) -> VirtualService:
-    af, proto, addr, port, fwmark, sched, flags, _mask, timeout, netmask, pe = t[:11]
+# A listing converts each record into a value object by copying a template of the fields that
+# configure it (scheduler and persistence of a service; method, weight, thresholds and tunnel
+# of a real server, with its address) and filling in the rest. Tables repeat configurations
+# (the same real servers behind many services, one scheduler everywhere), so most records find
+# their template; it is a cache of immutable values, bounded like the ones above.
+_TEMPLATE_LIMIT = 1 << 14
+_SERVICE_TEMPLATES: dict[tuple[Any, ...], dict[str, object]] = {}
+_DEST_TEMPLATES: dict[tuple[Any, ...], dict[str, object]] = {}
+
+
+def _service_template(key: tuple[Any, ...]) -> dict[str, object]:
+    af, sched, flags, timeout, netmask, pe = key
     scheduler = _cstr(sched)
-    family = "inet6" if af == AF_INET6 else "inet"
-    values: dict[str, object] = {
-        "family": family,
+    template: dict[str, object] = {
+        "family": "inet6" if af == AF_INET6 else "inet",
         "scheduler": scheduler,
         "persistence_timeout": timeout if flags & SVC_F_PERSISTENT else None,
         "netmask": netmask if af == AF_INET6 else _netmask(netmask),
         "one_packet": bool(flags & SVC_F_ONEPACKET),
         "sched_flags": _flag_names(scheduler, flags) if flags & 0x38 else frozenset(),
         "pe_name": _cstr(pe) or None,
-        "stats": _stats(t[11:]),
     }
+    if len(_SERVICE_TEMPLATES) > _TEMPLATE_LIMIT:
+        _SERVICE_TEMPLATES.clear()
+    _SERVICE_TEMPLATES[key] = template
+    return template
+
+
+def service_from(t: tuple[Any, ...]) -> VirtualService:
+    """A VirtualService from an unpacked ``struct pyipvs_ipvs_svc`` (no validation: the
+    kernel's values)."""
+    af, proto, addr, port, fwmark, sched, flags, _mask, timeout, netmask, pe = t[:11]
+    key = (af, sched, flags, timeout, netmask, pe)
+    template = _SERVICE_TEMPLATES.get(key) or _service_template(key)
+    vs = object.__new__(VirtualService)
+    values = vs.__dict__
+    values.update(template)
     if fwmark:
-        values.update(protocol=None, address=None, port=None, fwmark=fwmark)
+        values["protocol"] = values["address"] = values["port"] = None
+        values["fwmark"] = fwmark
     else:
-        values.update(
-            protocol=_PROTO_NAME.get(proto, str(proto)),
-            address=_address(af, addr),
-            port=port,
-            fwmark=None,
-        )
-    return _build(VirtualService, values)
+        values["protocol"] = _PROTO_NAME.get(proto) or str(proto)
+        values["address"] = _address(af, addr)
+        values["port"] = port
+        values["fwmark"] = None
+    values["stats"] = _stats(t[11:])
+    return vs
 
 
-def dest_from(t: tuple[Any, ...]) -> RealServer:
-    af, addr, port, fwd, weight, uth, lth, act, inact, pers, ttype, tport, tflags = t[:13]
-    values: dict[str, object] = {
+def _dest_template(key: tuple[Any, ...]) -> dict[str, object]:
+    af, addr, port, fwd, weight, uth, lth, ttype, tport, tflags = key
+    template: dict[str, object] = {
         "address": _address(af, addr),
         "port": port,
         "weight": weight,
@@ -159,12 +182,26 @@ def dest_from(t: tuple[Any, ...]) -> RealServer:
         "tunnel_port": tport,
         "tunnel_checksum": _TUN_CSUM_NAME.get(tflags, "nocsum"),
         "family": "inet6" if af == AF_INET6 else "inet",
-        "active_connections": act,
-        "inactive_connections": inact,
-        "persistent_connections": pers,
-        "stats": _stats(t[14:]),
     }
-    return _build(RealServer, values)
+    if len(_DEST_TEMPLATES) > _TEMPLATE_LIMIT:
+        _DEST_TEMPLATES.clear()
+    _DEST_TEMPLATES[key] = template
+    return template
+
+
+def dest_from(t: tuple[Any, ...]) -> RealServer:
+    """A RealServer from an unpacked ``struct pyipvs_ipvs_dest``: its configuration (the first
+    ten fields) from a template, then counters and stats."""
+    key = t[:10]
+    template = _DEST_TEMPLATES.get(key) or _dest_template(key)
+    rs = object.__new__(RealServer)
+    values = rs.__dict__
+    values.update(template)
+    values["active_connections"] = t[10]
+    values["inactive_connections"] = t[11]
+    values["persistent_connections"] = t[12]
+    values["stats"] = _stats(t[14:])
+    return rs
 
 
 def _unpack(layout: struct.Struct, arr: Any, count: int) -> Iterator[tuple[Any, ...]]:

@@ -37,10 +37,10 @@ struct pyipvs_ipvs_dest {
     uint32_t fwd_method;
     uint32_t weight;
     uint32_t u_thresh, l_thresh;
-    uint32_t active_conns, inact_conns, persist_conns;
     uint8_t tun_type;
     uint16_t tun_port;
     uint16_t tun_flags;
+    uint32_t active_conns, inact_conns, persist_conns;
     uint32_t svc;
     struct pyipvs_ipvs_stats stats;
 };
