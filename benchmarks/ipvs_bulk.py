@@ -1,8 +1,9 @@
 """Bulk IPVS programming and listing: pyipvs against ipvsadm, pyroute2 and a C floor.
 
-Run where ip_vs exists (as root), e.g. in the test VM::
+Run where ip_vs exists (as root), e.g. in the test VM (settings go through ``env``: the VM
+does not inherit the caller's environment)::
 
-    scripts/kernel-tier.sh -- .venv/bin/python benchmarks/ipvs_bulk.py
+    scripts/kernel-tier.sh -- env REPEAT=7 .venv/bin/python benchmarks/ipvs_bulk.py
 
 Workloads (each tool on a fresh network namespace, all in the same run):
 
@@ -298,10 +299,12 @@ def _pyroute2(seconds: float, ours: float) -> tuple[str, str]:
     return f"{seconds:.3f}", f"{seconds / ours:.1f}"
 
 
+# Columns stay under 16 characters of padding: the kernel-tier runner drops longer runs of
+# blanks (the VM's serial console pads lines with them).
 def print_adds(rows: list[tuple[str, dict[str, float]]]) -> None:
     head = (
-        f"{'workload':<28} {'apply':>7} {'ops+apply':>9} {'C floor':>8} {'ipvsadm':>8}"
-        f" {'pyroute2':>9} {'apply/floor':>11} {'ops+apply/floor':>15}"
+        f"{'workload, ops':<23} {'apply':>7} {'ops+apply':>9} {'C floor':>7} {'ipvsadm':>7}"
+        f" {'pyroute2':>8} {'apply/floor':>11} {'ops+apply/floor':>15}"
         f" {'ipvsadm/apply':>13} {'pyroute2/apply':>14}"
     )
     print(head)
@@ -310,8 +313,8 @@ def print_adds(rows: list[tuple[str, dict[str, float]]]) -> None:
         ours = t["apply"]
         pr2_text, pr2_ratio = _pyroute2(t["pyroute2"], ours)
         print(
-            f"{label:<28} {ours:7.3f} {t['ops+apply']:9.3f} {t['floor']:8.3f}"
-            f" {t['ipvsadm']:8.3f} {pr2_text:>9} {ours / t['floor']:11.2f}"
+            f"{label:<23} {ours:7.3f} {t['ops+apply']:9.3f} {t['floor']:7.3f}"
+            f" {t['ipvsadm']:7.3f} {pr2_text:>8} {ours / t['floor']:11.2f}"
             f" {t['ops+apply'] / t['floor']:15.2f} {t['ipvsadm'] / ours:13.1f} {pr2_ratio:>14}"
         )
 
