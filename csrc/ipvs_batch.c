@@ -40,7 +40,8 @@ int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n)
         if (left < NLMSG_HDRLEN + GENL_HDRLEN)
             return -EINVAL;
         mlen = req_len(reqs + off);
-        if (mlen < NLMSG_HDRLEN + GENL_HDRLEN || NLMSG_ALIGN(mlen) > left)
+        /* Compared before aligning: NLMSG_ALIGN of a length near 2^32 wraps to 0. */
+        if (mlen < NLMSG_HDRLEN + GENL_HDRLEN || mlen > left || NLMSG_ALIGN(mlen) > left)
             return -EINVAL;
         off += NLMSG_ALIGN(mlen);
     }
@@ -108,10 +109,12 @@ static int fill_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const u
     return put_barrier(mb, c->barrier_seq);
 }
 
-/* Reads replies until the ACK of `until` (a seq). Failures inside the chunk land in results.
- * *dropped is set when the kernel reported ENOBUFS. Returns 0 or a socket -errno. */
+/* Reads replies until the ACK of `until` (a seq). Answers inside the chunk land in results;
+ * *answered becomes one past the last request answered (answers arrive in request order, so
+ * every request before it has its exact result). *dropped is set when the kernel reported
+ * ENOBUFS. Returns 0 or a socket -errno. */
 static int collect(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struct chunk *c,
-                   uint32_t until, int32_t *results, size_t *last_error, int *dropped)
+                   uint32_t until, int32_t *results, size_t *answered, int *dropped)
 {
     for (;;) {
         ssize_t got = pyipvs_nl_recv(nl, b->rbuf, b->rcap);
@@ -134,10 +137,10 @@ static int collect(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const stru
                 continue; /* nothing else is expected; skip */
             if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
                 return -EBADMSG;
-            if (k < c->count) {
+            if (k < c->count) { /* a failure, or the ACK of an acked request */
                 results[c->first + k] = err->error;
-                if (err->error && k + 1 > *last_error)
-                    *last_error = k + 1;
+                if (k + 1 > *answered)
+                    *answered = k + 1;
             }
             if (nlh->nlmsg_seq == until)
                 return 0;
@@ -147,7 +150,7 @@ static int collect(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const stru
 
 /* After ENOBUFS: empty the queue, then a fresh acked barrier proves nothing else is pending. */
 static int resync(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struct chunk *c,
-                  int32_t *results, size_t *last_error)
+                  int32_t *results, size_t *answered)
 {
     uint8_t req[BARRIER_ROOM];
     struct pyipvs_msgbuf mb;
@@ -171,10 +174,10 @@ static int resync(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struc
             const struct nlmsgerr *err = NLMSG_DATA(nlh);
             uint32_t k = nlh->nlmsg_seq - c->base_seq;
 
-            if (nlh->nlmsg_type == NLMSG_ERROR && k < c->count && err->error) {
+            if (nlh->nlmsg_type == NLMSG_ERROR && k < c->count) {
                 results[c->first + k] = err->error;
-                if (k + 1 > *last_error)
-                    *last_error = k + 1;
+                if (k + 1 > *answered)
+                    *answered = k + 1;
             }
         }
     }
@@ -184,15 +187,25 @@ static int resync(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const struc
     if (!rc)
         rc = pyipvs_nl_send(nl, req, mb.len);
     if (!rc)
-        rc = collect(nl, b, c, seq, results, last_error, &dropped);
+        rc = collect(nl, b, c, seq, results, answered, &dropped);
     return rc ? rc : dropped ? -ENOBUFS : 0;
+}
+
+/* Requests of the chunk after the last answer received may have had their answers dropped. */
+static void mark_unknown(const struct chunk *c, size_t answered, int32_t *results)
+{
+    size_t k;
+
+    for (k = answered; k < c->count; k++)
+        if (results[c->first + k] == 0)
+            results[c->first + k] = PYIPVS_BATCH_UNKNOWN;
 }
 
 static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct chunk *c,
                      const uint8_t *reqs, size_t n, int32_t *results, size_t *limit)
 {
     struct pyipvs_msgbuf mb;
-    size_t last_error = 0, k;
+    size_t answered = 0, k;
     int dropped = 0, rc;
 
     for (;;) {
@@ -213,23 +226,18 @@ static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct c
     for (k = 0; k < c->count; k++)
         results[c->first + k] = 0;
     rc = collect(nl, b, c, b->stop_on_error ? c->base_seq : c->barrier_seq, results,
-                 &last_error, &dropped);
+                 &answered, &dropped);
     if (rc) { /* the socket failed under us: what this chunk did is not known */
-        for (k = last_error; k < c->count; k++)
-            if (results[c->first + k] == 0)
-                results[c->first + k] = PYIPVS_BATCH_UNKNOWN;
+        mark_unknown(c, answered, results);
         return rc;
     }
     while (dropped) {
         b->lost++;
-        rc = resync(nl, b, c, results, &last_error);
+        rc = resync(nl, b, c, results, &answered);
+        mark_unknown(c, answered, results);
         if (rc && rc != -ENOBUFS)
             return rc;
         dropped = rc == -ENOBUFS;
-        /* Replies after the last one received may have been dropped: outcome unknown. */
-        for (k = last_error; k < c->count; k++)
-            if (results[c->first + k] == 0)
-                results[c->first + k] = PYIPVS_BATCH_UNKNOWN;
         *limit = *limit > 1 ? *limit / 2 : 1;
     }
     return 0;
@@ -258,21 +266,21 @@ int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, con
     int rc = 0;
 
     b->chunks = b->lost = b->ran = b->failed = 0;
+    for (i = 0; i < n; i++)
+        results[i] = PYIPVS_BATCH_NOT_RUN;
     if (b->scap <= BARRIER_ROOM || b->rcap < PYIPVS_NL_RECV_MIN)
         return -EINVAL;
     if (pyipvs_ipvs_requests_check(reqs, len, n))
         return -EINVAL;
-    for (i = 0; i < n; i++)
-        results[i] = PYIPVS_BATCH_NOT_RUN;
     while (c.first < n) {
         size_t k;
 
         rc = run_chunk(nl, b, &c, reqs, n, results, &limit);
         if (rc)
             break;
-        if (b->stop_on_error)
+        if (b->stop_on_error) /* a failure, or an answer that may have been one */
             for (k = 0; k < c.count; k++)
-                if (results[c.first + k] < 0)
+                if (results[c.first + k] != 0)
                     goto out;
         c.first += c.count;
         c.off = c.end;
@@ -285,13 +293,16 @@ out:
 int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *req, size_t len,
                         uint8_t *rbuf, size_t rcap)
 {
-    uint32_t msg[REQ_MAX / sizeof(uint32_t)]; /* aligned for the header */
+    union {
+        struct nlmsghdr header; /* aligns the copy for the header's fields */
+        uint8_t bytes[REQ_MAX];
+    } msg;
 
     if (pyipvs_ipvs_requests_check(req, len, 1))
         return -EINVAL;
-    if (len > sizeof(msg))
+    if (len > sizeof(msg.bytes))
         return -EMSGSIZE;
-    memcpy(msg, req, len);
-    stamp((uint8_t *)msg, family_id, NLM_F_REQUEST | NLM_F_ACK, pyipvs_nl_next_seq(nl));
-    return pyipvs_nl_transact(nl, (const uint8_t *)msg, len, rbuf, rcap, NULL, NULL);
+    memcpy(msg.bytes, req, len);
+    stamp(msg.bytes, family_id, NLM_F_REQUEST | NLM_F_ACK, pyipvs_nl_next_seq(nl));
+    return pyipvs_nl_transact(nl, msg.bytes, len, rbuf, rcap, NULL, NULL);
 }

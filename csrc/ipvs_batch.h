@@ -27,7 +27,8 @@
 
 /* results[i]: 0 = done, -errno = the kernel refused it, or one of these: */
 #define PYIPVS_BATCH_NOT_RUN 1 /* not sent (stop_on_error after an earlier failure) */
-#define PYIPVS_BATCH_UNKNOWN 2 /* sent, but its reply may have been dropped (ENOBUFS) */
+#define PYIPVS_BATCH_UNKNOWN 2 /* sent, but its answer may be lost (ENOBUFS, or the socket
+                                * failed before the chunk's answers were all read) */
 
 struct pyipvs_ipvs_batch {
     uint16_t family_id;
@@ -44,13 +45,15 @@ struct pyipvs_ipvs_batch {
     size_t failed;         /* results that are not 0 among those sent */
 };
 
-/* Checks that reqs[0..len) is exactly n well-formed request messages (nlmsg_len within bounds,
- * at least the genl header, aligned). Returns 0 or -EINVAL. Nothing is sent. */
+/* Checks that reqs[0..len) is exactly n request messages back to back: each nlmsg_len covers at
+ * least the netlink and genl headers, and the next message starts at NLMSG_ALIGN(nlmsg_len),
+ * within len. Returns 0 or -EINVAL. Nothing is sent. */
 int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n);
 
 /* Runs the n requests in reqs[0..len) in order (checked first: -EINVAL and nothing sent if
  * malformed). Returns 0 (per-request outcomes in results) or a -errno that stopped the whole
- * batch (socket failure); results of requests not reached are PYIPVS_BATCH_NOT_RUN. */
+ * batch (socket failure); results of requests not reached are PYIPVS_BATCH_NOT_RUN. With
+ * stop_on_error, nothing runs after the first result that is not 0 (UNKNOWN included). */
 int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
                           size_t len, size_t n, int32_t *results);
 

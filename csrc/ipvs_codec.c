@@ -99,11 +99,14 @@ int pyipvs_ipvs_put_op(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags
     return pyipvs_mb_end(mb);
 }
 
-int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *full_len)
+int pyipvs_ipvs_svc_nests(const uint8_t *svc, size_t len, uint8_t *out, size_t cap,
+                          size_t *full_len)
 {
     struct pyipvs_ipvs_svc s;
     struct pyipvs_msgbuf mb;
 
+    if (len != sizeof(s))
+        return -EINVAL;
     memcpy(&s, svc, sizeof(s));
     pyipvs_mb_init(&mb, out, cap);
     put_svc(&mb, &s, 1);
@@ -112,11 +115,14 @@ int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *
     return mb.error ? mb.error : (int)mb.len;
 }
 
-int pyipvs_ipvs_dest_nests(const uint8_t *dest, uint8_t *out, size_t cap, size_t *full_len)
+int pyipvs_ipvs_dest_nests(const uint8_t *dest, size_t len, uint8_t *out, size_t cap,
+                           size_t *full_len)
 {
     struct pyipvs_ipvs_dest d;
     struct pyipvs_msgbuf mb;
 
+    if (len != sizeof(d))
+        return -EINVAL;
     memcpy(&d, dest, sizeof(d));
     pyipvs_mb_init(&mb, out, cap);
     put_dest(&mb, &d, d.af, 1);

@@ -83,10 +83,12 @@ int pyipvs_ipvs_put_op(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags
  * service's and real server's nests and joins them behind a header): out gets the full nest
  * (what NEW/SET commands carry), then the key-only nest (what DEL, ZERO and destination commands
  * carry for a service, and DEL_DEST for a destination). *full_len is the first nest's length.
- * The struct comes as raw bytes (a Python bytes object, not necessarily aligned for it).
- * Returns the total length or -EMSGSIZE. */
-int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *full_len);
-int pyipvs_ipvs_dest_nests(const uint8_t *dest, uint8_t *out, size_t cap, size_t *full_len);
+ * The struct comes as raw bytes (a Python bytes object, not necessarily aligned for it), len
+ * of them. Returns the total length, -EINVAL when len is not the struct's size, or -EMSGSIZE. */
+int pyipvs_ipvs_svc_nests(const uint8_t *svc, size_t len, uint8_t *out, size_t cap,
+                          size_t *full_len);
+int pyipvs_ipvs_dest_nests(const uint8_t *dest, size_t len, uint8_t *out, size_t cap,
+                           size_t *full_len);
 /* The top-level attributes of SET_CONFIG for t. Returns their length or -EMSGSIZE. */
 int pyipvs_ipvs_timeout_attrs(const struct pyipvs_ipvs_timeouts *t, uint8_t *out, size_t cap);
 

@@ -58,7 +58,7 @@ class ProtocolError(KernelError):
 
 
 class OutcomeUnknown(KernelError):
-    """ENOBUFS in a batch result: the request was sent, but the kernel dropped its answer.
+    """ENOBUFS in a batch result: the request was sent, but its answer was lost.
 
     pyipvs sizes batches so that this cannot happen (every possible answer fits the receive
     buffer); should it happen anyway, the operations whose answers may be lost get this error
@@ -69,8 +69,8 @@ class OutcomeUnknown(KernelError):
         super().__init__(
             code,
             message
-            or "outcome unknown: the kernel dropped replies (receive buffer overrun); "
-            "re-read the table",
+            or "outcome unknown: its answer was lost (receive buffer overrun, or the socket "
+            "failed before it was read); re-read the table",
             operation,
         )
 
@@ -85,6 +85,9 @@ class BatchInterrupted(KernelError):
     def __init__(self, code: int, results: BatchResults) -> None:
         super().__init__(code, None, "apply")
         self.results = results
+
+    def __reduce__(self) -> tuple[type[BatchInterrupted], tuple[int, BatchResults]]:
+        return (type(self), (self.errno or 0, self.results))
 
 
 class VrrpPacketError(PyipvsValueError):

@@ -144,6 +144,14 @@ def _name(argument: str, value: object) -> str:
     return value
 
 
+class _CachesC:
+    """Value objects keep their C forms in __dict__ (outside the fields); pickling and
+    copying leave them out, since another version of pyipvs may lay them out differently."""
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+
 def _set(obj: object, name: str, value: object) -> None:
     # The frozen dataclasses refuse setattr; their fields live in __dict__ (no slots).
     obj.__dict__[name] = value
@@ -166,7 +174,7 @@ class Stats:
 
 
 @dataclass(frozen=True)
-class VirtualService:
+class VirtualService(_CachesC):
     """A virtual service: protocol + address + port, or a firewall mark.
 
     ``netmask`` is an IPv4 mask for ``inet`` (default 255.255.255.255) and a prefix length
@@ -304,7 +312,7 @@ class VirtualService:
 
 
 @dataclass(frozen=True)
-class RealServer:
+class RealServer(_CachesC):
     """A real server (destination) of a virtual service."""
 
     address: IPAddress

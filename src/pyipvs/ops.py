@@ -24,6 +24,21 @@ def _require(argument: str, value: object, cls: type) -> None:
         raise PyipvsValueError(f"{argument}: {value!r} is not a {cls.__name__}")
 
 
+class _Encoded:
+    """Pickling and copying leave the cached request out; it is encoded again on load (a
+    pickle may come from another version of pyipvs, whose encoding was not this one's)."""
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_request"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    def __post_init__(self) -> None:  # pragma: no cover - every operation defines it
+        raise NotImplementedError
+
+
 def _keep_request(op: object, request: bytes) -> None:
     # Not a field: equality, hashing and repr ignore it, dataclasses.replace() recomputes it.
     # (Written to __dict__ directly: the frozen dataclass refuses setattr.)
@@ -34,7 +49,7 @@ _FULL, _KEY = 0, 1  # index into the (full, key-only) nests of a value object
 
 
 @dataclass(frozen=True)
-class _ServiceOp:
+class _ServiceOp(_Encoded):
     vs: VirtualService
 
     command: ClassVar[int]
@@ -50,7 +65,7 @@ class _ServiceOp:
 
 
 @dataclass(frozen=True)
-class _RealServerOp:
+class _RealServerOp(_Encoded):
     vs: VirtualService
     rs: RealServer
 
@@ -121,7 +136,7 @@ class DeleteRealServer(_RealServerOp):
 
 
 @dataclass(frozen=True)
-class Zero:
+class Zero(_Encoded):
     """Zero the counters of one service, or of everything when ``vs`` is None (IPVS_CMD_ZERO)."""
 
     vs: VirtualService | None = None
@@ -138,7 +153,7 @@ class Zero:
 
 
 @dataclass(frozen=True)
-class Flush:
+class Flush(_Encoded):
     """Delete every service of the namespace (IPVS_CMD_FLUSH)."""
 
     command: ClassVar[int] = _req.CMD_FLUSH
@@ -149,7 +164,7 @@ class Flush:
 
 
 @dataclass(frozen=True)
-class SetTimeouts:
+class SetTimeouts(_Encoded):
     """Set the TCP, TCP FIN and UDP timeouts; 0 leaves one alone (IPVS_CMD_SET_CONFIG)."""
 
     timeouts: Timeouts
@@ -217,8 +232,18 @@ def join_requests(operations: list[Operation]) -> bytes:
         if not isinstance(op, _OPERATION_TYPES):
             raise PyipvsValueError(f"operations[{i}]: {op!r} is not a pyipvs.ops operation")
         if not isinstance(op.__dict__.get("_request"), bytes):
-            op.__post_init__()  # made without __init__ (e.g. object.__new__): encode it now
+            _encode_late(i, op)
     return b"".join(map(request_of, operations))
+
+
+def _encode_late(index: int, op: Operation) -> None:
+    """Encodes an operation that was made without __init__ (object.__new__, say)."""
+    try:
+        op.__post_init__()
+    except AttributeError:
+        raise PyipvsValueError(
+            f"operations[{index}]: a {type(op).__name__} without its fields"
+        ) from None
 
 
 _OPERATION_TYPES = (_ServiceOp, _RealServerOp, Zero, Flush, SetTimeouts)
@@ -254,12 +279,12 @@ class BatchResults(Sequence[OperationResult]):
 
     @property
     def ok(self) -> bool:
-        """Every operation ran and succeeded."""
+        """Every operation ran and succeeded (known without looking at any result)."""
         return self._failed == 0 and self._ran == len(self._operations)
 
     @property
     def failures(self) -> list[OperationResult]:
-        """The results whose operation failed, in order."""
+        """The results whose operation failed, in order (only those are made)."""
         if not self._failed:
             return []
         codes = self._codes
@@ -298,6 +323,14 @@ class BatchResults(Sequence[OperationResult]):
         make, operations, codes = OperationResult.ok_result, self._operations, self._codes
         for i in range(self._ran):
             yield self._failure(i) if codes[i] else make(i, operations[i])
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same results (a list of them, say)."""
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequence: not hashable
 
     def __repr__(self) -> str:
         return f"<BatchResults ran={self._ran} of {len(self._operations)}, failed={self._failed}>"

@@ -7,9 +7,14 @@ kernel's acceptance in the kernel tier."""
 
 from __future__ import annotations
 
+import array
+import copy
 import dataclasses
 import errno
+import pickle
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -18,6 +23,7 @@ from pyipvs._native import lib
 from test_ipvs_codec import REAL_SERVERS, SERVICES
 
 from pyipvs import (
+    BatchInterrupted,
     NoSuchService,
     OutcomeUnknown,
     PyipvsValueError,
@@ -157,3 +163,62 @@ def test_batch_results_stopped_early() -> None:
 def test_empty_batch_results() -> None:
     results = ops.BatchResults([], [], 0, 0, error_of)
     assert results.ok and list(results) == [] and results.failures == []
+
+
+def test_stream_check_refuses_lengths_that_wrap_when_aligned() -> None:
+    message = bytearray(ops.request_of(ops.Flush()))
+    for bogus in (0xFFFFFFFF, 0xFFFFFFFD):
+        struct.pack_into("=I", message, 0, bogus)
+        assert check(bytes(message), 1) == -errno.EINVAL
+        assert check(bytes(message) * 2, 2) == -errno.EINVAL
+
+
+def test_nest_encoders_refuse_a_struct_of_the_wrong_size() -> None:
+    scratch = req._scratch
+    packed = req.pack_service(SERVICES[0])
+    encode = lib.pyipvs_ipvs_svc_nests
+    assert encode(packed, len(packed), scratch.out, 512, scratch.full_len) > 0
+    assert encode(packed[:-1], len(packed) - 1, scratch.out, 512, scratch.full_len) == (
+        -errno.EINVAL
+    )
+    dest = req.pack_dest(REAL_SERVERS[0])
+    assert lib.pyipvs_ipvs_dest_nests(dest, 8, scratch.out, 512, scratch.full_len) == (
+        -errno.EINVAL
+    )
+
+
+def test_an_operation_without_fields_is_refused_by_index() -> None:
+    bare = object.__new__(ops.AddService)
+    with pytest.raises(PyipvsValueError, match=r"^operations\[1\]: a AddService without"):
+        ops.join_requests([ops.Flush(), bare])
+
+
+@pytest.mark.parametrize(
+    "copier", [copy.copy, copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))]
+)
+def test_copies_leave_the_c_forms_behind_and_encode_again(copier: Callable[[Any], Any]) -> None:
+    """A pickle may come from a pyipvs whose structs were laid out differently: cached C forms
+    never travel with a value object or an operation; they are made again."""
+    rs = RealServer("10.9.1.1", 80, forward="tunnel", tunnel_type="gue", tunnel_port=6080)
+    rs.__dict__["_c_struct"] = b"stale, from another layout"
+    rs.__dict__["_nests"] = (b"stale", b"stale")
+    copied = copier(rs)
+    assert copied == rs and "_c_struct" not in copied.__dict__ and "_nests" not in copied.__dict__
+    vs = VirtualService("tcp", "10.9.0.1", 80)
+    good = RealServer("10.9.1.1", 80, forward="tunnel", tunnel_type="gue", tunnel_port=6080)
+    op = ops.AddRealServer(vs, good)
+    op.__dict__["_request"] = b"stale"
+    again = copier(op)
+    assert again == op and ops.request_of(again) == ops.request_of(ops.AddRealServer(vs, good))
+
+
+def test_batch_results_compare_with_lists_and_pickle() -> None:
+    batch = [ops.Flush(), ops.Zero()]
+    results = ops.BatchResults(batch, array.array("i", [0, -errno.ESRCH]), 2, 1, error_of)
+    assert results == list(results) and results != list(results)[:1]
+    assert results != "xy"
+    again = pickle.loads(pickle.dumps(results))
+    assert [r.ok for r in again] == [True, False]
+    assert isinstance(again[1].error, NoSuchService)
+    interrupted = pickle.loads(pickle.dumps(BatchInterrupted(errno.EIO, results)))
+    assert interrupted.errno == errno.EIO and len(interrupted.results) == 2

@@ -7,6 +7,7 @@ per listing, no per-field cffi access.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import dataclasses
 import ipaddress
@@ -390,7 +391,8 @@ class IpvsChannel:
         b.stop_on_error = 1 if stop_on_error else 0
         rc = lib.pyipvs_ipvs_batch_run(self.sock.handle, b, requests, len(requests), count, results)
         self.last_chunks, self.last_lost = int(b.chunks), int(b.lost)
-        codes = memoryview(ffi.buffer(results)).cast("i")
+        codes = array.array("i")
+        codes.frombytes(ffi.buffer(results))
         return int(rc), codes, int(b.ran), int(b.failed)
 
 

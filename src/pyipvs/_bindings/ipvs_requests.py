@@ -197,7 +197,7 @@ _scratch = _Scratch()
 def _nests(encode: Any, packed: bytes, what: str) -> tuple[bytes, bytes]:
     scratch = _scratch
     full_len = scratch.full_len
-    total = encode(packed, scratch.out, NEST_ROOM, full_len)
+    total = encode(packed, len(packed), scratch.out, NEST_ROOM, full_len)
     if total < 0:
         check_rc(total, what)
     both: bytes = scratch.whole[:total]

@@ -126,8 +126,10 @@ void pyipvs_mb_init(struct pyipvs_msgbuf *mb, uint8_t *buf, size_t cap);
 int pyipvs_ipvs_put_op(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags, uint32_t seq,
                        const struct pyipvs_ipvs_op *op, const struct pyipvs_ipvs_svc *svcs,
                        const struct pyipvs_ipvs_dest *dests);
-int pyipvs_ipvs_svc_nests(const uint8_t *svc, uint8_t *out, size_t cap, size_t *full_len);
-int pyipvs_ipvs_dest_nests(const uint8_t *dest, uint8_t *out, size_t cap, size_t *full_len);
+int pyipvs_ipvs_svc_nests(const uint8_t *svc, size_t len, uint8_t *out, size_t cap,
+                          size_t *full_len);
+int pyipvs_ipvs_dest_nests(const uint8_t *dest, size_t len, uint8_t *out, size_t cap,
+                           size_t *full_len);
 int pyipvs_ipvs_timeout_attrs(const struct pyipvs_ipvs_timeouts *t, uint8_t *out, size_t cap);
 int pyipvs_ipvs_put_daemon(struct pyipvs_msgbuf *mb, uint16_t family, uint16_t flags,
                            uint32_t seq, uint8_t cmd, const struct pyipvs_ipvs_daemon *d);
