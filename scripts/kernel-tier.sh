@@ -61,7 +61,8 @@ else
     rm -f "$rcfile"
     # Quote the command for the guest shell.
     printf -v quoted '%q ' "${CMD[@]}"
-    guest="cd '$ROOT' && modprobe ip_vs && echo \"kernel-tier: guest kernel \$(uname -r), \$(head -1 /proc/net/ip_vs)\" && PYIPVS_KERNEL_TIER=vm $quoted; echo \$? > '$rcfile'"
+    # The guest does not inherit this environment: what the tests read is passed on by name.
+    guest="cd '$ROOT' && modprobe ip_vs && echo \"kernel-tier: guest kernel \$(uname -r), \$(head -1 /proc/net/ip_vs)\" && PYIPVS_KERNEL_TIER=vm PYIPVS_NO_SKIP='${PYIPVS_NO_SKIP:-}' $quoted; echo \$? > '$rcfile'"
     # The serial console pads its output with long runs of blanks: the sed drops them. Both
     # streams go through the pipe: virtme-ng reopens its stderr, which truncates it when it is
     # a regular file (a log of this whole run, say).
