@@ -222,3 +222,53 @@ def test_batch_results_compare_with_lists_and_pickle() -> None:
     assert isinstance(again[1].error, NoSuchService)
     interrupted = pickle.loads(pickle.dumps(BatchInterrupted(errno.EIO, results)))
     assert interrupted.errno == errno.EIO and len(interrupted.results) == 2
+
+
+def whole_service_struct(vs: VirtualService) -> bytes:
+    """The service struct packed field by field in one go (the straightforward way)."""
+    flags = (1 if vs.persistence_timeout is not None else 0) | (4 if vs.one_packet else 0)
+    for name in vs.sched_flags:
+        flags |= req.FLAG_BITS[name]
+    fwmark = vs.fwmark is not None
+    return req.SVC.pack(
+        req.AF[vs.family or "inet"],
+        0 if fwmark else req.PROTO[vs.protocol or ""],
+        b"" if fwmark or vs.address is None else vs.address.packed,
+        0 if fwmark else vs.port or 0,
+        vs.fwmark or 0,
+        vs.scheduler.encode(),
+        flags,
+        0xFFFFFFFF,
+        vs.persistence_timeout or 0,
+        int(vs.netmask or 128),
+        (vs.pe_name or "").encode(),
+        *([0] * 10),
+    )
+
+
+def whole_dest_struct(rs: RealServer) -> bytes:
+    return req.DEST.pack(
+        req.AF[rs.family or "inet"],
+        rs.address.packed,
+        rs.port,
+        req.FWD[rs.forward],
+        rs.weight,
+        rs.upper_threshold,
+        rs.lower_threshold,
+        req.TUN_TYPE[rs.tunnel_type],
+        rs.tunnel_port,
+        req.TUN_CSUM[rs.tunnel_checksum],
+        *([0] * 14),
+    )
+
+
+def test_structs_packed_in_two_parts_equal_the_whole() -> None:
+    """Identity packed per object + configuration bytes shared by objects configured alike."""
+    for vs in SERVICES:
+        assert req._pack_service(vs) == whole_service_struct(vs), vs
+    for rs in REAL_SERVERS:
+        assert req._pack_dest(rs) == whole_dest_struct(rs), rs
+    # Alike but for identity: the shared configuration part, each its own identity.
+    a, b = VirtualService("tcp", "10.9.0.1", 80), VirtualService("udp", "10.9.0.2", 53)
+    assert req._pack_service(a)[-100:] == req._pack_service(b)[-100:]
+    assert req._pack_service(a) != req._pack_service(b)

@@ -16,7 +16,6 @@ dump requests use as keys.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import struct
 import threading
 from collections.abc import Sequence
@@ -49,20 +48,23 @@ HEADER = struct.Struct("=IHHIIBBH")
 NEST_ROOM = 512  # both nests of the largest value object (an IPv6 service with a PE: ~150)
 
 
-def _layout(ctype: str, fields: Sequence[tuple[str, str]]) -> struct.Struct:
-    """A struct format matching the C layout of ctype (native order, explicit padding)."""
-    fmt, pos = "=", 0
+def _layout(
+    ctype: str, fields: Sequence[tuple[str, str]], start: int = 0, end: int | None = None
+) -> struct.Struct:
+    """A struct format matching the C layout of ctype from byte start to end (default: the
+    whole struct), native order, explicit padding."""
+    fmt, pos = "=", start
     for name, code in fields:
         offset = int(ffi.offsetof(ctype, name))
         if offset < pos:
             raise AssertionError(f"{ctype}.{name}: fields out of order")
         fmt += f"{offset - pos}x{code}" if offset > pos else code
         pos = offset + struct.calcsize("=" + code)
-    size = int(ffi.sizeof(ctype))
-    fmt += f"{size - pos}x" if size > pos else ""
+    stop = int(ffi.sizeof(ctype)) if end is None else end
+    fmt += f"{stop - pos}x" if stop > pos else ""
     layout = struct.Struct(fmt)
-    if layout.size != size:
-        raise AssertionError(f"{ctype}: layout {layout.size} != sizeof {size}")
+    if layout.size != stop - start:
+        raise AssertionError(f"{ctype}: layout {layout.size} != {stop - start} bytes")
     return layout
 
 
@@ -128,55 +130,132 @@ def pack_dest(rs: RealServer) -> bytes:
     return packed
 
 
-def _pack_service(vs: VirtualService) -> bytes:
-    flags = 0
-    if vs.persistence_timeout is not None:
-        flags |= SVC_F_PERSISTENT
-    if vs.one_packet:
+# A struct is packed in two parts: what identifies the object (address, port, ...) and what
+# configures it (scheduler, weight, ...), whose bytes are shared by every object configured
+# alike (most of a table), so only the identity is packed per object.
+_SVC_CONFIG_AT = int(ffi.offsetof("struct pyipvs_ipvs_svc", "sched_name"))
+_SVC_IDENTITY = _layout(
+    "struct pyipvs_ipvs_svc",
+    [("af", "H"), ("protocol", "H"), ("addr", "16s"), ("port", "H"), ("fwmark", "I")],
+    end=_SVC_CONFIG_AT,
+)
+_SVC_CONFIG = _layout(
+    "struct pyipvs_ipvs_svc",
+    [
+        ("sched_name", "16s"),
+        ("flags", "I"),
+        ("flags_mask", "I"),
+        ("timeout", "I"),
+        ("netmask", "I"),
+        ("pe_name", "16s"),
+        ("stats", "10Q"),
+    ],
+    start=_SVC_CONFIG_AT,
+)
+_DEST_CONFIG_AT = int(ffi.offsetof("struct pyipvs_ipvs_dest", "fwd_method"))
+_DEST_IDENTITY = _layout(
+    "struct pyipvs_ipvs_dest", [("af", "H"), ("addr", "16s"), ("port", "H")], end=_DEST_CONFIG_AT
+)
+_DEST_CONFIG = _layout(
+    "struct pyipvs_ipvs_dest",
+    [
+        ("fwd_method", "I"),
+        ("weight", "I"),
+        ("u_thresh", "I"),
+        ("l_thresh", "I"),
+        ("tun_type", "B"),
+        ("tun_port", "H"),
+        ("tun_flags", "H"),
+        ("active_conns", "I"),
+        ("inact_conns", "I"),
+        ("persist_conns", "I"),
+        ("svc", "I"),
+        ("stats", "10Q"),
+    ],
+    start=_DEST_CONFIG_AT,
+)
+_CONFIGS: dict[tuple[Any, ...], bytes] = {}  # bounded like the listing caches
+
+
+def _config(key: tuple[Any, ...], pack: Any) -> bytes:
+    packed: bytes | None = _CONFIGS.get(key)
+    if packed is None:
+        if len(_CONFIGS) >= 1 << 12:
+            _CONFIGS.clear()
+        packed = _CONFIGS[key] = pack(key)
+    return packed
+
+
+def _pack_service_config(key: tuple[Any, ...]) -> bytes:
+    _, scheduler, timeout, one_packet, sched_flags, mask, pe_name = key
+    flags = SVC_F_PERSISTENT if timeout is not None else 0
+    if one_packet:
         flags |= SVC_F_ONEPACKET
-    for name in vs.sched_flags:
+    for name in sched_flags:
         flags |= FLAG_BITS[name]
-    netmask = vs.netmask
-    mask = int(netmask) if isinstance(netmask, ipaddress.IPv4Address) else int(netmask or 128)
-    if vs.fwmark is not None:
-        proto, addr, port, fwmark = 0, bytes(16), 0, vs.fwmark
-    else:
-        assert vs.protocol is not None and vs.address is not None and vs.port is not None
-        proto, addr, port, fwmark = PROTO[vs.protocol], addr16(vs.address), vs.port, 0
-    return SVC.pack(
-        AF[vs.family or "inet"],
-        proto,
-        addr,
-        port,
-        fwmark,
-        vs.scheduler.encode(),
+    return _SVC_CONFIG.pack(
+        scheduler.encode(),
         flags,
         0xFFFFFFFF,  # the service is given whole: every flag bit is meant
-        vs.persistence_timeout or 0,
+        timeout or 0,
         mask,
-        (vs.pe_name or "").encode(),
+        (pe_name or "").encode(),
+        *_NO_STATS,
+    )
+
+
+def _pack_service(vs: VirtualService) -> bytes:
+    netmask = vs.netmask  # IPv4: an address (hashing one is slow), as a number; IPv6: a prefix
+    key = (
+        "svc",
+        vs.scheduler,
+        vs.persistence_timeout,
+        vs.one_packet,
+        vs.sched_flags,
+        128 if netmask is None else int(netmask),
+        vs.pe_name,
+    )
+    config = _config(key, _pack_service_config)
+    if vs.fwmark is not None:
+        return _SVC_IDENTITY.pack(AF[vs.family or "inet"], 0, b"", 0, vs.fwmark) + config
+    assert vs.protocol is not None and vs.address is not None and vs.port is not None
+    identity = _SVC_IDENTITY.pack(
+        AF[vs.family or "inet"], PROTO[vs.protocol], vs.address.packed, vs.port, 0
+    )
+    return identity + config
+
+
+def _pack_dest_config(key: tuple[Any, ...]) -> bytes:
+    _, forward, weight, upper, lower, tunnel_type, tunnel_port, tunnel_checksum = key
+    return _DEST_CONFIG.pack(
+        FWD[forward],
+        weight,
+        upper,
+        lower,
+        TUN_TYPE[tunnel_type],
+        tunnel_port,
+        TUN_CSUM[tunnel_checksum],
+        0,
+        0,
+        0,
+        0,
         *_NO_STATS,
     )
 
 
 def _pack_dest(rs: RealServer) -> bytes:
-    return DEST.pack(
-        AF[rs.family or "inet"],
-        addr16(rs.address),
-        rs.port,
-        FWD[rs.forward],
+    key = (
+        "dest",
+        rs.forward,
         rs.weight,
         rs.upper_threshold,
         rs.lower_threshold,
-        TUN_TYPE[rs.tunnel_type],
+        rs.tunnel_type,
         rs.tunnel_port,
-        TUN_CSUM[rs.tunnel_checksum],
-        0,
-        0,
-        0,
-        0,
-        *_NO_STATS,
+        rs.tunnel_checksum,
     )
+    identity = _DEST_IDENTITY.pack(AF[rs.family or "inet"], rs.address.packed, rs.port)
+    return identity + _config(key, _pack_dest_config)
 
 
 # ---- value objects -> attribute nests (C codec, cached on the objects) ----
