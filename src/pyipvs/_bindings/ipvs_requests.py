@@ -68,43 +68,39 @@ def _layout(
     return layout
 
 
-SVC = _layout(
-    "struct pyipvs_ipvs_svc",
-    [
-        ("af", "H"),
-        ("protocol", "H"),
-        ("addr", "16s"),
-        ("port", "H"),
-        ("fwmark", "I"),
-        ("sched_name", "16s"),
-        ("flags", "I"),
-        ("flags_mask", "I"),
-        ("timeout", "I"),
-        ("netmask", "I"),
-        ("pe_name", "16s"),
-        ("stats", "10Q"),
-    ],
-)
-DEST = _layout(
-    "struct pyipvs_ipvs_dest",
-    [
-        ("af", "H"),
-        ("addr", "16s"),
-        ("port", "H"),
-        ("fwd_method", "I"),
-        ("weight", "I"),
-        ("u_thresh", "I"),
-        ("l_thresh", "I"),
-        ("tun_type", "B"),
-        ("tun_port", "H"),
-        ("tun_flags", "H"),
-        ("active_conns", "I"),
-        ("inact_conns", "I"),
-        ("persist_conns", "I"),
-        ("svc", "I"),
-        ("stats", "10Q"),
-    ],
-)
+_SVC_FIELDS = [
+    ("af", "H"),
+    ("protocol", "H"),
+    ("addr", "16s"),
+    ("port", "H"),
+    ("fwmark", "I"),
+    ("sched_name", "16s"),
+    ("flags", "I"),
+    ("flags_mask", "I"),
+    ("timeout", "I"),
+    ("netmask", "I"),
+    ("pe_name", "16s"),
+    ("stats", "10Q"),
+]
+_DEST_FIELDS = [
+    ("af", "H"),
+    ("addr", "16s"),
+    ("port", "H"),
+    ("fwd_method", "I"),
+    ("weight", "I"),
+    ("u_thresh", "I"),
+    ("l_thresh", "I"),
+    ("tun_type", "B"),
+    ("tun_port", "H"),
+    ("tun_flags", "H"),
+    ("active_conns", "I"),
+    ("inact_conns", "I"),
+    ("persist_conns", "I"),
+    ("svc", "I"),
+    ("stats", "10Q"),
+]
+SVC = _layout("struct pyipvs_ipvs_svc", _SVC_FIELDS)
+DEST = _layout("struct pyipvs_ipvs_dest", _DEST_FIELDS)
 _NO_STATS = (0,) * 10
 
 
@@ -130,50 +126,21 @@ def pack_dest(rs: RealServer) -> bytes:
     return packed
 
 
+def _split(
+    ctype: str, fields: list[tuple[str, str]], first_config: str
+) -> tuple[struct.Struct, struct.Struct]:
+    """The (identity, configuration) layouts of ctype: its fields before first_config, and
+    from first_config on."""
+    cut = [name for name, _ in fields].index(first_config)
+    at = int(ffi.offsetof(ctype, first_config))
+    return _layout(ctype, fields[:cut], end=at), _layout(ctype, fields[cut:], start=at)
+
+
 # A struct is packed in two parts: what identifies the object (address, port, ...) and what
 # configures it (scheduler, weight, ...), whose bytes are shared by every object configured
 # alike (most of a table), so only the identity is packed per object.
-_SVC_CONFIG_AT = int(ffi.offsetof("struct pyipvs_ipvs_svc", "sched_name"))
-_SVC_IDENTITY = _layout(
-    "struct pyipvs_ipvs_svc",
-    [("af", "H"), ("protocol", "H"), ("addr", "16s"), ("port", "H"), ("fwmark", "I")],
-    end=_SVC_CONFIG_AT,
-)
-_SVC_CONFIG = _layout(
-    "struct pyipvs_ipvs_svc",
-    [
-        ("sched_name", "16s"),
-        ("flags", "I"),
-        ("flags_mask", "I"),
-        ("timeout", "I"),
-        ("netmask", "I"),
-        ("pe_name", "16s"),
-        ("stats", "10Q"),
-    ],
-    start=_SVC_CONFIG_AT,
-)
-_DEST_CONFIG_AT = int(ffi.offsetof("struct pyipvs_ipvs_dest", "fwd_method"))
-_DEST_IDENTITY = _layout(
-    "struct pyipvs_ipvs_dest", [("af", "H"), ("addr", "16s"), ("port", "H")], end=_DEST_CONFIG_AT
-)
-_DEST_CONFIG = _layout(
-    "struct pyipvs_ipvs_dest",
-    [
-        ("fwd_method", "I"),
-        ("weight", "I"),
-        ("u_thresh", "I"),
-        ("l_thresh", "I"),
-        ("tun_type", "B"),
-        ("tun_port", "H"),
-        ("tun_flags", "H"),
-        ("active_conns", "I"),
-        ("inact_conns", "I"),
-        ("persist_conns", "I"),
-        ("svc", "I"),
-        ("stats", "10Q"),
-    ],
-    start=_DEST_CONFIG_AT,
-)
+_SVC_IDENTITY, _SVC_CONFIG = _split("struct pyipvs_ipvs_svc", _SVC_FIELDS, "sched_name")
+_DEST_IDENTITY, _DEST_CONFIG = _split("struct pyipvs_ipvs_dest", _DEST_FIELDS, "fwd_method")
 _CONFIGS: dict[tuple[Any, ...], bytes] = {}  # bounded like the listing caches
 
 
