@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
+from pyipvs._cache import remember
 from pyipvs.errors import PyipvsValueError
 
 _T = TypeVar("_T")
@@ -127,10 +128,7 @@ def _address(argument: str, value: object) -> IPAddress:
         except ValueError:
             pass
         else:
-            if len(_PARSED) >= 1 << 16:
-                _PARSED.clear()
-            _PARSED[value] = address
-            return address
+            return remember(_PARSED, value, address, 1 << 16)
     raise _fail(argument, f"{value!r} is not an IPv4 or IPv6 address")
 
 

@@ -148,7 +148,7 @@ class Zero(_Encoded):
         key = b""
         if self.vs is not None:
             _require("vs", self.vs, VirtualService)
-            key = _req.service_nests(self.vs)[1]
+            key = _req.service_nests(self.vs)[_KEY]
         _keep_request(self, _req.request(self.command, key))
 
 

@@ -33,6 +33,7 @@ from pyipvs._bindings.ipvs_requests import (
     pack_service,
 )
 from pyipvs._bindings.netlink import RECV_BUFFER_SIZE, NetlinkSocket
+from pyipvs._cache import remember
 from pyipvs._native import ffi, lib
 from pyipvs.errors import KernelError, PyipvsValueError
 from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService, _build
@@ -77,11 +78,8 @@ def _address(af: int, raw: bytes) -> model.IPAddress:
     key = raw if af == AF_INET6 else raw[:4]
     address = _ADDRESSES.get(key)
     if address is None:
-        if len(_ADDRESSES) > 1 << 16:
-            _ADDRESSES.clear()
-        address = _ADDRESSES[key] = (
-            ipaddress.IPv6Address(key) if af == AF_INET6 else ipaddress.IPv4Address(key)
-        )
+        made = ipaddress.IPv6Address(key) if af == AF_INET6 else ipaddress.IPv4Address(key)
+        address = remember(_ADDRESSES, key, made, 1 << 16)
     return address
 
 
@@ -99,9 +97,8 @@ def _stats(values: tuple[Any, ...]) -> Stats:
     """A Stats for values; equal ones are shared (immutable), idle tables are all zeros."""
     stats = _STATS.get(values)
     if stats is None:
-        if len(_STATS) > 1 << 12:
-            _STATS.clear()
-        stats = _STATS[values] = _build(Stats, dict(zip(_STATS_FIELDS, values, strict=True)))
+        made = _build(Stats, dict(zip(_STATS_FIELDS, values, strict=True)))
+        stats = remember(_STATS, values, made, 1 << 12)
     return stats
 
 
@@ -143,10 +140,7 @@ def _service_template(key: tuple[Any, ...]) -> dict[str, object]:
         "sched_flags": _flag_names(scheduler, flags) if flags & 0x38 else frozenset(),
         "pe_name": _cstr(pe) or None,
     }
-    if len(_SERVICE_TEMPLATES) > _TEMPLATE_LIMIT:
-        _SERVICE_TEMPLATES.clear()
-    _SERVICE_TEMPLATES[key] = template
-    return template
+    return remember(_SERVICE_TEMPLATES, key, template, _TEMPLATE_LIMIT)
 
 
 def service_from(t: tuple[Any, ...]) -> VirtualService:
@@ -184,10 +178,7 @@ def _dest_template(key: tuple[Any, ...]) -> dict[str, object]:
         "tunnel_checksum": _TUN_CSUM_NAME.get(tflags, "nocsum"),
         "family": "inet6" if af == AF_INET6 else "inet",
     }
-    if len(_DEST_TEMPLATES) > _TEMPLATE_LIMIT:
-        _DEST_TEMPLATES.clear()
-    _DEST_TEMPLATES[key] = template
-    return template
+    return remember(_DEST_TEMPLATES, key, template, _TEMPLATE_LIMIT)
 
 
 def dest_from(t: tuple[Any, ...]) -> RealServer:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import dataclasses
 import struct
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from pyipvs import model
 from pyipvs._bindings.check import check_rc
+from pyipvs._cache import remember
 from pyipvs._native import ffi, lib
 from pyipvs.model import RealServer, Timeouts, VirtualService
 
@@ -111,19 +112,26 @@ def addr16(address: model.IPAddress) -> bytes:
     return address.packed.ljust(16, b"\0")
 
 
+_Form = TypeVar("_Form")
+
+
+def _kept(obj: object, name: str, make: Callable[[Any], _Form]) -> _Form:
+    """obj's C form called name: made by make(obj) the first time, then kept on obj (value
+    objects are immutable; the form lives in __dict__ outside the fields, out of pickles)."""
+    form: _Form | None = obj.__dict__.get(name)
+    if form is None:
+        form = obj.__dict__[name] = make(obj)
+    return form
+
+
 def pack_service(vs: VirtualService) -> bytes:
-    # Value objects are immutable, so their C forms are kept on them (outside the fields).
-    packed: bytes | None = vs.__dict__.get("_c_struct")
-    if packed is None:
-        packed = vs.__dict__["_c_struct"] = _pack_service(vs)
-    return packed
+    """The ``struct pyipvs_ipvs_svc`` of vs."""
+    return _kept(vs, "_c_struct", _pack_service)
 
 
 def pack_dest(rs: RealServer) -> bytes:
-    packed: bytes | None = rs.__dict__.get("_c_struct")
-    if packed is None:
-        packed = rs.__dict__["_c_struct"] = _pack_dest(rs)
-    return packed
+    """The ``struct pyipvs_ipvs_dest`` of rs."""
+    return _kept(rs, "_c_struct", _pack_dest)
 
 
 def _split(
@@ -147,9 +155,7 @@ _CONFIGS: dict[tuple[Any, ...], bytes] = {}  # bounded like the listing caches
 def _config(key: tuple[Any, ...], pack: Any) -> bytes:
     packed: bytes | None = _CONFIGS.get(key)
     if packed is None:
-        if len(_CONFIGS) >= 1 << 12:
-            _CONFIGS.clear()
-        packed = _CONFIGS[key] = pack(key)
+        packed = remember(_CONFIGS, key, pack(key), 1 << 12)
     return packed
 
 
@@ -253,20 +259,20 @@ def _nests(encode: Any, packed: bytes, what: str) -> tuple[bytes, bytes]:
 
 def service_nests(vs: VirtualService) -> tuple[bytes, bytes]:
     """(full, key-only) IPVS_CMD_ATTR_SERVICE nests of vs."""
-    nests: tuple[bytes, bytes] | None = vs.__dict__.get("_nests")
-    if nests is None:
-        nests = _nests(lib.pyipvs_ipvs_svc_nests, pack_service(vs), "encode service")
-        vs.__dict__["_nests"] = nests
-    return nests
+    return _kept(vs, "_nests", _encode_service_nests)
 
 
 def dest_nests(rs: RealServer) -> tuple[bytes, bytes]:
     """(full, key-only) IPVS_CMD_ATTR_DEST nests of rs."""
-    nests: tuple[bytes, bytes] | None = rs.__dict__.get("_nests")
-    if nests is None:
-        nests = _nests(lib.pyipvs_ipvs_dest_nests, pack_dest(rs), "encode real server")
-        rs.__dict__["_nests"] = nests
-    return nests
+    return _kept(rs, "_nests", _encode_dest_nests)
+
+
+def _encode_service_nests(vs: VirtualService) -> tuple[bytes, bytes]:
+    return _nests(lib.pyipvs_ipvs_svc_nests, _pack_service(vs), "encode service")
+
+
+def _encode_dest_nests(rs: RealServer) -> tuple[bytes, bytes]:
+    return _nests(lib.pyipvs_ipvs_dest_nests, _pack_dest(rs), "encode real server")
 
 
 # ---- requests ----
