@@ -11,6 +11,10 @@
 #   scripts/kernel-tier.sh -- CMD ARGS...       # any command, e.g. a benchmark
 #   scripts/kernel-tier.sh -k info             # extra pytest arguments
 #
+# PYIPVS_VM_TIMEOUT (seconds, default 3600) bounds the command: past it, the run is taken for a
+# hang, the guest prints its processes, their kernel stacks and Python stacks
+# (scripts/vm-guest.sh), and the exit status is 124.
+#
 # Exit status: the command's. Output: the command's, plus timing lines prefixed "kernel-tier:".
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,11 +45,12 @@ vm_kernel() {
     return 1
 }
 
+limit=${PYIPVS_VM_TIMEOUT:-3600}
 start=$(date +%s)
 if host_has_ip_vs; then
     echo "kernel-tier: host kernel $(uname -r) has ip_vs; running directly"
     set +e
-    PYIPVS_KERNEL_TIER=host "${CMD[@]}"
+    PYIPVS_KERNEL_TIER=host timeout "$limit" "${CMD[@]}"
     rc=$?
     set -e
 else
@@ -62,17 +67,21 @@ else
     # Quote the command for the guest shell.
     printf -v quoted '%q ' "${CMD[@]}"
     # The guest does not inherit this environment: what the tests read is passed on by name.
-    guest="cd '$ROOT' && modprobe ip_vs && echo \"kernel-tier: guest kernel \$(uname -r), \$(head -1 /proc/net/ip_vs)\" && PYIPVS_KERNEL_TIER=vm PYIPVS_NO_SKIP='${PYIPVS_NO_SKIP:-}' $quoted; echo \$? > '$rcfile'"
+    guest="cd '$ROOT' && PYIPVS_KERNEL_TIER=vm PYIPVS_NO_SKIP='${PYIPVS_NO_SKIP:-}' \
+scripts/vm-guest.sh '$rcfile' $limit $quoted"
     # The serial console pads its output with long runs of blanks: the sed drops them. Both
     # streams go through the pipe: virtme-ng reopens its stderr, which truncates it when it is
-    # a regular file (a log of this whole run, say).
-    PATH="$ROOT/.venv/bin:$PATH" vng --disable-kvm --disable-microvm --run "$image" --user root \
+    # a regular file (a log of this whole run, say). The host's own limit is a backstop for a
+    # guest that stops answering altogether; the guest's limit comes first and reports.
+    PATH="$ROOT/.venv/bin:$PATH" timeout --kill-after=30 $((limit + 300)) \
+        vng --disable-kvm --disable-microvm --run "$image" --user root \
         --rwdir "$ROOT" --memory "${PYIPVS_VM_MEMORY:-3G}" --cpus "$(nproc)" \
         --exec "$guest" </dev/null 2>&1 | sed -u -E 's/ {16,}//g' || true
     if [[ -s $rcfile ]]; then
         rc=$(cat "$rcfile")
     else
-        echo "kernel-tier: the VM did not report an exit status (boot failure?)" >&2
+        echo "kernel-tier: the VM did not report an exit status (boot failure, or the guest" \
+            "stopped answering and was killed after $((limit + 300)) s)" >&2
         rc=3
     fi
     rm -f "$rcfile"
