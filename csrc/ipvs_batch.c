@@ -101,10 +101,9 @@ static int fill_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const u
     nl->seq = c->base_seq + (uint32_t)count;
     pyipvs_mb_init(mb, b->sbuf, b->scap);
     mb->len = used;
-    if (b->stop_on_error) {
-        c->barrier_seq = 0;
-        return 0;
-    }
+    /* Also in stop_on_error mode, where each request asks for its own ACK: a handler that
+     * returns -EINTR gets no answer at all (see pyipvs_nl_do), and only the barrier ends the
+     * wait for it. */
     c->barrier_seq = pyipvs_nl_next_seq(nl);
     return put_barrier(mb, c->barrier_seq);
 }
@@ -225,8 +224,7 @@ static int run_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, struct c
     b->chunks++;
     for (k = 0; k < c->count; k++)
         results[c->first + k] = 0;
-    rc = collect(nl, b, c, b->stop_on_error ? c->base_seq : c->barrier_seq, results,
-                 &answered, &dropped);
+    rc = collect(nl, b, c, c->barrier_seq, results, &answered, &dropped);
     if (rc) { /* the socket failed under us: what this chunk did is not known */
         mark_unknown(c, answered, results);
         return rc;
@@ -304,5 +302,5 @@ int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t 
         return -EMSGSIZE;
     memcpy(msg.bytes, req, len);
     stamp(msg.bytes, family_id, NLM_F_REQUEST | NLM_F_ACK, pyipvs_nl_next_seq(nl));
-    return pyipvs_nl_transact(nl, msg.bytes, len, rbuf, rcap, NULL, NULL);
+    return pyipvs_nl_do(nl, msg.bytes, len, rbuf, rcap);
 }

@@ -8,7 +8,10 @@
  * Requests go WITHOUT NLM_F_ACK, so the kernel answers only failures (an NLMSG_ERROR carrying
  * the failed request's seq, hence its index); each chunk ends with one acked barrier request
  * (an NLMSG_NOOP), whose ACK proves every earlier request of the chunk has been answered
- * (netlink_rcv_skb processes a sendmsg's messages in order, synchronously).
+ * (netlink_rcv_skb processes a sendmsg's messages in order, synchronously). In stop_on_error
+ * mode each chunk is one request that asks for its ACK, then the barrier. A request the kernel
+ * answers with nothing at all (a handler returning -EINTR, see pyipvs_nl_do) counts as done:
+ * the kernel reported no error for it.
  *
  * Replies are never lost by construction: a chunk holds at most max_msgs requests, which the
  * caller derives from the socket's receive buffer so that even all-failing chunks fit. Should
@@ -37,7 +40,7 @@ struct pyipvs_ipvs_batch {
     size_t scap;
     uint8_t *rbuf;
     size_t rcap;
-    int stop_on_error;     /* stop after the first failure: one acked request at a time */
+    int stop_on_error;     /* stop after the first failure: one request per chunk */
     /* Out: */
     size_t chunks;         /* sendmsg() calls made */
     size_t lost;           /* replies detected as dropped (ENOBUFS events) */

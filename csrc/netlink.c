@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef SOL_NETLINK
@@ -191,6 +192,61 @@ int pyipvs_nl_transact(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len,
             rc = handle_message(nlh, cb, arg, &cb_rc);
             if (rc != 0)
                 return rc < 0 ? rc : cb_rc;
+        }
+    }
+}
+
+/* Why the barrier: netlink_rcv_skb (net/netlink/af_netlink.c) treats a handler's -EINTR as "a
+ * dump has started" and sends no answer, not even to a request that asked for an ACK. IPVS's
+ * DEL_DAEMON returns -EINTR when kthread_stop() stops a sync thread that had not started running
+ * yet (kernel/kthread.c), after it has stopped the daemon completely; a reader waiting for that
+ * answer would wait forever. Answers come in request order, so once the barrier is acked the
+ * request has either been answered or never will be; the kernel reported no error either way. */
+int pyipvs_nl_do(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8_t *rbuf,
+                 size_t rcap)
+{
+    static const uint8_t pad[NLMSG_ALIGNTO];
+    struct nlmsghdr barrier = {.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP,
+                               .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK};
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    struct iovec iov[3] = {{.iov_base = (void *)req, .iov_len = req_len},
+                           {.iov_base = (void *)pad, .iov_len = NLMSG_ALIGN(req_len) - req_len},
+                           {.iov_base = &barrier, .iov_len = sizeof(barrier)}};
+    struct msghdr msg = {.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
+                         .msg_iovlen = 3};
+    const struct nlmsghdr *sent = (const struct nlmsghdr *)req;
+    int result = 0;
+    ssize_t n;
+
+    if (rcap < PYIPVS_NL_RECV_MIN || req_len < NLMSG_HDRLEN || sent->nlmsg_len != req_len)
+        return -EINVAL;
+    barrier.nlmsg_seq = pyipvs_nl_next_seq(nl);
+    do {
+        n = sendmsg(nl->fd, &msg, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if ((size_t)n != NLMSG_ALIGN(req_len) + sizeof(barrier))
+        return -EMSGSIZE;
+    for (;;) {
+        ssize_t got = pyipvs_nl_recv(nl, rbuf, rcap);
+        const struct nlmsghdr *nlh;
+        size_t left;
+
+        if (got < 0)
+            return (int)got;
+        left = (size_t)got;
+        for (nlh = (const struct nlmsghdr *)rbuf; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left)) {
+            const struct nlmsgerr *err = NLMSG_DATA(nlh);
+
+            if (nlh->nlmsg_type != NLMSG_ERROR)
+                continue; /* a do-request's reply carries no data */
+            if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+                return -EBADMSG;
+            if (nlh->nlmsg_seq == sent->nlmsg_seq)
+                result = err->error;
+            else if (nlh->nlmsg_seq == barrier.nlmsg_seq)
+                return result;
         }
     }
 }

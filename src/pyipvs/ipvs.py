@@ -205,7 +205,15 @@ class Ipvs:
         self._chan.start_daemon(daemon)
 
     def stop_sync_daemon(self, state: str, syncid: int | None = None) -> None:
-        """:raises NoDaemon:"""
+        """Stops the master or backup sync daemon.
+
+        A stop that comes before the daemon's kernel thread has first run is stopped all the
+        same, but the kernel sends no answer for it (kthread_stop returns -EINTR, and netlink
+        answers nothing for a handler's -EINTR): a client waiting for that answer waits
+        forever. pyipvs follows every request with an acked no-op, so it returns as soon as the
+        kernel is done.
+
+        :raises NoDaemon:"""
         if state not in DAEMON_STATES:
             raise PyipvsValueError(f"state: {state!r} is not one of master, backup")
         if syncid is not None and (not isinstance(syncid, int) or not 0 <= syncid <= 255):

@@ -74,6 +74,16 @@ class NetlinkSocket:
     def set_buffers(self, rcvbuf: int = 0, sndbuf: int = 0) -> None:
         check_rc(lib.pyipvs_nl_set_buffers(self.handle, rcvbuf, sndbuf), "netlink buffers")
 
+    def next_seq(self) -> int:
+        """A fresh sequence number for a request sent on this socket."""
+        return int(lib.pyipvs_nl_next_seq(self.handle))
+
+    def do(self, message: bytes, what: str) -> None:
+        """Sends one complete request (header stamped by the caller) and waits until the kernel
+        has handled it, answer or not (``pyipvs_nl_do``); raises the kernel's error, if any."""
+        check_rc(lib.pyipvs_nl_do(self.handle, message, len(message), self.rbuf,
+                                  RECV_BUFFER_SIZE), what)  # fmt: skip
+
     def close(self) -> None:
         lib.pyipvs_nl_close(self._nl)
 
