@@ -167,17 +167,15 @@ static int handle_message(const struct nlmsghdr *nlh, pyipvs_nl_msg_cb cb, void 
     return 0;
 }
 
-int pyipvs_nl_transact(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8_t *rbuf,
-                       size_t rcap, pyipvs_nl_msg_cb cb, void *arg)
-{
-    const struct nlmsghdr *sent = (const struct nlmsghdr *)req;
-    int cb_rc = 0, rc;
+/* Reads datagrams and hands each message to on_message until it returns non-zero, having set
+ * *result; returns *result, or a socket -errno. */
+typedef int (*message_fn)(const struct nlmsghdr *nlh, void *ctx, int *result);
 
-    if (rcap < PYIPVS_NL_RECV_MIN)
-        return -EINVAL;
-    rc = pyipvs_nl_send(nl, req, req_len);
-    if (rc)
-        return rc;
+static int read_until(struct pyipvs_nl *nl, uint8_t *rbuf, size_t rcap, message_fn on_message,
+                      void *ctx)
+{
+    int result = 0;
+
     for (;;) {
         ssize_t got = pyipvs_nl_recv(nl, rbuf, rcap);
         const struct nlmsghdr *nlh;
@@ -186,14 +184,63 @@ int pyipvs_nl_transact(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len,
         if (got < 0)
             return (int)got;
         left = (size_t)got;
-        for (nlh = (const struct nlmsghdr *)rbuf; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left)) {
-            if (nlh->nlmsg_seq != sent->nlmsg_seq)
-                continue; /* a late answer to an earlier, abandoned request */
-            rc = handle_message(nlh, cb, arg, &cb_rc);
-            if (rc != 0)
-                return rc < 0 ? rc : cb_rc;
-        }
+        for (nlh = (const struct nlmsghdr *)rbuf; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left))
+            if (on_message(nlh, ctx, &result))
+                return result;
     }
+}
+
+struct exchange {
+    uint32_t seq;
+    pyipvs_nl_msg_cb cb;
+    void *arg;
+    int cb_rc;
+};
+
+static int on_transact_message(const struct nlmsghdr *nlh, void *ctx, int *result)
+{
+    struct exchange *x = ctx;
+    int rc;
+
+    if (nlh->nlmsg_seq != x->seq)
+        return 0; /* a late answer to an earlier, abandoned request */
+    rc = handle_message(nlh, x->cb, x->arg, &x->cb_rc);
+    *result = rc < 0 ? rc : x->cb_rc;
+    return rc != 0;
+}
+
+int pyipvs_nl_transact(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8_t *rbuf,
+                       size_t rcap, pyipvs_nl_msg_cb cb, void *arg)
+{
+    struct exchange x = {((const struct nlmsghdr *)req)->nlmsg_seq, cb, arg, 0};
+    int rc;
+
+    if (rcap < PYIPVS_NL_RECV_MIN)
+        return -EINVAL;
+    rc = pyipvs_nl_send(nl, req, req_len);
+    return rc ? rc : read_until(nl, rbuf, rcap, on_transact_message, &x);
+}
+
+struct do_exchange {
+    uint32_t req_seq, barrier_seq;
+    int req_result;
+};
+
+static int on_do_message(const struct nlmsghdr *nlh, void *ctx, int *result)
+{
+    struct do_exchange *x = ctx;
+    const struct nlmsgerr *err = NLMSG_DATA(nlh);
+
+    if (nlh->nlmsg_type != NLMSG_ERROR)
+        return 0; /* a do-request's reply carries no data */
+    if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int))) {
+        *result = -EBADMSG;
+        return 1;
+    }
+    if (nlh->nlmsg_seq == x->req_seq)
+        x->req_result = err->error;
+    *result = x->req_result;
+    return nlh->nlmsg_seq == x->barrier_seq;
 }
 
 /* Why the barrier: netlink_rcv_skb (net/netlink/af_netlink.c) treats a handler's -EINTR as "a
@@ -215,12 +262,15 @@ int pyipvs_nl_do(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8
     struct msghdr msg = {.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
                          .msg_iovlen = 3};
     const struct nlmsghdr *sent = (const struct nlmsghdr *)req;
-    int result = 0;
+    struct do_exchange x = {0};
     ssize_t n;
 
-    if (rcap < PYIPVS_NL_RECV_MIN || req_len < NLMSG_HDRLEN || sent->nlmsg_len != req_len)
+    if (rcap < PYIPVS_NL_RECV_MIN || req_len < NLMSG_HDRLEN || sent->nlmsg_len > req_len ||
+        NLMSG_ALIGN(sent->nlmsg_len) != NLMSG_ALIGN(req_len))
         return -EINVAL;
     barrier.nlmsg_seq = pyipvs_nl_next_seq(nl);
+    x.req_seq = sent->nlmsg_seq;
+    x.barrier_seq = barrier.nlmsg_seq;
     do {
         n = sendmsg(nl->fd, &msg, 0);
     } while (n < 0 && errno == EINTR);
@@ -228,25 +278,5 @@ int pyipvs_nl_do(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8
         return -errno;
     if ((size_t)n != NLMSG_ALIGN(req_len) + sizeof(barrier))
         return -EMSGSIZE;
-    for (;;) {
-        ssize_t got = pyipvs_nl_recv(nl, rbuf, rcap);
-        const struct nlmsghdr *nlh;
-        size_t left;
-
-        if (got < 0)
-            return (int)got;
-        left = (size_t)got;
-        for (nlh = (const struct nlmsghdr *)rbuf; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left)) {
-            const struct nlmsgerr *err = NLMSG_DATA(nlh);
-
-            if (nlh->nlmsg_type != NLMSG_ERROR)
-                continue; /* a do-request's reply carries no data */
-            if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
-                return -EBADMSG;
-            if (nlh->nlmsg_seq == sent->nlmsg_seq)
-                result = err->error;
-            else if (nlh->nlmsg_seq == barrier.nlmsg_seq)
-                return result;
-        }
-    }
+    return read_until(nl, rbuf, rcap, on_do_message, &x);
 }
