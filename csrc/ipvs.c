@@ -114,8 +114,7 @@ int pyipvs_ipvs_daemon(struct pyipvs_nl *nl, uint16_t family_id, uint8_t cmd,
     int rc;
 
     pyipvs_mb_init(&mb, req, sizeof(req));
-    rc = pyipvs_ipvs_put_daemon(&mb, family_id, NLM_F_REQUEST | NLM_F_ACK,
-                                pyipvs_nl_next_seq(nl), cmd, d);
+    rc = pyipvs_ipvs_put_daemon(&mb, family_id, NLM_F_REQUEST, pyipvs_nl_next_seq(nl), cmd, d);
     return rc ? rc : pyipvs_nl_do(nl, req, mb.len, rbuf, rcap);
 }
 

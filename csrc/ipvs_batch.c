@@ -49,12 +49,12 @@ int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n)
 }
 
 /* Stamps a copied request with what only the sender knows. */
-static void stamp(uint8_t *msg, uint16_t family_id, uint16_t flags, uint32_t seq)
+static void stamp(uint8_t *msg, uint16_t family_id, uint32_t seq)
 {
     struct nlmsghdr *nlh = (struct nlmsghdr *)msg;
 
     nlh->nlmsg_type = family_id;
-    nlh->nlmsg_flags = flags;
+    nlh->nlmsg_flags = NLM_F_REQUEST; /* no ACK: the barrier that follows acknowledges */
     nlh->nlmsg_seq = seq;
     nlh->nlmsg_pid = 0;
 }
@@ -79,7 +79,6 @@ static uint32_t reserve_seqs(struct pyipvs_nl *nl, size_t count)
 static int fill_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
                       size_t n, size_t limit, struct chunk *c, struct pyipvs_msgbuf *mb)
 {
-    uint16_t flags = NLM_F_REQUEST | (b->stop_on_error ? NLM_F_ACK : 0);
     size_t room = b->scap - BARRIER_ROOM, used = 0, off = c->off, count = 0;
 
     c->base_seq = reserve_seqs(nl, limit + 1);
@@ -89,7 +88,7 @@ static int fill_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const u
         if (step > room - used)
             break; /* this one starts the next chunk */
         memcpy(b->sbuf + used, reqs + off, step);
-        stamp(b->sbuf + used, b->family_id, flags, c->base_seq + (uint32_t)count);
+        stamp(b->sbuf + used, b->family_id, c->base_seq + (uint32_t)count);
         used += step;
         off += step;
         count++;
@@ -101,9 +100,6 @@ static int fill_chunk(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const u
     nl->seq = c->base_seq + (uint32_t)count;
     pyipvs_mb_init(mb, b->sbuf, b->scap);
     mb->len = used;
-    /* Also in stop_on_error mode, where each request asks for its own ACK: a handler that
-     * returns -EINTR gets no answer at all (see pyipvs_nl_do), and only the barrier ends the
-     * wait for it. */
     c->barrier_seq = pyipvs_nl_next_seq(nl);
     return put_barrier(mb, c->barrier_seq);
 }
@@ -136,7 +132,7 @@ static int collect(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const stru
                 continue; /* nothing else is expected; skip */
             if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
                 return -EBADMSG;
-            if (k < c->count) { /* a failure, or the ACK of an acked request */
+            if (k < c->count) { /* a failure */
                 results[c->first + k] = err->error;
                 if (k + 1 > *answered)
                     *answered = k + 1;
@@ -301,6 +297,6 @@ int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t 
     if (len > sizeof(msg.bytes))
         return -EMSGSIZE;
     memcpy(msg.bytes, req, len);
-    stamp(msg.bytes, family_id, NLM_F_REQUEST | NLM_F_ACK, pyipvs_nl_next_seq(nl));
+    stamp(msg.bytes, family_id, pyipvs_nl_next_seq(nl));
     return pyipvs_nl_do(nl, msg.bytes, len, rbuf, rcap);
 }

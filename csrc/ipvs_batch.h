@@ -9,9 +9,9 @@
  * the failed request's seq, hence its index); each chunk ends with one acked barrier request
  * (an NLMSG_NOOP), whose ACK proves every earlier request of the chunk has been answered
  * (netlink_rcv_skb processes a sendmsg's messages in order, synchronously). In stop_on_error
- * mode each chunk is one request that asks for its ACK, then the barrier. A request the kernel
- * answers with nothing at all (a handler returning -EINTR, see pyipvs_nl_do) counts as done:
- * the kernel reported no error for it.
+ * mode each chunk is one request and the barrier. No answer means no error, also for a handler
+ * that returned -EINTR, which the kernel answers with nothing even when asked for an ACK (see
+ * pyipvs_nl_do): the barrier is what ends every wait.
  *
  * Replies are never lost by construction: a chunk holds at most max_msgs requests, which the
  * caller derives from the socket's receive buffer so that even all-failing chunks fit. Should
@@ -60,7 +60,8 @@ int pyipvs_ipvs_requests_check(const uint8_t *reqs, size_t len, size_t n);
 int pyipvs_ipvs_batch_run(struct pyipvs_nl *nl, struct pyipvs_ipvs_batch *b, const uint8_t *reqs,
                           size_t len, size_t n, int32_t *results);
 
-/* One acked request (a single message of reqs' format). Returns 0 or the kernel's -errno. */
+/* One request (a single message of reqs' format), sent with pyipvs_nl_do. Returns 0 or the
+ * kernel's -errno. */
 int pyipvs_ipvs_request(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *req, size_t len,
                         uint8_t *rbuf, size_t rcap);
 

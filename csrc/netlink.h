@@ -45,10 +45,10 @@ int pyipvs_nl_transact(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len,
 
 /* Sends the single request in req (no dump, no data in its reply) followed, in the same
  * datagram, by an acked NLMSG_NOOP (a barrier), and reads until the barrier's ACK. Returns the
- * kernel's -errno for the request, or 0 for its ACK or for no answer at all: netlink sends
- * nothing for a request whose handler returned -EINTR, and the barrier's ACK, which comes after
- * the request's answer if there is one, proves that none is coming. rbuf must hold
- * PYIPVS_NL_RECV_MIN. */
+ * kernel's -errno for the request, or 0 for its ACK or for no answer at all: the barrier's ACK
+ * comes after the request's answer if there is one. So the request need not ask for an ACK
+ * (ours do not), and one whose handler returned -EINTR, which netlink answers with nothing even
+ * when asked, cannot leave the reader waiting. rbuf must hold PYIPVS_NL_RECV_MIN. */
 int pyipvs_nl_do(struct pyipvs_nl *nl, const uint8_t *req, size_t req_len, uint8_t *rbuf,
                  size_t rcap);
 

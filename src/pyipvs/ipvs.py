@@ -250,7 +250,7 @@ class Ipvs:
         Each operation was encoded when it was made, so this joins their requests and hands
         them to C in one call. Requests go without ACK in chunks sized to the socket buffers,
         each chunk closed by one acked barrier, so only failures come back (with their index).
-        With ``stop_on_error``, operations are sent one acked request at a time and nothing
+        With ``stop_on_error``, each chunk is one operation and its barrier, and nothing
         after the first failure runs (the kernel has no way to abort the rest of a sent chunk);
         the results then end at the failed operation.
 
@@ -266,7 +266,7 @@ class Ipvs:
         return results
 
     def _run(self, op: _ops.Operation) -> None:
-        """One operation as one acked request; raises the kernel's answer."""
+        """One operation as one request and a barrier; raises the kernel's answer."""
         rc = self._chan.request(_ops.request_of(op))
         if rc < 0:
             raise ipvs_error(rc, op.action, _subject(op))
