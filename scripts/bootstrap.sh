@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
     build-essential python3-dev python3-venv iproute2 kmod
     qemu-system-x86 linux-image-amd64 busybox-static
-    ipvsadm keepalived tshark clang
+    ipvsadm keepalived tshark clang graphviz chromium
 )
 
 missing=()
