@@ -8,8 +8,8 @@ import hashlib
 import pytest
 
 from pyipvs.check import BodyDigest, page_digest, request_bytes
-from pyipvs.check.http import host_header
 from pyipvs.check.connect import Target
+from pyipvs.check.http import host_header
 from pyipvs.check.misc import argv_for, needs_shell
 from pyipvs.check.ping import echo_request, is_echo_reply
 from pyipvs.check.tcp import tcp_verdict

@@ -33,7 +33,7 @@ class UdpProbe:
         unreachable = False
         sock = make_socket(self.target, socket.SOCK_DGRAM)
         try:
-            await loop.sock_connect(sock, (self.target.address, self.target.port))
+            sock.connect((self.target.address, self.target.port))  # UDP: immediate
             await loop.sock_sendall(sock, self.payload or os.urandom(16))
             reply = await asyncio.wait_for(
                 loop.sock_recv(sock, _MAX_REPLY), self.target.connect_timeout
