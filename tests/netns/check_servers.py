@@ -35,6 +35,15 @@ PAGES = {
 }
 
 
+# Responses written byte for byte, for framings the standard library would not produce.
+RAW_RESPONSES = {
+    "/raw/lowercase-length": b"HTTP/1.0 200 OK\r\ncontent-length: 3\r\n\r\nabcdef",
+    "/raw/short-length": b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nabcdefgh",
+    "/raw/no-length": b"HTTP/1.0 200 OK\r\nServer: raw\r\n\r\nuntil the end\n",
+    "/raw/lf-only": b"HTTP/1.0 200 OK\nServer: raw\n\nbody after bare LFs\n",
+}
+
+
 def in_netns(netns: str, function: Callable[[], T]) -> T:
     outcome: dict[str, object] = {}
 
@@ -84,6 +93,10 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
         if path == "/reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+            return
+        if path in RAW_RESPONSES:
+            self.wfile.write(RAW_RESPONSES[path])
+            self.close_connection = True
             return
         if path == "/slow":
             time.sleep(2)

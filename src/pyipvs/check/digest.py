@@ -19,9 +19,14 @@ _CONTENT_LENGTH = re.compile(rb"Content-Length:[ \t]*(\d+)")
 
 
 class BodyDigest:
-    def __init__(self) -> None:
+    """``keep=True`` also keeps the header block and the hashed body (for genhash -v)."""
+
+    def __init__(self, *, keep: bool = False) -> None:
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._head = bytearray()
+        self._keep = keep
+        self.header = b""
+        self.body = bytearray()
         self._in_body = False
         self._remaining: int | None = None  # bytes left to hash when Content-Length was given
         self.body_bytes = 0
@@ -39,6 +44,8 @@ class BodyDigest:
                 return
             self._in_body = True
             header = bytes(self._head[:end])
+            if self._keep:
+                self.header = bytes(self._head[: end + len(_HEADER_END)])
             found = _CONTENT_LENGTH.search(header)
             if found:
                 self._remaining = int(found.group(1))
@@ -49,6 +56,15 @@ class BodyDigest:
             self._remaining -= len(data)
         self.body_bytes += len(data)
         self._md5.update(data)
+        if self._keep:
+            self.body += data
+
+    @property
+    def headers_done(self) -> bool:
+        return self._in_body
+
+    def digest(self) -> bytes:
+        return self._md5.digest()
 
     def hexdigest(self) -> str:
         return self._md5.hexdigest()
