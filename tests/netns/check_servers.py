@@ -84,6 +84,9 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return "Thu, 03 Dec 2026 00:00:00 GMT"  # fixed: responses compare byte for byte
+
     def do_GET(self) -> None:
         path = self.path
         self.server.requests.append((path, self.headers.get("Host")))  # type: ignore[attr-defined]
