@@ -12,11 +12,11 @@ B = RealServer("10.1.0.2", 80, weight=2, forward="masq")
 SORRY = RealServer("10.1.0.99", 80, weight=1, forward="masq")
 
 
-def key(rs: RealServer) -> tuple[object, object]:
+def key(rs: RealServer) -> tuple[object, ...]:
     return (rs.address, rs.port)
 
 
-def health(**alive: bool | int) -> dict[tuple[object, object], Health]:
+def health(**alive: bool | int) -> dict[tuple[object, ...], Health]:
     """health(a=True, b=False); an int is alive with that dynamic weight."""
     result = {}
     for name, state in alive.items():

@@ -40,7 +40,7 @@ class Pool:
     sorry_server_inhibit: bool = False
 
 
-def _key(rs: RealServer) -> tuple[object, object]:
+def _key(rs: RealServer) -> tuple[object, ...]:
     return (rs.address, rs.port)
 
 
@@ -48,7 +48,7 @@ def effective_weight(member: Member, health: Health) -> int:
     return member.server.weight if health.weight is None else health.weight
 
 
-def weight_sum(pool: Pool, health: Mapping[tuple[object, object], Health]) -> int:
+def weight_sum(pool: Pool, health: Mapping[tuple[object, ...], Health]) -> int:
     """Σ effective weight of the alive members (what quorum is measured against)."""
     total = 0
     for member in pool.members:
@@ -69,7 +69,7 @@ def quorum_up(pool: Pool, total: int, was_up: bool | None) -> bool:
 
 
 def desired_servers(
-    pool: Pool, health: Mapping[tuple[object, object], Health], quorum: bool
+    pool: Pool, health: Mapping[tuple[object, ...], Health], quorum: bool
 ) -> list[RealServer]:
     """The real servers to program, given each member's health and the quorum state.
 
@@ -103,7 +103,7 @@ class PoolState:
     quorum: bool | None = None
 
     def evaluate(
-        self, health: Mapping[tuple[object, object], Health]
+        self, health: Mapping[tuple[object, ...], Health]
     ) -> tuple[list[RealServer], str | None]:
         """The servers to program now, and ``"quorum_up"`` / ``"quorum_down"`` when the quorum
         state changed (the caller runs the notify script)."""
