@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from pyipvs import RealServer, VirtualService, ops
-from pyipvs.check import CheckEvent, CheckScheduler, ServerHealth, Subscription, Transition
+from pyipvs.check import Check, CheckEvent, CheckScheduler, ServerHealth, Subscription, Transition
 from pyipvs.check.scheduler import Listener
 from pyipvs.daemon.checkers_from_config import ServiceSpec, describe_server
-from pyipvs.daemon.pool import Health, PoolState
+from pyipvs.daemon.pool import Health, PoolState, weight_sum
 from pyipvs.daemon.reconcile import (
     InconsistentListing,
     LiveTable,
+    Owned,
     check_listing,
     owned_from,
     reconcile,
@@ -73,29 +74,53 @@ class CheckerProcess:
         self.resync_interval = resync_interval
         self.health: dict[ServerId, ServerHealth] = {}
         self.pools = [PoolState(spec.pool) for spec in self.specs]
-        self.owned = owned_from(
-            {
-                spec.service: [m.member.server for m in spec.members]
-                + ([spec.pool.sorry_server] if spec.pool.sorry_server else [])
-                for spec in self.specs
-            }
-        )
+        self.owned = _owned(self.specs)
         self.programmed: dict[VirtualService, list[RealServer]] = {}
         self.syncs = 0
         self._dirty = asyncio.Event()
         self._subscriptions: list[Subscription] = []
         self._stopping = False
+        self._last_health: dict[int, dict[tuple[object, ...], Health]] = {}
+        self._retiring: Owned | None = None  # what a reload dropped: deleted at the next sync
 
     # -- health ----------------------------------------------------------------------------
     def subscribe(self) -> None:
         for index, spec in enumerate(self.specs):
             for member in spec.members:
                 key = server_key(member.member.server)
-                starts = {str(n): not c.schedule.alpha for n, c in enumerate(member.checks)}
+                starts = {str(n): self._starts_up(c) for n, c in enumerate(member.checks)}
                 self.health[(index, key)] = ServerHealth.starting(starts)
                 for n, check in enumerate(member.checks):
                     listener = self._listener((index, key), str(n), spec)
                     self._subscriptions.append(self.scheduler.subscribe(check, listener))
+
+    def _starts_up(self, check: Check) -> bool:
+        """A check that already runs (shared, or kept across a reload) keeps its state."""
+        try:
+            return self.scheduler.state(check).up
+        except KeyError:
+            return not check.schedule.alpha
+
+    def reload(self, specs: Sequence[ServiceSpec]) -> None:
+        """New configuration: checks equal to running ones keep their state and schedule
+        (subscribed before the old ones are dropped); entries no longer configured go at the
+        next sync; a pool keeps its quorum state when its service stays."""
+        old_subscriptions, old_owned = self._subscriptions, self.owned
+        quorum = {
+            service_key(s.service): p.quorum for s, p in zip(self.specs, self.pools, strict=True)
+        }
+        self.specs = list(specs)
+        self.pools = [PoolState(s.pool, quorum.get(service_key(s.service))) for s in self.specs]
+        self.health = {}
+        self._subscriptions = []
+        self.subscribe()
+        for subscription in old_subscriptions:
+            self.scheduler.unsubscribe(subscription)
+        self.owned = _owned(self.specs)
+        self._retiring = Owned(
+            old_owned.services - self.owned.services, old_owned.servers - self.owned.servers
+        )
+        self._dirty.set()
 
     def _listener(self, server: ServerId, checker: str, spec: ServiceSpec) -> Listener:
         def hear(event: CheckEvent) -> None:
@@ -117,9 +142,13 @@ class CheckerProcess:
                 state = self.health.get((index, key))
                 if state is not None:
                     health[key] = Health(state.up, state.weight)
+            first = pool.quorum is None
             servers, change = pool.evaluate(health)
             if change:
                 changes.append((index, change))
+            elif first:
+                self._log_quorum(index, bool(pool.quorum), health)
+            self._last_health[index] = health
             table[spec.service] = servers
         return table, changes
 
@@ -140,7 +169,13 @@ class CheckerProcess:
         desired, changes = self.desired()
         for index, change in changes:
             self._quorum_changed(index, change)
-        operations = reconcile(desired, self.live(), self.owned)
+        owned = self.owned
+        if self._retiring is not None:
+            owned = Owned(
+                owned.services | self._retiring.services, owned.servers | self._retiring.servers
+            )
+        operations = reconcile(desired, self.live(), owned)
+        self._retiring = None
         if operations:
             self._apply(operations)
         self._log_table_changes(desired)
@@ -194,7 +229,12 @@ class CheckerProcess:
             self.ipvs.apply([ops.Flush()])
         elif self.release_on_stop:
             for spec in self.specs:
-                log.info("Removing Virtual Server %s", spec.label)
+                for rs in self.programmed.get(spec.service, []):
+                    log.info(
+                        "Shutting down service %s from VS %s",
+                        describe_server(rs, spec.service.protocol),
+                        spec.label,
+                    )
             operations = reconcile({}, self.live(), self.owned)
             if operations:
                 self._apply(operations)
@@ -227,28 +267,65 @@ class CheckerProcess:
 
     def _quorum_changed(self, index: int, change: str) -> None:
         spec = self.specs[index]
-        if change == "quorum_up":
-            log.info(
-                "Gained quorum %d+%d for VS %s", spec.pool.quorum, spec.pool.hysteresis, spec.label
-            )
-            script = spec.quorum_up
-        else:
-            log.info(
-                "Lost quorum %d-%d for VS %s", spec.pool.quorum, spec.pool.hysteresis, spec.label
-            )
-            script = spec.quorum_down
+        self._log_quorum(index, change == "quorum_up", self._last_health.get(index, {}))
+        script = spec.quorum_up if change == "quorum_up" else spec.quorum_down
         if script:
             run_notify(script)
+
+    def _log_quorum(self, index: int, up: bool, health: dict[tuple[object, ...], Health]) -> None:
+        spec = self.specs[index]
+        pool = spec.pool
+        total = weight_sum(pool, health)
+        if up:
+            log.info(
+                "Gained quorum %d+%d=%d <= %d for VS %s",
+                pool.quorum,
+                pool.hysteresis,
+                pool.quorum + pool.hysteresis,
+                total,
+                spec.label,
+            )
+        else:
+            log.info(
+                "Lost quorum %d-%d=%d > %d for VS %s",
+                pool.quorum,
+                pool.hysteresis,
+                pool.quorum - pool.hysteresis,
+                total,
+                spec.label,
+            )
+
+
+def _owned(specs: Sequence[ServiceSpec]) -> Owned:
+    return owned_from(
+        {
+            spec.service: [m.member.server for m in spec.members]
+            + ([spec.pool.sorry_server] if spec.pool.sorry_server else [])
+            for spec in specs
+        }
+    )
 
 
 def _log_checker(event: CheckEvent) -> None:
     probe = event.check.probe
     target = getattr(probe, "target", None)
     name = target.describe() if target is not None else getattr(probe, "command", "")
+    retries = event.check.schedule.retry
     if event.transition is Transition.UP:
-        log.info("%s on service %s success.", probe.kind, name)
+        if probe.kind == "TCP_CHECK":
+            log.info("TCP connection to %s success.", name)
+        elif probe.kind in ("HTTP_GET", "SSL_GET"):
+            log.info("Remote Web server %s succeed on service.", name)
+        else:
+            log.info("%s on service %s succeed.", probe.kind, name)
     elif event.transition is Transition.DOWN:
-        log.info("%s on service %s failed (%s).", probe.kind, name, event.result.reason)
+        if probe.kind == "TCP_CHECK":
+            log.info("TCP_CHECK on service %s failed.", name)
+        elif probe.kind in ("HTTP_GET", "SSL_GET"):
+            log.info("HTTP_CHECK on service %s failed after %d retries.", name, retries)
+        else:
+            log.info("%s on service %s failed (%s).", probe.kind, name, event.result.reason)
+    log.debug("%s %s: %s", probe.kind, name, event.result.reason)
 
 
 def run_notify(command: str) -> None:
