@@ -6,9 +6,12 @@ a socket with them."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 # socket.SO_MARK exists on Linux from Python 3.12; its value is fixed by the kernel ABI.
 _SO_MARK = getattr(socket, "SO_MARK", 36)
@@ -25,7 +28,7 @@ class Target:
     fwmark: int | None = None
     connect_timeout: float = 5.0
 
-    @property
+    @functools.cached_property
     def family(self) -> int:
         version = ipaddress.ip_address(self.address).version
         return socket.AF_INET6 if version == 6 else socket.AF_INET
@@ -57,13 +60,46 @@ async def connect_tcp(target: Target) -> socket.socket:
     sock = make_socket(target, socket.SOCK_STREAM)
     try:
         loop = asyncio.get_running_loop()
-        await asyncio.wait_for(
-            loop.sock_connect(sock, (target.address, target.port)), target.connect_timeout
-        )
+        await within(loop.sock_connect(sock, (target.address, target.port)), target.connect_timeout)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+_T = TypeVar("_T")
+
+
+async def within(awaitable: Awaitable[_T], timeout: float) -> _T:
+    """``await awaitable`` or TimeoutError after ``timeout`` s. Unlike asyncio.wait_for it
+    makes no task: a timer cancels the current one, which matters at thousands of checks
+    a second."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    handle = loop.call_later(timeout, expire)
+    try:
+        return await awaitable
+    except asyncio.CancelledError:
+        if expired:
+            _uncancel(task)
+            raise TimeoutError from None
+        raise
+    finally:
+        handle.cancel()
+
+
+def _uncancel(task: asyncio.Task[object]) -> None:
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+    if uncancel is not None:
+        uncancel()
 
 
 def failure_reason(exc: BaseException) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pyipvs.check.connect import within
 from pyipvs.check.lateness import LatenessWindow
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.state import CheckerState, Schedule, Transition
@@ -189,16 +190,22 @@ class CheckScheduler:
             task.add_done_callback(self._tasks.discard)
             now = self._clock()
         self._wake.clear()
-        delay = self._heap[0][0] - now if self._heap else None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+        timer = None
+        if self._heap:  # a timer, not wait_for: no task per wake-up
+            loop = asyncio.get_running_loop()
+            timer = loop.call_at(loop.time() + self._heap[0][0] - now, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     async def _execute(self, runner: _Runner) -> None:
         check = runner.check
         started = self._clock()
         self.lateness.add(started - runner.due)
         try:
-            result = await asyncio.wait_for(check.probe.run(), probe_deadline(check.probe))
+            result = await within(check.probe.run(), probe_deadline(check.probe))
         except TimeoutError:
             self.overruns += 1
             log.warning("%s probe overran its deadline and was cancelled", check.probe.kind)
