@@ -30,13 +30,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pyipvs.check.connect import within
 from pyipvs.check.lateness import LatenessWindow
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.state import CheckerState, Schedule, Transition
 from pyipvs.check.watchdog import Watchdog
 
 log = logging.getLogger("pyipvs.check")
+_SWEEP_INTERVAL = 0.05
 
 
 class Probe(Protocol):
@@ -87,6 +87,7 @@ class _Runner:
     state: CheckerState
     listeners: list[Listener] = field(default_factory=list)
     due: float = 0.0
+    deadline: float = 0.0
     running: bool = False
     retired: bool = False
 
@@ -114,7 +115,8 @@ class CheckScheduler:
         self._order = itertools.count()
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], float] = {}  # in flight -> deadline
+        self._overdue: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.lateness = LatenessWindow()
         self.watchdog = Watchdog(clock, interval=watchdog_interval, stall_after=stall_after)
@@ -126,6 +128,7 @@ class CheckScheduler:
         runner = self._runners.get(check)
         if runner is None:
             runner = self._runners[check] = _Runner(check, CheckerState(check.schedule))
+            runner.deadline = probe_deadline(check.probe)
             span = check.schedule.first_delay_span
             self._push(runner, self._clock() + self._rng.uniform(0.0, span))
         runner.listeners.append(listener)
@@ -156,22 +159,26 @@ class CheckScheduler:
     # -- the loop ------------------------------------------------------------------------
     def _push(self, runner: _Runner, due: float) -> None:
         runner.due = due
+        earliest = self._heap[0][0] if self._heap else None
         heapq.heappush(self._heap, (due, next(self._order), runner))
-        self._wake.set()
+        if earliest is None or due < earliest:  # else the dispatcher's timer already covers it
+            self._wake.set()
 
     async def run(self) -> None:
         """Runs checks until :meth:`stop`; then cancels the ones in flight."""
         self.watchdog.start()
         heartbeat = asyncio.ensure_future(self.watchdog.heartbeat())
+        sweeper = asyncio.ensure_future(self._sweep_overdue())
         try:
             while not self._stopping:
                 await self._dispatch_due()
         finally:
             heartbeat.cancel()
+            sweeper.cancel()
             self.watchdog.stop()
             for task in list(self._tasks):
                 task.cancel()
-            await asyncio.gather(*self._tasks, heartbeat, return_exceptions=True)
+            await asyncio.gather(*self._tasks, heartbeat, sweeper, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping = True
@@ -183,12 +190,15 @@ class CheckScheduler:
             _due, _n, runner = heapq.heappop(self._heap)
             if runner.retired or runner.running:
                 continue
-            await self._slots.acquire()  # a full pool delays the start: that shows as lateness
+            if self._slots.locked():
+                await self._slots.acquire()  # a full pool delays the start: shown as lateness
+                now = self._clock()
+            else:
+                await self._slots.acquire()
             runner.running = True
-            task = asyncio.ensure_future(self._execute(runner))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            now = self._clock()
+            task = asyncio.ensure_future(self._execute(runner, now))
+            self._tasks[task] = now + runner.deadline
+            task.add_done_callback(self._finished)
         self._wake.clear()
         timer = None
         if self._heap:  # a timer, not wait_for: no task per wake-up
@@ -200,13 +210,31 @@ class CheckScheduler:
             if timer is not None:
                 timer.cancel()
 
-    async def _execute(self, runner: _Runner) -> None:
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+        self._overdue.discard(task)
+
+    async def _sweep_overdue(self) -> None:
+        """Cancels probes past their deadline: one timer for all, not one per probe."""
+        while True:
+            await asyncio.sleep(_SWEEP_INTERVAL)
+            now = self._clock()
+            for task, deadline in list(self._tasks.items()):
+                if now > deadline and task not in self._overdue:
+                    self._overdue.add(task)
+                    task.cancel()
+
+    async def _execute(self, runner: _Runner, started: float) -> None:
         check = runner.check
-        started = self._clock()
         self.lateness.add(started - runner.due)
         try:
-            result = await within(check.probe.run(), probe_deadline(check.probe))
-        except TimeoutError:
+            result = await check.probe.run()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task not in self._overdue or self._stopping:
+                raise
+            if task is not None and hasattr(task, "uncancel"):
+                task.uncancel()
             self.overruns += 1
             log.warning("%s probe overran its deadline and was cancelled", check.probe.kind)
             result = failed("probe overran its deadline")
