@@ -37,13 +37,15 @@ virtual_server 10.0.0.5 80 {{
             url {{
                 path /
             }}
-            connect_timeout 1
-            retry 0
+            connect_timeout 5
+            retry 2
+            delay_before_retry 0.1
         }}
     }}
     real_server 127.0.0.3 {tcp} {{
         weight 2
         inhibit_on_failure
+        notify_down "/usr/bin/touch {marker}"
         TCP_CHECK {{
             connect_timeout 1
             retry 0
@@ -90,7 +92,9 @@ def test_checker_process_programs_a_real_table(ipvs_netns: str, tmp_path: Path) 
         tcp = socket.create_server(("127.0.0.3", 0))
         tcp_port = tcp.getsockname()[1]
         with serving(http_server) as http_port:
-            text = CONFIG.format(http=http_port, tcp=tcp_port, script=script)
+            text = CONFIG.format(
+                http=http_port, tcp=tcp_port, script=script, marker=tmp_path / "notified"
+            )
             specs = services_from_config(parse_config(text).config)
             h, t, m = f"127.0.0.2:{http_port}", f"127.0.0.3:{tcp_port}", f"127.0.0.4:{tcp_port}"
             with Ipvs() as ipvs:
@@ -136,4 +140,7 @@ def test_checker_process_programs_a_real_table(ipvs_netns: str, tmp_path: Path) 
     assert steps["restored"] == {h: 3, t: 2, m: 7}
     assert steps["http down"] == {t: 2, m: 7}
     assert steps["after stop"] == {}
-    assert steps["foreign"] == {"10.9.9.9:443": 1}  # someone else's service was left alone
+    assert steps["foreign"] == {"10.9.9.9:443": 1}
+    assert (
+        tmp_path / "notified"
+    ).exists()  # notify_down ran when the TCP server died  # someone else's service was left alone

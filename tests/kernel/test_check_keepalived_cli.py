@@ -40,8 +40,9 @@ virtual_server 10.0.0.5 80 {
                 path /
                 status_code 200
             }
-            connect_timeout 1
-            retry 0
+            connect_timeout 3
+            retry 2
+            delay_before_retry 1
         }
     }
     real_server 127.0.0.3 9090 {

@@ -126,7 +126,12 @@ class CheckerProcess:
         def hear(event: CheckEvent) -> None:
             _log_checker(event)
             weight = event.weight if event.up else None
-            self.health[server].update(checker, event.up, weight)
+            transition = self.health[server].update(checker, event.up, weight)
+            if transition is not None:  # the real server's notify_up / notify_down
+                scripts = spec.notify_up if transition is Transition.UP else spec.notify_down
+                script = scripts.get(server[1])
+                if script:
+                    run_notify(script)
             self._dirty.set()
 
         return hear
