@@ -62,6 +62,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pyipvs.daemon.check_main import wants_check_mode
+
+    if wants_check_mode(sys.argv[1:] if argv is None else argv):  # -C: the checker subsystem
+        from pyipvs.daemon import check_main
+
+        return check_main.main(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
         return _run(args)

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: Apache-2.0
+"""How late checks start against their schedule: a bounded window of recent samples."""
+
+from __future__ import annotations
+
+from collections import deque
+
+
+class LatenessWindow:
+    def __init__(self, size: int = 100_000) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
+        self.count = 0
+        self.worst = 0.0
+
+    def add(self, lateness: float) -> None:
+        lateness = max(0.0, lateness)
+        self._samples.append(lateness)
+        self.count += 1
+        self.worst = max(self.worst, lateness)
+
+    def reset(self) -> None:
+        self._samples.clear()
+        self.count = 0
+        self.worst = 0.0
+
+    def percentiles(self) -> dict[str, float]:
+        if not self._samples:
+            return {"lateness_p50": 0.0, "lateness_p99": 0.0, "lateness_max": self.worst}
+        ordered = sorted(self._samples)
+        last = len(ordered) - 1
+        return {
+            "lateness_p50": ordered[last * 50 // 100],
+            "lateness_p99": ordered[last * 99 // 100],
+            "lateness_max": self.worst,
+        }

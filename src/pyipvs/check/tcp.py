@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: Apache-2.0
+"""TCP_CHECK: the server is up when a TCP connection to it completes within
+``connect_timeout`` (check_tcp.c); the connection is closed at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyipvs.check.connect import Target, connect_tcp, failure_reason
+from pyipvs.check.result import ProbeResult, failed, passed
+
+
+def tcp_verdict(error: BaseException | None) -> ProbeResult:
+    return passed("connected") if error is None else failed(failure_reason(error))
+
+
+@dataclass(frozen=True)
+class TcpProbe:
+    target: Target
+    kind = "TCP_CHECK"
+
+    async def run(self) -> ProbeResult:
+        try:
+            sock = await connect_tcp(self.target)
+        except (OSError, TimeoutError) as exc:
+            return tcp_verdict(exc)
+        sock.close()
+        return tcp_verdict(None)

@@ -1,0 +1,341 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The checker process: checks -> real server health -> pools -> reconcile -> IPVS.
+
+Every verdict marks the table dirty; a sync lists the kernel, computes the desired table from
+the pools, and applies the difference in one batch. A periodic sync (``resync_interval``)
+repairs what someone changed behind our back. Only owned entries are touched on start and
+stop, unless ``flush_on_start`` / ``flush_on_stop`` (``lvs_flush``, ``lvs_flush_on_stop``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import subprocess
+from collections.abc import Sequence
+from typing import Protocol
+
+from pyipvs import RealServer, VirtualService, ops
+from pyipvs.check import Check, CheckEvent, CheckScheduler, ServerHealth, Subscription, Transition
+from pyipvs.check.scheduler import Listener
+from pyipvs.daemon.checkers_from_config import ServiceSpec, describe_server
+from pyipvs.daemon.pool import Health, PoolState, weight_sum
+from pyipvs.daemon.reconcile import (
+    InconsistentListing,
+    LiveTable,
+    Owned,
+    check_listing,
+    owned_from,
+    reconcile,
+    server_key,
+    service_key,
+)
+
+log = logging.getLogger("pyipvs.daemon")
+
+_BENIGN = {  # keepalived treats these as success (ipvswrapper.c)
+    ops.AddService: errno.EEXIST,
+    ops.AddRealServer: errno.EEXIST,
+    ops.DeleteService: errno.ENOENT,
+    ops.DeleteRealServer: errno.ENOENT,
+}
+_LISTING_RETRIES = 5
+
+
+class IpvsTable(Protocol):
+    def services(self) -> list[VirtualService]: ...
+    def real_servers(self, vs: VirtualService) -> list[RealServer]: ...
+    def apply(self, operations: Sequence[ops.Operation]) -> ops.BatchResults: ...
+
+
+ServerId = tuple[int, tuple[object, ...]]  # (spec index, real server key)
+
+
+class CheckerProcess:
+    def __init__(
+        self,
+        specs: Sequence[ServiceSpec],
+        ipvs: IpvsTable,
+        scheduler: CheckScheduler,
+        *,
+        flush_on_start: bool = False,
+        flush_on_stop: bool = False,
+        release_on_stop: bool = True,
+        resync_interval: float = 2.0,
+    ) -> None:
+        self.specs = list(specs)
+        self.ipvs = ipvs
+        self.scheduler = scheduler
+        self.flush_on_start = flush_on_start
+        self.flush_on_stop = flush_on_stop
+        self.release_on_stop = release_on_stop
+        self.resync_interval = resync_interval
+        self.health: dict[ServerId, ServerHealth] = {}
+        self.pools = [PoolState(spec.pool) for spec in self.specs]
+        self.owned = _owned(self.specs)
+        self.programmed: dict[VirtualService, list[RealServer]] = {}
+        self.syncs = 0
+        self._dirty = asyncio.Event()
+        self._subscriptions: list[Subscription] = []
+        self._stopping = False
+        self._last_health: dict[int, dict[tuple[object, ...], Health]] = {}
+        self._retiring: Owned | None = None  # what a reload dropped: deleted at the next sync
+
+    # -- health ----------------------------------------------------------------------------
+    def subscribe(self) -> None:
+        for index, spec in enumerate(self.specs):
+            for member in spec.members:
+                key = server_key(member.member.server)
+                starts = {str(n): self._starts_up(c) for n, c in enumerate(member.checks)}
+                self.health[(index, key)] = ServerHealth.starting(starts)
+                for n, check in enumerate(member.checks):
+                    listener = self._listener((index, key), str(n), spec)
+                    self._subscriptions.append(self.scheduler.subscribe(check, listener))
+
+    def _starts_up(self, check: Check) -> bool:
+        """A check that already runs (shared, or kept across a reload) keeps its state."""
+        try:
+            return self.scheduler.state(check).up
+        except KeyError:
+            return not check.schedule.alpha
+
+    def reload(self, specs: Sequence[ServiceSpec]) -> None:
+        """New configuration: checks equal to running ones keep their state and schedule
+        (subscribed before the old ones are dropped); entries no longer configured go at the
+        next sync; a pool keeps its quorum state when its service stays."""
+        old_subscriptions, old_owned = self._subscriptions, self.owned
+        quorum = {
+            service_key(s.service): p.quorum for s, p in zip(self.specs, self.pools, strict=True)
+        }
+        self.specs = list(specs)
+        self.pools = [PoolState(s.pool, quorum.get(service_key(s.service))) for s in self.specs]
+        self.health = {}
+        self._subscriptions = []
+        self.subscribe()
+        for subscription in old_subscriptions:
+            self.scheduler.unsubscribe(subscription)
+        self.owned = _owned(self.specs)
+        self._retiring = Owned(
+            old_owned.services - self.owned.services, old_owned.servers - self.owned.servers
+        )
+        self._dirty.set()
+
+    def _listener(self, server: ServerId, checker: str, spec: ServiceSpec) -> Listener:
+        def hear(event: CheckEvent) -> None:
+            _log_checker(event)
+            weight = event.weight if event.up else None
+            transition = self.health[server].update(checker, event.up, weight)
+            if transition is not None:  # the real server's notify_up / notify_down
+                scripts = spec.notify_up if transition is Transition.UP else spec.notify_down
+                script = scripts.get(server[1])
+                if script:
+                    run_notify(script)
+            self._dirty.set()
+
+        return hear
+
+    def desired(self) -> tuple[dict[VirtualService, list[RealServer]], list[tuple[int, str]]]:
+        """The table wanted now, and the quorum changes this evaluation made."""
+        table: dict[VirtualService, list[RealServer]] = {}
+        changes: list[tuple[int, str]] = []
+        for index, (spec, pool) in enumerate(zip(self.specs, self.pools, strict=True)):
+            health = {}
+            for member in spec.members:
+                key = server_key(member.member.server)
+                state = self.health.get((index, key))
+                if state is not None:
+                    health[key] = Health(state.up, state.weight)
+            first = pool.quorum is None
+            servers, change = pool.evaluate(health)
+            if change:
+                changes.append((index, change))
+            elif first:
+                self._log_quorum(index, bool(pool.quorum), health)
+            self._last_health[index] = health
+            table[spec.service] = servers
+        return table, changes
+
+    # -- the kernel ------------------------------------------------------------------------
+    def live(self) -> LiveTable:
+        for attempt in range(_LISTING_RETRIES):
+            try:
+                services = self.ipvs.services()
+                return check_listing((vs, self.ipvs.real_servers(vs)) for vs in services)
+            except InconsistentListing as exc:
+                log.warning("IPVS listing inconsistent (%s); listing again", exc)
+                if attempt == _LISTING_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def sync(self) -> list[ops.Operation]:
+        """One reconcile pass; returns the operations applied."""
+        desired, changes = self.desired()
+        for index, change in changes:
+            self._quorum_changed(index, change)
+        owned = self.owned
+        if self._retiring is not None:
+            owned = Owned(
+                owned.services | self._retiring.services, owned.servers | self._retiring.servers
+            )
+        operations = reconcile(desired, self.live(), owned)
+        self._retiring = None
+        if operations:
+            self._apply(operations)
+        self._log_table_changes(desired)
+        self.programmed = desired
+        self.syncs += 1
+        return operations
+
+    def _apply(self, operations: list[ops.Operation]) -> None:
+        results = self.ipvs.apply(operations)
+        for failure in results.failures:
+            code = failure.error.errno if failure.error is not None else None
+            if _BENIGN.get(type(failure.operation)) == code:
+                continue
+            log.error("IPVS: %s failed: %s", failure.operation, failure.error)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Programs the table, runs the checks, keeps the table in line until :meth:`stop`."""
+        if self.flush_on_start:
+            self.ipvs.apply([ops.Flush()])
+        self.subscribe()
+        self.sync()
+        checks = asyncio.ensure_future(self.scheduler.run())
+        try:
+            while not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._dirty.wait(), self.resync_interval)
+                self._dirty.clear()
+                if not self._stopping:
+                    self._sync_logged()
+        finally:
+            self.scheduler.stop()
+            await checks
+            self._release()
+
+    def _sync_logged(self) -> None:
+        try:
+            self.sync()
+        except Exception:  # the kernel refused or the listing stayed inconsistent: next round
+            log.exception("IPVS sync failed; retrying at the next round")
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._dirty.set()
+
+    def _release(self) -> None:
+        for subscription in self._subscriptions:
+            self.scheduler.unsubscribe(subscription)
+        self._subscriptions.clear()
+        if self.flush_on_stop:
+            self.ipvs.apply([ops.Flush()])
+        elif self.release_on_stop:
+            for spec in self.specs:
+                for rs in self.programmed.get(spec.service, []):
+                    log.info(
+                        "Shutting down service %s from VS %s",
+                        describe_server(rs, spec.service.protocol),
+                        spec.label,
+                    )
+            operations = reconcile({}, self.live(), self.owned)
+            if operations:
+                self._apply(operations)
+
+    # -- logs and scripts, as keepalived words them ----------------------------------------
+    def _log_table_changes(self, desired: dict[VirtualService, list[RealServer]]) -> None:
+        labels = {service_key(s.service): s.label for s in self.specs}
+        for vs, servers in desired.items():
+            label = labels.get(service_key(vs), str(vs))
+            before = {server_key(rs): rs for rs in self.programmed.get(vs, [])}
+            after = {server_key(rs): rs for rs in servers}
+            for key, rs in after.items():
+                old = before.get(key)
+                name = describe_server(rs, vs.protocol)
+                if old is None:
+                    log.info("Adding service %s to VS %s", name, label)
+                elif old.weight != rs.weight:
+                    log.info(
+                        "Changing weight from %d to %d for service %s of VS %s",
+                        old.weight,
+                        rs.weight,
+                        name,
+                        label,
+                    )
+            for key, rs in before.items():
+                if key not in after:
+                    log.info(
+                        "Removing service %s from VS %s", describe_server(rs, vs.protocol), label
+                    )
+
+    def _quorum_changed(self, index: int, change: str) -> None:
+        spec = self.specs[index]
+        self._log_quorum(index, change == "quorum_up", self._last_health.get(index, {}))
+        script = spec.quorum_up if change == "quorum_up" else spec.quorum_down
+        if script:
+            run_notify(script)
+
+    def _log_quorum(self, index: int, up: bool, health: dict[tuple[object, ...], Health]) -> None:
+        spec = self.specs[index]
+        pool = spec.pool
+        total = weight_sum(pool, health)
+        if up:
+            log.info(
+                "Gained quorum %d+%d=%d <= %d for VS %s",
+                pool.quorum,
+                pool.hysteresis,
+                pool.quorum + pool.hysteresis,
+                total,
+                spec.label,
+            )
+        else:
+            log.info(
+                "Lost quorum %d-%d=%d > %d for VS %s",
+                pool.quorum,
+                pool.hysteresis,
+                pool.quorum - pool.hysteresis,
+                total,
+                spec.label,
+            )
+
+
+def _owned(specs: Sequence[ServiceSpec]) -> Owned:
+    return owned_from(
+        {
+            spec.service: [m.member.server for m in spec.members]
+            + ([spec.pool.sorry_server] if spec.pool.sorry_server else [])
+            for spec in specs
+        }
+    )
+
+
+def _log_checker(event: CheckEvent) -> None:
+    probe = event.check.probe
+    target = getattr(probe, "target", None)
+    name = target.describe() if target is not None else getattr(probe, "command", "")
+    retries = event.check.schedule.retry
+    if event.transition is Transition.UP:
+        if probe.kind == "TCP_CHECK":
+            log.info("TCP connection to %s success.", name)
+        elif probe.kind in ("HTTP_GET", "SSL_GET"):
+            log.info("Remote Web server %s succeed on service.", name)
+        else:
+            log.info("%s on service %s succeed.", probe.kind, name)
+    elif event.transition is Transition.DOWN:
+        if probe.kind == "TCP_CHECK":
+            log.info("TCP_CHECK on service %s failed.", name)
+        elif probe.kind in ("HTTP_GET", "SSL_GET"):
+            log.info("HTTP_CHECK on service %s failed after %d retries.", name, retries)
+        else:
+            log.info("%s on service %s failed (%s).", probe.kind, name, event.result.reason)
+    log.debug("%s %s: %s", probe.kind, name, event.result.reason)
+
+
+def run_notify(command: str) -> None:
+    """Runs a notify script without waiting (keepalived forks it and reaps it later)."""
+    try:
+        subprocess.Popen(command, shell=True, start_new_session=True)
+    except OSError as exc:
+        log.error("cannot run notify script %r: %s", command, exc)
