@@ -31,19 +31,26 @@ from pyipvs.errors import (
 )
 
 _HOME = {
-    "Connection": "pyipvs.model",
-    "RealServer": "pyipvs.model",
-    "Stats": "pyipvs.model",
-    "SyncDaemon": "pyipvs.model",
-    "Timeouts": "pyipvs.model",
-    "VirtualService": "pyipvs.model",
-    "Ipvs": "pyipvs.ipvs",
-    "IpvsInfo": "pyipvs.ipvs",
+    "Connection": "pyipvs.ipvs.model",
+    "RealServer": "pyipvs.ipvs.model",
+    "Stats": "pyipvs.ipvs.model",
+    "SyncDaemon": "pyipvs.ipvs.model",
+    "Timeouts": "pyipvs.ipvs.model",
+    "VirtualService": "pyipvs.ipvs.model",
+    "Ipvs": "pyipvs.ipvs.handle",
+    "IpvsInfo": "pyipvs.ipvs.handle",
 }
 
 if TYPE_CHECKING:
-    from pyipvs.ipvs import Ipvs, IpvsInfo
-    from pyipvs.model import Connection, RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+    from pyipvs.ipvs.handle import Ipvs, IpvsInfo
+    from pyipvs.ipvs.model import (
+        Connection,
+        RealServer,
+        Stats,
+        SyncDaemon,
+        Timeouts,
+        VirtualService,
+    )
 
 
 def __getattr__(name: str) -> object:

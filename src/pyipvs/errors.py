@@ -14,7 +14,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyipvs.ops import BatchResults
+    from pyipvs.ipvs.ops import BatchResults
 
 
 class PyipvsError(Exception):

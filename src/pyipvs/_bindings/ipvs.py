@@ -15,7 +15,6 @@ import struct
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pyipvs import model
 from pyipvs._bindings.check import check_rc, ipvs_error
 from pyipvs._bindings.ipvs_requests import (
     AF_INET,
@@ -36,7 +35,8 @@ from pyipvs._bindings.netlink import RECV_BUFFER_SIZE, NetlinkSocket
 from pyipvs._cache import remember
 from pyipvs._native import ffi, lib
 from pyipvs.errors import KernelError, PyipvsValueError
-from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService, _build
+from pyipvs.ipvs import model
+from pyipvs.ipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService, _build
 
 _PROTO_NAME = {v: k for k, v in PROTO.items()}
 _FWD_NAME = {v: k for k, v in FWD.items()}

@@ -21,11 +21,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from pyipvs import model
 from pyipvs._bindings.check import check_rc
 from pyipvs._cache import remember
 from pyipvs._native import ffi, lib
-from pyipvs.model import RealServer, Timeouts, VirtualService
+from pyipvs.ipvs import model
+from pyipvs.ipvs.model import RealServer, Timeouts, VirtualService
 
 # include/uapi/linux/ip_vs.h
 CMD_NEW_SERVICE, CMD_SET_SERVICE, CMD_DEL_SERVICE, CMD_GET_SERVICE = 1, 2, 3, 4

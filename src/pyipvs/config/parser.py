@@ -22,10 +22,10 @@ from pyipvs.config.model import (
     Option,
     VrrpInstance,
 )
-from pyipvs.config.parse_global import make_global_defs, parse_global_defs
-from pyipvs.config.parse_lvs import parse_virtual_server, parse_vsg
-from pyipvs.config.parse_routes import routes_keyword, rules_keyword
-from pyipvs.config.parse_vrrp import (
+from pyipvs.config.sections.global_defs import make_global_defs, parse_global_defs
+from pyipvs.config.sections.lvs import parse_virtual_server, parse_vsg
+from pyipvs.config.sections.routes import routes_keyword, rules_keyword
+from pyipvs.config.sections.vrrp import (
     STATIC_ADDRESSES,
     parse_instance,
     parse_sync_group,

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
-from pyipvs.cli.ipvsadm_sort import AF_INET, AF_INET6, PROTOCOL_NUMBERS, sort_like_ipvsadm
-from pyipvs.cli.names import address_port
-from pyipvs.model import SCHED_FLAG_BITS
+from pyipvs.cli.ipvsadm.names import address_port
+from pyipvs.cli.ipvsadm.sort import AF_INET, AF_INET6, PROTOCOL_NUMBERS, sort_like_ipvsadm
+from pyipvs.ipvs.model import SCHED_FLAG_BITS
 
 if TYPE_CHECKING:
-    from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+    from pyipvs.ipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
 
 
 @dataclass(frozen=True)

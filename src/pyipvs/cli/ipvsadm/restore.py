@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from pyipvs.cli.ipvsadm_options import (
+from pyipvs.cli.ipvsadm.options import (
     VERSION_LINE,
     CliExit,
     HelpRequested,
@@ -28,8 +28,8 @@ from pyipvs.cli.ipvsadm_options import (
 )
 
 if TYPE_CHECKING:
-    from pyipvs.cli.ipvsadm import Session
-    from pyipvs.ops import Operation
+    from pyipvs.cli.ipvsadm.main import Session
+    from pyipvs.ipvs.ops import Operation
 
 _BLANKS = re.compile(r"[ \t\n]+")
 
@@ -67,7 +67,7 @@ class _Batch:
 
 def restore(session: Session, stream: TextIO) -> int:
     """Run every line of ``stream``; the return value is the last line's (0 or -1)."""
-    from pyipvs.cli.ipvsadm_model import ModelRefused, operation
+    from pyipvs.cli.ipvsadm.rules import ModelRefused, operation
 
     batch = _Batch(session)
     status: int | None = 0
@@ -76,7 +76,7 @@ def restore(session: Session, stream: TextIO) -> int:
             inv = parse(words, session.program)
         except HelpRequested:
             batch.send()
-            from pyipvs.cli.ipvsadm_help import usage
+            from pyipvs.cli.ipvsadm.help import usage
 
             session.stdout.write(usage(session.program))
             raise CliExit(0, "") from None

@@ -8,8 +8,8 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv6Address
 from typing import TextIO
 
-from pyipvs.cli import cstrings
-from pyipvs.cli.names import address_port
+from pyipvs.cli.ipvsadm import cstrings
+from pyipvs.cli.ipvsadm.names import address_port
 
 CONN_PROC_FILE = "/proc/net/ip_vs_conn"
 

@@ -8,7 +8,7 @@ These are ipvsadm's output strings, kept verbatim because byte compatibility req
 
 from __future__ import annotations
 
-from pyipvs.cli.ipvsadm_options import DEFAULT_SCHEDULER, VERSION_LINE
+from pyipvs.cli.ipvsadm.options import DEFAULT_SCHEDULER, VERSION_LINE
 
 DEFAULT_TUNNEL_TYPE = "ipip"
 

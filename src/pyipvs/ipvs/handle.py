@@ -8,11 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
-from pyipvs import ops as _ops
 from pyipvs._bindings import ipvs as _ipvs
 from pyipvs._bindings import netlink as _nl
 from pyipvs._bindings.check import ipvs_error
-from pyipvs._conn import parse_connections
 from pyipvs.errors import (
     BatchInterrupted,
     IpvsUnavailable,
@@ -20,7 +18,9 @@ from pyipvs.errors import (
     OutcomeUnknown,
     PyipvsValueError,
 )
-from pyipvs.model import (
+from pyipvs.ipvs import ops as _ops
+from pyipvs.ipvs.conn import parse_connections
+from pyipvs.ipvs.model import (
     DAEMON_STATES,
     Connection,
     RealServer,

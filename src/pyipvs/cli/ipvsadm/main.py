@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from pyipvs.cli.ipvsadm_options import (
+from pyipvs.cli.ipvsadm.options import (
     VERSION_LINE,
     CliExit,
     HelpRequested,
@@ -25,10 +25,10 @@ from pyipvs.cli.ipvsadm_options import (
 )
 
 if TYPE_CHECKING:
-    from pyipvs.cli import ipvsadm_model
-    from pyipvs.cli.ipvsadm_format import Format
-    from pyipvs.ipvs import Ipvs
-    from pyipvs.model import RealServer, VirtualService
+    from pyipvs.cli.ipvsadm import rules as ipvsadm_model
+    from pyipvs.cli.ipvsadm.format import Format
+    from pyipvs.ipvs.handle import Ipvs
+    from pyipvs.ipvs.model import RealServer, VirtualService
 
 INIT_FAILURE = (
     "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or "
@@ -63,7 +63,7 @@ class Session:
 
     def run(self, inv: Invocation) -> int:
         """Run a parsed command; 0 on success, -1 on a kernel error (ipvsadm's convention)."""
-        from pyipvs.cli import ipvsadm_model
+        from pyipvs.cli.ipvsadm import rules as ipvsadm_model
 
         command = inv.command
         if command == "list":
@@ -73,7 +73,7 @@ class Session:
             self._save(inv)
             return 0
         if command == "restore":
-            from pyipvs.cli.ipvsadm_restore import restore
+            from pyipvs.cli.ipvsadm.restore import restore
 
             return restore(self, self.stdin)
         if command in ("start-daemon", "stop-daemon"):
@@ -89,7 +89,7 @@ class Session:
     def report(self, command: str, error: OSError | ipvsadm_model.ModelRefused | None) -> int:
         if error is None:
             return 0
-        from pyipvs.cli.ipvsadm_errors import ipvs_strerror
+        from pyipvs.cli.ipvsadm.messages import ipvs_strerror
 
         self.stderr.write(ipvs_strerror(command, error.errno or 0) + "\n")
         return -1
@@ -99,7 +99,7 @@ class Session:
 
         try:
             if inv.command == "start-daemon":
-                from pyipvs.cli.ipvsadm_model import sync_daemon
+                from pyipvs.cli.ipvsadm.rules import sync_daemon
 
                 self.ipvs.start_sync_daemon(sync_daemon(inv))
             else:
@@ -132,13 +132,13 @@ class Session:
         return list(self.ipvs.table().items())
 
     def _list_all(self, inv: Invocation, rule: bool) -> None:
-        from pyipvs.cli import ipvsadm_format as fmt_mod
+        from pyipvs.cli.ipvsadm import format as fmt_mod
 
         fmt = _format(inv, rule)
         table = self._table()
         info = self.ipvs.info() if not rule else None
         if inv.json:
-            from pyipvs.cli.ipvsadm_json import services_document
+            from pyipvs.cli.ipvsadm.jsondoc import services_document
 
             rows = _ordered(table, fmt)
             version = info.version if info else None
@@ -149,9 +149,9 @@ class Session:
         self.stdout.write(fmt_mod.listing(table, fmt, header))
 
     def _list_service(self, inv: Invocation) -> None:
-        from pyipvs.cli import ipvsadm_format as fmt_mod
-        from pyipvs.cli.ipvsadm_errors import ipvs_strerror
-        from pyipvs.cli.ipvsadm_model import virtual_service
+        from pyipvs.cli.ipvsadm import format as fmt_mod
+        from pyipvs.cli.ipvsadm.messages import ipvs_strerror
+        from pyipvs.cli.ipvsadm.rules import virtual_service
         from pyipvs.errors import KernelError
 
         fmt = _format(inv, rule=False)
@@ -161,7 +161,7 @@ class Session:
         except KernelError as exc:
             raise CliExit(1, ipvs_strerror("list", exc.errno or 0) + "\n") from None
         if inv.json:
-            from pyipvs.cli.ipvsadm_json import services_document
+            from pyipvs.cli.ipvsadm.jsondoc import services_document
 
             self.stdout.write(services_document(_ordered([(vs, servers)], fmt), None, None))
             return
@@ -170,27 +170,27 @@ class Session:
     def _list_timeouts(self, inv: Invocation) -> None:
         t = self.ipvs.timeouts()
         if inv.json:
-            from pyipvs.cli.ipvsadm_json import timeouts_document
+            from pyipvs.cli.ipvsadm.jsondoc import timeouts_document
 
             self.stdout.write(timeouts_document(t))
             return
-        from pyipvs.cli.ipvsadm_format import timeouts_line
+        from pyipvs.cli.ipvsadm.format import timeouts_line
 
         self.stdout.write(timeouts_line(t))
 
     def _list_daemons(self, inv: Invocation) -> None:
         daemons = list(self.ipvs.sync_daemons())
         if inv.json:
-            from pyipvs.cli.ipvsadm_json import daemons_document
+            from pyipvs.cli.ipvsadm.jsondoc import daemons_document
 
             self.stdout.write(daemons_document(daemons))
             return
-        from pyipvs.cli.ipvsadm_format import daemon_line
+        from pyipvs.cli.ipvsadm.format import daemon_line
 
         self.stdout.write("".join(daemon_line(d) for d in daemons))
 
     def _list_connections(self, inv: Invocation) -> None:
-        from pyipvs.cli import ipvsadm_conn
+        from pyipvs.cli.ipvsadm import conn as ipvsadm_conn
 
         try:
             proc = open(ipvsadm_conn.CONN_PROC_FILE)  # noqa: SIM115 - closed below
@@ -201,7 +201,7 @@ class Session:
                 raise CliExit(1, f"unexpected input from {ipvsadm_conn.CONN_PROC_FILE}\n")
             rows = ipvsadm_conn.connection_rows(proc)
         if inv.json:
-            from pyipvs.cli.ipvsadm_json import connections_document
+            from pyipvs.cli.ipvsadm.jsondoc import connections_document
 
             self.stdout.write(connections_document(ipvsadm_conn.readable_rows(rows)))
             return
@@ -210,7 +210,7 @@ class Session:
 
 
 def _format(inv: Invocation, rule: bool) -> Format:
-    from pyipvs.cli.ipvsadm_format import Format
+    from pyipvs.cli.ipvsadm.format import Format
 
     return Format(
         numeric=inv.has("numeric"),
@@ -228,7 +228,7 @@ def _format(inv: Invocation, rule: bool) -> Format:
 def _ordered(
     table: Sequence[tuple[VirtualService, list[RealServer]]], fmt: Format
 ) -> list[tuple[VirtualService, list[RealServer]]]:
-    from pyipvs.cli.ipvsadm_format import sort_servers, sort_services
+    from pyipvs.cli.ipvsadm.format import sort_servers, sort_services
 
     rows = list(table)
     if fmt.nosort:
@@ -241,7 +241,7 @@ def _ordered(
 def _open_ipvs() -> Ipvs:
     """ipvsadm's ``ipvs_init``: on failure run modprobe once, then give up with exit 2."""
     from pyipvs.errors import IpvsUnavailable
-    from pyipvs.ipvs import Ipvs
+    from pyipvs.ipvs.handle import Ipvs
 
     try:
         return Ipvs()
@@ -263,7 +263,7 @@ def _modprobe_ip_vs() -> None:
 
 
 def usage_text(program: str) -> str:
-    from pyipvs.cli.ipvsadm_help import usage
+    from pyipvs.cli.ipvsadm.help import usage
 
     return usage(program)
 

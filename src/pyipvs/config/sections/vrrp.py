@@ -20,7 +20,7 @@ from pyipvs.config.model import (
     VrrpScript,
     VrrpSyncGroup,
 )
-from pyipvs.config.parse_routes import check_vip_device, routes_keyword, rules_keyword
+from pyipvs.config.sections.routes import check_vip_device, routes_keyword, rules_keyword
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,

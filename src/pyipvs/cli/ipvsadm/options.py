@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 
-from pyipvs.cli import cstrings
-from pyipvs.cli.popt import Arg, Option, OptionTable, PoptError, Scanner
+from pyipvs.cli.ipvsadm import cstrings
+from pyipvs.cli.ipvsadm.popt import Arg, Option, OptionTable, PoptError, Scanner
 
 # ---- facts from ipvsadm 1.31 (names used in its messages, limits, defaults) ----
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pyipvs.model import Connection, IPAddress
+from pyipvs.ipvs.model import Connection, IPAddress
 
 
 def _address(text: str) -> IPAddress:
