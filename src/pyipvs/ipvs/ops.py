@@ -16,12 +16,8 @@ from typing import ClassVar, overload
 
 from pyipvs._bindings import ipvs_requests as _req
 from pyipvs.errors import KernelError, PyipvsValueError
-from pyipvs.ipvs.model import RealServer, Timeouts, VirtualService
-
-
-def _require(argument: str, value: object, cls: type) -> None:
-    if not isinstance(value, cls):
-        raise PyipvsValueError(f"{argument}: {value!r} is not a {cls.__name__}")
+from pyipvs.ipvs import convert as _convert
+from pyipvs.ipvs.model import RealServer, Timeouts, VirtualService, require
 
 
 class _Encoded:
@@ -59,8 +55,8 @@ class _ServiceOp(_Encoded):
     def __post_init__(self) -> None:
         vs = self.vs
         if not isinstance(vs, VirtualService):
-            _require("vs", vs, VirtualService)
-        nests = vs.__dict__.get("_nests") or _req.service_nests(vs)
+            require("vs", vs, VirtualService)
+        nests = vs.__dict__.get("_nests") or _convert.service_nests(vs)
         _keep_request(self, _req.request(self.command, nests[self.nest]))
 
 
@@ -76,10 +72,10 @@ class _RealServerOp(_Encoded):
     def __post_init__(self) -> None:
         vs, rs = self.vs, self.rs
         if not isinstance(vs, VirtualService) or not isinstance(rs, RealServer):
-            _require("vs", vs, VirtualService)
-            _require("rs", rs, RealServer)
-        service_key = (vs.__dict__.get("_nests") or _req.service_nests(vs))[_KEY]
-        dest = (rs.__dict__.get("_nests") or _req.dest_nests(rs))[self.nest]
+            require("vs", vs, VirtualService)
+            require("rs", rs, RealServer)
+        service_key = (vs.__dict__.get("_nests") or _convert.service_nests(vs))[_KEY]
+        dest = (rs.__dict__.get("_nests") or _convert.dest_nests(rs))[self.nest]
         _keep_request(self, _req.request(self.command, service_key + dest))
 
 
@@ -147,8 +143,8 @@ class Zero(_Encoded):
     def __post_init__(self) -> None:
         key = b""
         if self.vs is not None:
-            _require("vs", self.vs, VirtualService)
-            key = _req.service_nests(self.vs)[_KEY]
+            require("vs", self.vs, VirtualService)
+            key = _convert.service_nests(self.vs)[_KEY]
         _keep_request(self, _req.request(self.command, key))
 
 
@@ -173,8 +169,8 @@ class SetTimeouts(_Encoded):
     action: ClassVar[str] = "set_timeouts"
 
     def __post_init__(self) -> None:
-        _require("timeouts", self.timeouts, Timeouts)
-        _keep_request(self, _req.request(self.command, _req.timeout_attributes(self.timeouts)))
+        require("timeouts", self.timeouts, Timeouts)
+        _keep_request(self, _req.request(self.command, _convert.timeout_attributes(self.timeouts)))
 
 
 Operation = (
