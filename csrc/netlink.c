@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Netlink sockets (see netlink.h). */
 #define _GNU_SOURCE
 #include "netlink.h"

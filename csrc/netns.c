@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files of another network namespace (see netns.h). */
 #define _GNU_SOURCE
 #include "netns.h"

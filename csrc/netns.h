@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files of another network namespace (e.g. /proc/net/ip_vs_conn, which has no netlink form). */
 #ifndef PYIPVS_NETNS_H
 #define PYIPVS_NETNS_H

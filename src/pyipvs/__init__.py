@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyipvs: Linux IPVS over generic netlink and VRRP, with a C core.
 
 The public names are re-exported here; see the API reference for each module.

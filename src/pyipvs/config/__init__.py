@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """keepalived.conf reader: keepalived's grammar, a typed model, and ``keepalived -t`` checks.
 
 >>> from pyipvs.config import parse_config

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """keepalived.conf text -> logical lines of words, as keepalived's ``read_line`` produces them.
 
 Per physical line, in keepalived's order: strip ``#``/``!`` comments outside quotes, act on

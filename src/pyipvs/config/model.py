@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The typed model of a keepalived.conf: frozen dataclasses, defaults as keepalived 2.2.7 has them.
 
 Values are resolved (aliases folded into their modern keyword, ``state SLAVE`` into BACKUP, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The whole pipeline: text -> lines -> tree -> model, then checks that span blocks.
 
 Nothing here raises for bad input: every problem is a :class:`Diagnostic`. The only exception

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Model -> keepalived.conf text (every resolved value written out), and model -> JSON-ready data.
 
 Reading the text back gives an equal model: the tests check that round trip with hypothesis.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Parsing ``/proc/net/ip_vs_conn`` (net/netfilter/ipvs/ip_vs_conn.c, ip_vs_conn_seq_show).
 
 Rows are ``Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires [PEName PEData]``: IPv4

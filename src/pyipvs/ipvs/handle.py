@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The IPVS handle: one generic-netlink socket bound to one network namespace."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The IPVS value objects: virtual services, real servers, statistics, timeouts, sync daemons and
 connections.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Operations for :meth:`pyipvs.Ipvs.apply`: small frozen dataclasses, one per change.
 
 Each operation is encoded into its request message when it is made (the services' and real

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """VRRP advertisements (RFC 3768 VRRPv2, RFC 5798 / RFC 9568 VRRPv3) with a C fast path.
 
 :class:`VrrpPacket` is one advertisement as a value; :class:`VrrpParser` holds a receiver's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Receiving advertisements: :class:`VrrpParser` validates one packet or a batch in C."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The VRRP advertisement as a value: :class:`VrrpPacket`, and what a receiver learns with it."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``ipvsadm -c``: the handle's connection table (:meth:`pyipvs.Ipvs.connections`, which
 reads ``/proc/net/ip_vs_conn`` of the handle's namespace), as ipvsadm prints it."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ipvsadm 1.31's listings, byte for byte: pure functions from model objects to text.
 
 Covers ``-L``/``-l`` (default, ``--stats``, ``--rate``, ``--thresholds``, ``--persistent-conn``,

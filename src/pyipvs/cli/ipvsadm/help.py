@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ipvsadm 1.31's help text (``-h``), reproduced exactly: scripts and people compare it.
 
 These are ipvsadm's output strings, kept verbatim because byte compatibility requires them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``--json``: pyipvsadm's machine-readable listings (schema version 1, documented in
 docs/reference/pyipvsadm.rst). Keys are only ever added, never renamed or removed.
 """

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``pyipvsadm``: a drop-in ipvsadm 1.31 on top of :class:`pyipvs.Ipvs`.
 
 The command line, the messages, the exit statuses and every listing match ipvsadm 1.31 byte for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The text ipvsadm prints for a kernel error: libipvs's ``ipvs_strerror``, keyed by command.
 
 libipvs matches (function, errno) first and then errno alone; anything else is ``strerror``.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ipvsadm 1.31's command line: argv -> :class:`Invocation`, with ipvsadm's rules and messages.
 
 Everything here is client-side and needs no kernel: the popt-like scan, the per-option parsing

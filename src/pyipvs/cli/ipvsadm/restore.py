@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``-R``: read ipvsadm command lines from stdin and apply them in batches.
 
 Each line is split on blanks (space, tab, newline; ipvsadm's ``config_stream``), the word

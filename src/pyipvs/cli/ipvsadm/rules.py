@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """From a parsed ipvsadm command line to pyipvs value objects and operations."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``virtual_server_group``, ``virtual_server``, ``real_server`` and the checker blocks.
 
 Completion follows keepalived 2.2.7 as observed with ``keepalived -t``: a virtual server without

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``vrrp_script``, ``track_file``, ``vrrp_sync_group`` and ``vrrp_instance`` blocks.
 
 The completion rules (implicit priority, advert interval rounding, auth on v3, nopreempt at
