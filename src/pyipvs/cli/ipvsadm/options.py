@@ -1,154 +1,56 @@
 # SPDX-License-Identifier: Apache-2.0
 """ipvsadm 1.31's command line: argv -> :class:`Invocation`, with ipvsadm's rules and messages.
 
-Everything here is client-side and needs no kernel: the popt-like scan, the per-option parsing
-(addresses, ports, numbers), the command/option compatibility table, the tunnel-option table and
-the checks ipvsadm makes before talking to the kernel. Failures raise one of the exceptions
-below, each of which says how ipvsadm reports it (message, stream, exit status) and whether a
-``-R`` restore goes on after it.
+Everything here is client-side and needs no kernel: the popt-like scan over ipvsadm's option
+table, what each option sets (driven by the tables below), and the checks ipvsadm makes before
+talking to the kernel. The option values are parsed by :mod:`~pyipvs.cli.ipvsadm.arguments`,
+the command/option tables are in :mod:`~pyipvs.cli.ipvsadm.compat`, and the failures
+(re-exported here) in :mod:`~pyipvs.cli.ipvsadm.messages`, each saying how ipvsadm reports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 
-from pyipvs.cli.ipvsadm import cstrings
+from pyipvs.cli.ipvsadm.arguments import (
+    MAX_TIMEOUT,
+    number_or_fail,
+    parse_address_port,
+    parse_fwmark,
+    parse_mcast_group,
+    parse_netmask,
+    parse_sched_flags,
+    parse_timeout,
+)
+from pyipvs.cli.ipvsadm.compat import (
+    COMMANDS,
+    COMPATIBILITY,
+    OPTIONS,
+    TUNNEL_CHECKSUMS,
+    TUNNEL_COMPATIBILITY,
+    check_compatibility,
+    check_tunnel_options,
+)
+from pyipvs.cli.ipvsadm.messages import (
+    CliExit,
+    Fail,
+    HelpRequested,
+    LineError,
+    TryHelp,
+    VersionRequested,
+)
 from pyipvs.cli.ipvsadm.popt import Arg, Option, OptionTable, PoptError, Scanner
 
 # ---- facts from ipvsadm 1.31 (names used in its messages, limits, defaults) ----
 
-COMMANDS = (
-    "add-service",
-    "edit-service",
-    "delete-service",
-    "flush",
-    "list",
-    "add-server",
-    "delete-server",
-    "edit-server",
-    "set",
-    "start-daemon",
-    "stop-daemon",
-    "restore",
-    "save",
-    "zero",
-)
-
-OPTIONS = (
-    "numeric",
-    "connection",
-    "service-address",
-    "scheduler",
-    "persistent",
-    "netmask",
-    "real-server",
-    "forwarding-method",
-    "weight",
-    "u-threshold",
-    "l-threshold",
-    "mcast-interface",
-    "timeout",
-    "daemon",
-    "stats",
-    "rate",
-    "thresholds",
-    "persistent-conn",
-    "nosort",
-    "syncid",
-    "exact",
-    "ops",
-    "pe",
-    "sched-flags",
-    "mcast-group",
-    "mcast-port",
-    "mcast-ttl",
-    "sync-maxlen",
-    "tun-info",
-    "tun-type",
-    "tun-port",
-    "tun-nocsum",
-    "tun-csum",
-    "tun-remcsum",
-)
-
-# Rows follow COMMANDS, columns follow OPTIONS. '+' required, 'x' illegal, '1' at most one of
-# the '1' columns, ' ' optional. (ipvsadm's commands_v_options table, read from its binary.)
-COMPATIBILITY = {
-    "add-service": "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx",
-    "edit-service": "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx",
-    "delete-service": "xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-    "flush": "x" * 34,
-    "list": " 11xxxxxxxxx11       xxxxxxx xxxxx",
-    "add-server": "xx+xxx+    xxxxxxxxxxxxxxxxxx     ",
-    "delete-server": "xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx",
-    "edit-server": "xx+xxx+    xxxxxxxxxxxxxxxxxx     ",
-    "set": "x" * 34,
-    "start-daemon": "xxxxxxxxxxx xxxxxxx xxxx    xxxxxx",
-    "stop-daemon": "xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx",
-    "restore": "x" * 34,
-    "save": " " + "x" * 33,
-    "zero": "xx" + " " + "x" * 31,
-}
-
-TUNNEL_OPTIONS = ("tun-port", "tun-nocsum", "tun-csum", "tun-remcsum")
-# Per tunnel type, columns follow TUNNEL_OPTIONS (ipvsadm's tunnel_types_v_options).
-TUNNEL_COMPATIBILITY = {"ipip": "xxxx", "gue": "+111", "gre": "x11x"}
-TUNNEL_CHECKSUMS = {"tun-nocsum": "nocsum", "tun-csum": "csum", "tun-remcsum": "remcsum"}
-
 DEFAULT_SCHEDULER = "wlc"
-DEFAULT_PERSISTENCE = 360  # IPVS_SVC_PERSISTENT_TIMEOUT; the man page says 300, the code 360
-MAX_TIMEOUT = 86400 * 31
 DEFAULT_MCAST_INTERFACE = "eth0"
 SCHEDNAME_MAX = 15  # IP_VS_SCHEDNAME_MAXLEN - 1
 IFNAME_MAX = 15
 PENAME_MAX = 15
-SCHED_FLAGS = ("flag-1", "flag-2", "flag-3")
-SCHED_FLAG_ALIASES = {
-    "sh-fallback": ("sh", "flag-1"),
-    "sh-port": ("sh", "flag-2"),
-    "mh-fallback": ("mh", "flag-1"),
-    "mh-port": ("mh", "flag-2"),
-}
-
 VERSION_LINE = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)"
-
-
-# ---- how failures are reported ----
-
-
-class CliExit(Exception):
-    """Stop with ``status`` after writing ``text`` to stderr (or stdout when ``to_stdout``)."""
-
-    def __init__(self, status: int, text: str, *, to_stdout: bool = False) -> None:
-        super().__init__(text)
-        self.status = status
-        self.text = text
-        self.to_stdout = to_stdout
-
-
-class Fail(CliExit):
-    """ipvsadm's ``fail()``: message + newline on stderr, exit 2; aborts a restore too."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(2, message + "\n")
-
-
-class TryHelp(CliExit):
-    """ipvsadm's ``tryhelp_exit``: exit 255; aborts a restore too."""
-
-    def __init__(self, program: str) -> None:
-        super().__init__(255, f"Try `{program} -h' or '{program} --help' for more information.\n")
-
-
-class LineError(Exception):
-    """A popt scan error: printed, the command returns -1, a restore goes on."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
 
 
 # ---- the parsed command ----
@@ -214,14 +116,6 @@ class Invocation:
 
     def has(self, option: str) -> bool:
         return option in self.options
-
-
-class HelpRequested(Exception):
-    """``-h``: the usage text goes to stdout, exit 0."""
-
-
-class VersionRequested(Exception):
-    """``-v``: the version line goes to stdout, exit 0."""
 
 
 # ---- the option table ----
@@ -310,23 +204,136 @@ TABLE = OptionTable(
     )
 )
 
-# Options that only set a flag (the tag is the option's name in OPTIONS).
-_FLAG_OPTIONS = frozenset(
-    (
-        "timeout",
-        "daemon",
-        "stats",
-        "rate",
-        "thresholds",
-        "persistent-conn",
-        "nosort",
-        "tun-info",
-        "tun-nocsum",
-        "tun-csum",
-        "tun-remcsum",
-    )
-)
+# ---- what each option sets ----
+
+# Options that only set a flag: tag -> the option's name in OPTIONS.
+_FLAG_TAGS = {
+    "n": "numeric",
+    "c": "connection",
+    "exact": "exact",
+    **{
+        name: name
+        for name in (
+            "timeout",
+            "daemon",
+            "stats",
+            "rate",
+            "thresholds",
+            "persistent-conn",
+            "nosort",
+            "tun-info",
+            "tun-nocsum",
+            "tun-csum",
+            "tun-remcsum",
+        )
+    },
+}
+# Numbers: tag -> (option name, spec, field, low, high, message).
+_INT_MAX = 2**31 - 1
+_SYNC = 65535 - 20 - 8
+_NUMBERS = {
+    "w": ("weight", "server", "weight", 0, _INT_MAX, "illegal weight specified"),
+    "x": ("u-threshold", "server", "upper_threshold", 0, _INT_MAX, "illegal u_threshold specified"),
+    "y": ("l-threshold", "server", "lower_threshold", 0, _INT_MAX, "illegal l_threshold specified"),
+    "tun-port": ("tun-port", "server", "tunnel_port", 1, 65535, "illegal tunnel port specified"),
+    "syncid": ("syncid", "daemon", "syncid", 0, 255, "illegal syncid specified"),
+    "mcast-port": ("mcast-port", "daemon", "mcast_port", 1, 65535, "illegal mcast-port specified"),
+    "mcast-ttl": ("mcast-ttl", "daemon", "mcast_ttl", 1, 255, "illegal mcast-ttl specified"),
+    # The sync message must fit a UDP datagram in one 64 KiB IP packet.
+    "sync-maxlen": ("sync-maxlen", "daemon", "maxlen", 1, _SYNC, "illegal sync-maxlen specified"),
+}  # fmt: skip
+# Names, cut to the kernel's buffer: tag -> (option name, spec, field, longest).
+_NAMES = {
+    "s": ("scheduler", "service", "scheduler", SCHEDNAME_MAX),
+    "pe": ("pe", "service", "pe_name", PENAME_MAX),
+    "mcast-interface": ("mcast-interface", "daemon", "interface", IFNAME_MAX),
+}
 _FORWARD = {"m": "masq", "i": "tunnel", "g": "route"}
+_PROTOCOLS = {"t": "tcp", "u": "udp", "sctp": "sctp"}
+
+
+def _service_address(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    svc = inv.service
+    svc.protocol = _PROTOCOLS[tag]
+    parsed = parse_address_port(arg, svc.protocol)
+    if parsed is None:
+        raise Fail("illegal virtual server address[:port] specified")
+    svc.family, svc.address, port = parsed
+    svc.port = port if port is not None else 0
+
+
+def _fwmark(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.service.family, inv.service.protocol = "inet", "tcp"
+    inv.service.fwmark = parse_fwmark(arg)
+
+
+def _persistent(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.service.persistence = parse_timeout(value, 1, MAX_TIMEOUT)
+
+
+def _netmask(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.service.netmask = parse_netmask(arg, inv.service.family)
+
+
+def _real_server(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    dest = inv.server
+    parsed = parse_address_port(arg, inv.service.protocol)
+    if parsed is None:
+        raise Fail("illegal real server address[:port] specified")
+    dest.family, dest.address, port = parsed
+    dest.port = port if port is not None else inv.service.port
+
+
+def _forward(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.server.forward = _FORWARD[tag]
+
+
+def _one_packet(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.service.one_packet = True
+
+
+def _ipv6(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    if not inv.service.fwmark:
+        raise Fail("-6 used before -f\n")
+    inv.service.family, inv.service.netmask = "inet6", 128
+
+
+def _json(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.json = True
+
+
+def _mcast_group(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    inv.daemon.mcast_group = parse_mcast_group(arg)
+
+
+def _tunnel_type(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    if arg not in TUNNEL_COMPATIBILITY:
+        raise Fail("illegal tunnel type specified")
+    inv.server.tunnel_type = arg
+
+
+def _nothing(inv: Invocation, tag: str, arg: str, value: str | None) -> None:
+    """``--sort``: a no-op kept for compatibility."""
+
+
+_Apply = Callable[[Invocation, str, str, "str | None"], None]
+# The rest: tag -> (option name to record, or None; what it sets).
+_SPECIAL: dict[str, tuple[str | None, _Apply]] = {
+    "t": ("service-address", _service_address),
+    "u": ("service-address", _service_address),
+    "sctp": ("service-address", _service_address),
+    "f": ("service-address", _fwmark),
+    "p": ("persistent", _persistent),
+    "M": ("netmask", _netmask),
+    "r": ("real-server", _real_server),
+    **{tag: ("forwarding-method", _forward) for tag in _FORWARD},
+    "ops": ("ops", _one_packet),
+    "6": (None, _ipv6),
+    "sort": (None, _nothing),
+    "json": (None, _json),
+    "mcast-group": ("mcast-group", _mcast_group),
+    "tun-type": ("tun-type", _tunnel_type),
+}
 
 
 def parse(argv: Sequence[str], program: str) -> Invocation:
@@ -402,208 +409,26 @@ def _set_option(inv: Invocation, name: str) -> None:
 
 
 def _apply_option(inv: Invocation, tag: str, value: str | None, scanner: Scanner) -> None:
-    svc, dest, daemon = inv.service, inv.server, inv.daemon
+    """Records the option (a repeated one fails) and sets what it sets, from the tables."""
     arg = value or ""
-    if tag in ("t", "u", "sctp"):
-        _set_option(inv, "service-address")
-        svc.protocol = {"t": "tcp", "u": "udp", "sctp": "sctp"}[tag]
-        parsed = parse_address_port(arg, svc.protocol)
-        if parsed is None:
-            raise Fail("illegal virtual server address[:port] specified")
-        svc.family, svc.address, port = parsed
-        svc.port = port if port is not None else 0
-    elif tag == "f":
-        _set_option(inv, "service-address")
-        svc.family, svc.protocol = "inet", "tcp"
-        svc.fwmark = parse_fwmark(arg)
-    elif tag == "s":
-        _set_option(inv, "scheduler")
-        svc.scheduler = arg[:SCHEDNAME_MAX]
-    elif tag == "p":
-        _set_option(inv, "persistent")
-        svc.persistence = parse_timeout(value, 1, MAX_TIMEOUT)
-    elif tag == "M":
-        _set_option(inv, "netmask")
-        svc.netmask = _parse_netmask(arg, svc.family)
-    elif tag == "r":
-        _set_option(inv, "real-server")
-        parsed = parse_address_port(arg, svc.protocol)
-        if parsed is None:
-            raise Fail("illegal real server address[:port] specified")
-        dest.family, dest.address, port = parsed
-        dest.port = port if port is not None else svc.port
-    elif tag in _FORWARD:
-        _set_option(inv, "forwarding-method")
-        dest.forward = _FORWARD[tag]
-    elif tag == "w":
-        _set_option(inv, "weight")
-        dest.weight = _number_or_fail(arg, 0, 2**31 - 1, "illegal weight specified")
-    elif tag == "x":
-        _set_option(inv, "u-threshold")
-        dest.upper_threshold = _number_or_fail(arg, 0, 2**31 - 1, "illegal u_threshold specified")
-    elif tag == "y":
-        _set_option(inv, "l-threshold")
-        dest.lower_threshold = _number_or_fail(arg, 0, 2**31 - 1, "illegal l_threshold specified")
-    elif tag == "n":
-        _set_option(inv, "numeric")
-    elif tag == "c":
-        _set_option(inv, "connection")
-    elif tag == "exact":
-        _set_option(inv, "exact")
-    elif tag == "ops":
-        _set_option(inv, "ops")
-        svc.one_packet = True
-    elif tag == "6":
-        if not svc.fwmark:
-            raise Fail("-6 used before -f\n")
-        svc.family, svc.netmask = "inet6", 128
-    elif tag == "sort":
-        pass  # a no-op kept for compatibility
-    elif tag == "json":
-        inv.json = True
-    elif tag in _FLAG_OPTIONS:
-        _set_option(inv, tag)
-    else:
-        _apply_daemon_or_tunnel_option(inv, tag, arg, scanner)
-    del daemon
-
-
-def _apply_daemon_or_tunnel_option(inv: Invocation, tag: str, arg: str, scanner: Scanner) -> None:
-    daemon, dest = inv.daemon, inv.server
-    if tag == "mcast-interface":
-        _set_option(inv, "mcast-interface")
-        daemon.interface = arg[:IFNAME_MAX]
-    elif tag == "syncid":
-        _set_option(inv, "syncid")
-        daemon.syncid = _number_or_fail(arg, 0, 255, "illegal syncid specified")
-    elif tag == "pe":
-        _set_option(inv, "pe")
-        inv.service.pe_name = arg[:PENAME_MAX]
-    elif tag == "mcast-group":
-        _set_option(inv, "mcast-group")
-        daemon.mcast_group = parse_mcast_group(arg)
-    elif tag == "mcast-port":
-        _set_option(inv, "mcast-port")
-        daemon.mcast_port = _number_or_fail(arg, 1, 65535, "illegal mcast-port specified")
-    elif tag == "mcast-ttl":
-        _set_option(inv, "mcast-ttl")
-        daemon.mcast_ttl = _number_or_fail(arg, 1, 255, "illegal mcast-ttl specified")
-    elif tag == "sync-maxlen":
-        _set_option(inv, "sync-maxlen")
-        daemon.maxlen = _number_or_fail(arg, 1, 65535 - 20 - 8, "illegal sync-maxlen specified")
-    elif tag == "tun-type":
-        _set_option(inv, "tun-type")
-        if arg not in TUNNEL_COMPATIBILITY:
-            raise Fail("illegal tunnel type specified")
-        dest.tunnel_type = arg
-    elif tag == "tun-port":
-        _set_option(inv, "tun-port")
-        dest.tunnel_port = _number_or_fail(arg, 1, 65535, "illegal tunnel port specified")
+    if tag in _FLAG_TAGS:
+        _set_option(inv, _FLAG_TAGS[tag])
+    elif tag in _NUMBERS:
+        name, spec, attr, low, high, message = _NUMBERS[tag]
+        _set_option(inv, name)
+        setattr(getattr(inv, spec), attr, number_or_fail(arg, low, high, message))
+    elif tag in _NAMES:
+        name, spec, attr, longest = _NAMES[tag]
+        _set_option(inv, name)
+        setattr(getattr(inv, spec), attr, arg[:longest])
+    elif tag in _SPECIAL:
+        recorded, apply = _SPECIAL[tag]
+        if recorded is not None:
+            _set_option(inv, recorded)
+        apply(inv, tag, arg, value)
     else:
         # A command letter after the command: ipvsadm says "invalid option".
         raise Fail(f"invalid option `{scanner.last_word}'")
-
-
-def _number_or_fail(text: str, low: int, high: int, message: str) -> int:
-    value = cstrings.string_to_number(text, low, high)
-    if value is None:
-        raise Fail(message)
-    return value
-
-
-def parse_timeout(text: str | None, low: int, high: int) -> int:
-    """ipvsadm's ``parse_timeout``: no value means the default persistence (360 s)."""
-    if text is None:
-        return DEFAULT_PERSISTENCE
-    value = cstrings.string_to_number(text, low, high)
-    if value is None:
-        raise Fail(f"invalid timeout value `{text}' specified")
-    return value
-
-
-def parse_fwmark(text: str) -> int:
-    value = cstrings.strtol_whole(text)
-    if value is None or value <= 0 or value > 2**32 - 1:
-        raise Fail(f"invalid fwmark value `{text}' specified")
-    return value
-
-
-def _parse_netmask(text: str, family: str) -> IPv4Address | int:
-    if family == "inet6":
-        prefix = cstrings.atoi(text)
-        if not 1 <= prefix <= 128:
-            raise Fail("illegal ipv6 netmask specified")
-        return prefix
-    packed = cstrings.inet_aton(text) or cstrings.gethostbyname4(text)
-    if packed is None:
-        raise Fail("illegal virtual server persistent mask specified")
-    return IPv4Address(packed)
-
-
-def parse_mcast_group(text: str) -> IPv4Address | IPv6Address:
-    if ":" in text:
-        packed6 = cstrings.inet_pton6(text)
-        if packed6 is None or not IPv6Address(packed6).is_multicast:
-            raise Fail(f"invalid IPv6 mcast-group `{text}'")
-        return IPv6Address(packed6)
-    packed4 = cstrings.inet_pton4(text)
-    if packed4 is None or not IPv4Address(packed4).is_multicast:
-        raise Fail(f"invalid IPv4 mcast-group `{text}'")
-    return IPv4Address(packed4)
-
-
-@lru_cache(maxsize=8192)
-def parse_address_port(
-    text: str, protocol: str
-) -> tuple[str, IPv4Address | IPv6Address, int | None] | None:
-    """ipvsadm's ``parse_service``: ``(family, address, port or None)``, or None if invalid.
-
-    ``[v6]:port`` needs its port; a bare IPv6 address has none; IPv4 accepts what inet_aton
-    accepts, then a host name; the port is a number 0..65535 or a service name.
-    """
-    if not text or (text.isdigit() and text.isascii()):
-        return None
-    host, port_text = text, None
-    if text.startswith("["):
-        inner, bracket, after = text[1:].partition("]")
-        if not bracket or not after.startswith(":"):
-            return None
-        host, port_text = inner, after[1:]
-    packed6 = cstrings.inet_pton6(host)
-    if packed6 is not None:
-        family: str = "inet6"
-        address: IPv4Address | IPv6Address = IPv6Address(packed6)
-    else:
-        if port_text is None and ":" in host:
-            host, _, port_text = host.rpartition(":")
-        packed4 = cstrings.inet_aton(host) or cstrings.gethostbyname4(host)
-        if packed4 is None:
-            return None
-        family, address = "inet", IPv4Address(packed4)
-    if port_text is None:
-        return family, address, None
-    port = cstrings.string_to_number(port_text, 0, 65535)
-    if port is None:
-        port = cstrings.getservbyname(port_text, protocol)
-    if port is None:
-        return None
-    return family, address, port
-
-
-def parse_sched_flags(scheduler: str, text: str) -> tuple[str, ...]:
-    """ipvsadm's ``parse_sched_flags``: ``-b`` words -> kernel flag names (flag-1..3)."""
-    flags: list[str] = []
-    for word in (w for w in text.split(",") if w):
-        if word in SCHED_FLAGS:
-            flags.append(word)
-        elif word in SCHED_FLAG_ALIASES:
-            needed, flag = SCHED_FLAG_ALIASES[word]
-            if scheduler != needed:
-                raise Fail(f"incompatible scheduler flag `{word}'")
-            flags.append(flag)
-        else:
-            raise Fail(f"invalid scheduler flag `{word}'")
-    return tuple(sorted(set(flags)))
 
 
 def _parse_set_values(scanner: Scanner) -> tuple[int, int, int]:
@@ -614,66 +439,7 @@ def _parse_set_values(scanner: Scanner) -> tuple[int, int, int]:
     return tcp, tcpfin, udp
 
 
-def _rules_by_kind(rule: str) -> dict[str, frozenset[str]]:
-    return {
-        command: frozenset(name for name, r in zip(OPTIONS, row, strict=True) if r in rule)
-        for command, row in COMPATIBILITY.items()
-    }
-
-
-_REQUIRED, _ALLOWED, _EXCLUSIVE = _rules_by_kind("+"), _rules_by_kind("+ 1"), _rules_by_kind("1")
-
-
-def check_compatibility(command: str, options: set[str]) -> None:
-    """ipvsadm's ``generic_opt_check``: the first offending column (in table order) wins."""
-    if (
-        options <= _ALLOWED[command]
-        and _REQUIRED[command] <= options
-        and len(options & _EXCLUSIVE[command]) <= 1
-    ):
-        return  # the common case, without walking the table
-    row = COMPATIBILITY[command]
-    first_exclusive: str | None = None
-    for name, rule in zip(OPTIONS, row, strict=True):
-        if name not in options:
-            if rule == "+":
-                raise Fail(f"You need to supply the '{name}' option for the '{command}' command")
-            continue
-        if rule == "x":
-            raise Fail(f"Illegal '{name}' option with the '{command}' command")
-        if rule == "1":
-            if first_exclusive is None:
-                first_exclusive = name
-                continue
-            raise Fail(
-                f"The option '{name}' conflicts with the '{first_exclusive}' option "
-                f"in the '{command}' command"
-            )
-
-
-def _check_tunnel_options(tunnel_type: str, options: set[str]) -> None:
-    row = TUNNEL_COMPATIBILITY[tunnel_type]
-    first_exclusive: str | None = None
-    for name, rule in zip(TUNNEL_OPTIONS, row, strict=True):
-        if name not in options:
-            if rule == "+":
-                raise Fail(
-                    f"You need to supply the '{name}' option for the '{tunnel_type}' tunnel type"
-                )
-            continue
-        if rule == "x":
-            raise Fail(f"Illegal '{name}' option with the '{tunnel_type}' tunnel type")
-        if rule == "1":
-            if first_exclusive is None:
-                first_exclusive = name
-                continue
-            raise Fail(
-                f"The option '{name}' conflicts with the '{first_exclusive}' option "
-                f"in the '{tunnel_type}' tunnel type"
-            )
-
-
-_TUNNEL_OPTION_NAMES = frozenset(("tun-type", *TUNNEL_OPTIONS))
+_TUNNEL_OPTION_NAMES = frozenset(("tun-type", *TUNNEL_CHECKSUMS, "tun-port"))
 _LIST_SOURCES = ("connection", "timeout", "daemon")
 _LIST_FORMATS = ("stats", "rate", "thresholds")  # -c --persistent-conn is allowed
 
@@ -699,7 +465,7 @@ def _finish(inv: Invocation) -> None:
         if used:
             if dest.forward != "tunnel":
                 raise Fail("Tunnel options conflict with forward method")
-            _check_tunnel_options(dest.tunnel_type, used)
+            check_tunnel_options(dest.tunnel_type, used)
             for name, checksum in TUNNEL_CHECKSUMS.items():
                 if name in used:
                     dest.tunnel_checksum = checksum
@@ -707,3 +473,23 @@ def _finish(inv: Invocation) -> None:
         sources = any(inv.has(o) for o in _LIST_SOURCES)
         if sources and any(inv.has(o) for o in _LIST_FORMATS):
             raise Fail("options conflicts in the list command")
+
+
+__all__ = [
+    "COMMANDS",
+    "COMPATIBILITY",
+    "DEFAULT_SCHEDULER",
+    "OPTIONS",
+    "VERSION_LINE",
+    "CliExit",
+    "DaemonSpec",
+    "Fail",
+    "HelpRequested",
+    "Invocation",
+    "LineError",
+    "ServerSpec",
+    "ServiceSpec",
+    "TryHelp",
+    "VersionRequested",
+    "parse",
+]
