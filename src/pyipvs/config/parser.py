@@ -26,13 +26,8 @@ from pyipvs.config.model import (
 from pyipvs.config.sections.global_defs import make_global_defs, parse_global_defs
 from pyipvs.config.sections.lvs import parse_virtual_server, parse_vsg
 from pyipvs.config.sections.routes import routes_keyword, rules_keyword
-from pyipvs.config.sections.vrrp import (
-    STATIC_ADDRESSES,
-    parse_instance,
-    parse_sync_group,
-    parse_track_file,
-    parse_vrrp_script,
-)
+from pyipvs.config.sections.vrrp import STATIC_ADDRESSES, parse_instance
+from pyipvs.config.sections.vrrp_track import parse_sync_group, parse_track_file, parse_vrrp_script
 from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.config.values import Context
 from pyipvs.errors import ConfigError
