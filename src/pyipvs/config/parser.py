@@ -21,7 +21,7 @@ from pyipvs.config.lexer import Lexer
 from pyipvs.config.model import (
     KeepalivedConfig,
     Option,
-    VrrpInstance,
+    VrrpInstanceConfig,
 )
 from pyipvs.config.sections.global_defs import make_global_defs, parse_global_defs
 from pyipvs.config.sections.lvs import parse_virtual_server, parse_vsg
@@ -236,7 +236,7 @@ def _first(nodes: dict[str, Node], main: str) -> Node:
 
 
 def _check_vrids(
-    ctx: Context, instances: tuple[VrrpInstance, ...], nodes: dict[str, Node], main: str
+    ctx: Context, instances: tuple[VrrpInstanceConfig, ...], nodes: dict[str, Node], main: str
 ) -> None:
     seen: dict[tuple[object, ...], str] = {}
     for inst in instances:
@@ -254,7 +254,7 @@ def _check_vrids(
             seen[key] = inst.name
 
 
-def _is_v6(inst: VrrpInstance) -> bool:
+def _is_v6(inst: VrrpInstanceConfig) -> bool:
     return bool(inst.virtual_ipaddress) and ":" in inst.virtual_ipaddress[0].address
 
 

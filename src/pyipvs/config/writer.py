@@ -11,20 +11,20 @@ from collections.abc import Callable
 from typing import Any
 
 from pyipvs.config.model import (
-    Checker,
+    CheckerConfig,
     GlobalDefs,
     KeepalivedConfig,
     Option,
-    RealServer,
+    RealServerConfig,
     Script,
     Tracked,
-    TrackFile,
+    TrackFileConfig,
     VirtualIp,
-    VirtualServer,
-    VirtualServerGroup,
-    VrrpInstance,
-    VrrpScript,
-    VrrpSyncGroup,
+    VirtualServerConfig,
+    VirtualServerGroupConfig,
+    VrrpInstanceConfig,
+    VrrpScriptConfig,
+    VrrpSyncGroupConfig,
 )
 
 
@@ -242,7 +242,7 @@ def _global(out: _Out, g: GlobalDefs) -> None:
     out.close()
 
 
-def _vrrp_script(out: _Out, s: VrrpScript) -> None:
+def _vrrp_script(out: _Out, s: VrrpScriptConfig) -> None:
     out.open("vrrp_script", quote(s.name))
     out.script("script", s.script)
     out.line("interval", _num(s.interval))
@@ -258,7 +258,7 @@ def _vrrp_script(out: _Out, s: VrrpScript) -> None:
     out.close()
 
 
-def _track_file(out: _Out, t: TrackFile) -> None:
+def _track_file(out: _Out, t: TrackFileConfig) -> None:
     out.open("track_file", quote(t.name))
     if t.file is not None:
         out.line("file", quote(t.file))
@@ -281,7 +281,7 @@ _TRACKING: tuple[tuple[str, _Writer], ...] = (
 )
 
 
-def _notify(out: _Out, obj: VrrpInstance | VrrpSyncGroup) -> None:
+def _notify(out: _Out, obj: VrrpInstanceConfig | VrrpSyncGroupConfig) -> None:
     _write_table(out, obj, _NOTIFY)
 
 
@@ -294,7 +294,7 @@ _SYNC_GROUP: tuple[tuple[str, _Writer], ...] = (
 )
 
 
-def _sync_group(out: _Out, g: VrrpSyncGroup) -> None:
+def _sync_group(out: _Out, g: VrrpSyncGroupConfig) -> None:
     out.open("vrrp_sync_group", quote(g.name))
     if g.group:
         out.open("group")
@@ -313,7 +313,7 @@ def _vip(v: VirtualIp) -> list[str]:
     return words + list(v.flags)
 
 
-def _authentication(out: _Out, i: VrrpInstance, key: str) -> None:
+def _authentication(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.authentication is not None:
         out.open("authentication")
         out.line("auth_type", i.authentication.auth_type)
@@ -322,7 +322,7 @@ def _authentication(out: _Out, i: VrrpInstance, key: str) -> None:
         out.close()
 
 
-def _unicast_peers(out: _Out, i: VrrpInstance, key: str) -> None:
+def _unicast_peers(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.unicast_peer:
         out.open("unicast_peer")
         for p in i.unicast_peer:
@@ -336,12 +336,12 @@ def _unicast_peers(out: _Out, i: VrrpInstance, key: str) -> None:
         out.close()
 
 
-def _use_vmac(out: _Out, i: VrrpInstance, key: str) -> None:
+def _use_vmac(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.use_vmac is not None:
         out.line("use_vmac", *([quote(i.use_vmac)] if i.use_vmac else []))
 
 
-def _accept(out: _Out, i: VrrpInstance, key: str) -> None:
+def _accept(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.accept is not None:
         out.line("accept" if i.accept else "no_accept")
 
@@ -383,13 +383,13 @@ _INSTANCE: tuple[tuple[str, _Writer], ...] = (
 )  # fmt: skip
 
 
-def _instance(out: _Out, i: VrrpInstance) -> None:
+def _instance(out: _Out, i: VrrpInstanceConfig) -> None:
     out.open("vrrp_instance", quote(i.name))
     _write_table(out, i, _INSTANCE)
     out.close()
 
 
-def _vsg(out: _Out, g: VirtualServerGroup) -> None:
+def _vsg(out: _Out, g: VirtualServerGroupConfig) -> None:
     out.open("virtual_server_group", quote(g.name))
     for e in g.entries:
         if e.fwmark is not None:
@@ -400,7 +400,7 @@ def _vsg(out: _Out, g: VirtualServerGroup) -> None:
     out.close()
 
 
-def _checker(out: _Out, c: Checker) -> None:
+def _checker(out: _Out, c: CheckerConfig) -> None:
     out.open(c.kind)
     skip = {
         "options",
@@ -443,9 +443,11 @@ def _checker(out: _Out, c: Checker) -> None:
     out.close()
 
 
-def _real_server(out: _Out, rs: RealServer) -> None:
+def _real_server(out: _Out, rs: RealServerConfig) -> None:
     out.open("real_server", rs.address, *([str(rs.port)] if rs.port is not None else []))
-    _plain_fields(out, rs, {"address", "port", "checkers", "options", "weight"}, RealServer(""))
+    _plain_fields(
+        out, rs, {"address", "port", "checkers", "options", "weight"}, RealServerConfig("")
+    )
     out.line("weight", str(rs.weight))
     for checker in rs.checkers:
         _checker(out, checker)
@@ -471,7 +473,7 @@ _VIRTUAL_SERVER_SKIP = _table_fields(_VIRTUAL_SERVER_FLAGS) | {
 }  # fmt: skip
 
 
-def _virtual_server(out: _Out, vs: VirtualServer) -> None:
+def _virtual_server(out: _Out, vs: VirtualServerConfig) -> None:
     if vs.fwmark is not None:
         head = ["fwmark", str(vs.fwmark)]
     elif vs.group is not None:
@@ -483,7 +485,7 @@ def _virtual_server(out: _Out, vs: VirtualServer) -> None:
         out.line("protocol", vs.protocol)
     out.line("lvs_sched", vs.lvs_sched)
     out.line("lvs_method", vs.lvs_method)
-    _plain_fields(out, vs, _VIRTUAL_SERVER_SKIP, VirtualServer())
+    _plain_fields(out, vs, _VIRTUAL_SERVER_SKIP, VirtualServerConfig())
     _write_table(out, vs, _VIRTUAL_SERVER_FLAGS)
     if vs.sorry_server is not None:
         s = vs.sorry_server
@@ -530,7 +532,7 @@ def to_data(value: object) -> Any:
     """JSON-ready data for a model object; checkers carry their ``type``."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data: dict[str, Any] = {}
-        if isinstance(value, Checker):
+        if isinstance(value, CheckerConfig):
             data["type"] = value.kind
         for f in dataclasses.fields(value):
             data[f.name] = to_data(getattr(value, f.name))

@@ -16,7 +16,7 @@ from pyipvs.config.model import (
     Authentication,
     UnicastPeer,
     VirtualIp,
-    VrrpInstance,
+    VrrpInstanceConfig,
 )
 from pyipvs.config.sections.routes import check_vip_device, routes_keyword, rules_keyword
 from pyipvs.config.sections.vrrp_track import NOTIFY_TABLE, track_list
@@ -272,7 +272,7 @@ INSTANCE_TABLE: Table = {
 }
 
 
-def parse_instance(ctx: Context, node: Node, global_version: int) -> VrrpInstance | None:
+def parse_instance(ctx: Context, node: Node, global_version: int) -> VrrpInstanceConfig | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
@@ -285,7 +285,7 @@ def parse_instance(ctx: Context, node: Node, global_version: int) -> VrrpInstanc
     return instance
 
 
-def _is_ipv6(instance: VrrpInstance) -> bool:
+def _is_ipv6(instance: VrrpInstanceConfig) -> bool:
     return _family(instance.virtual_ipaddress[0].address) == 6
 
 
@@ -295,7 +295,7 @@ def _family(address: str) -> int:
 
 def complete_instance(
     ctx: Context, node: Node, fields: Fields, global_version: int
-) -> VrrpInstance:
+) -> VrrpInstanceConfig:
     """keepalived's vrrp_complete_instance, for what ``-t`` reports."""
     fields.pop("_rule_preference", None)
     if "virtual_router_id" not in fields:
@@ -313,7 +313,7 @@ def complete_instance(
             node, f"({fields['name']}) unicast with use_vmac requires vmac_xmit_base - setting"
         )
         fields["vmac_xmit_base"] = True
-    return VrrpInstance(**freeze(fields))
+    return VrrpInstanceConfig(**freeze(fields))
 
 
 def _resolve_addresses(ctx: Context, node: Node, fields: Fields) -> list[VirtualIp]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pyipvs.config.model import (
     Tracked,
-    TrackFile,
-    VrrpScript,
-    VrrpSyncGroup,
+    TrackFileConfig,
+    VrrpScriptConfig,
+    VrrpSyncGroupConfig,
 )
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
@@ -127,7 +127,7 @@ SCRIPT_TABLE: Table = {
 }
 
 
-def parse_vrrp_script(ctx: Context, node: Node) -> VrrpScript | None:
+def parse_vrrp_script(ctx: Context, node: Node) -> VrrpScriptConfig | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
@@ -136,7 +136,7 @@ def parse_vrrp_script(ctx: Context, node: Node) -> VrrpScript | None:
     if "script" not in fields:
         ctx.error(node, f"vrrp_script {name}: no script specified - ignoring")
         return None
-    return VrrpScript(name, **fields)
+    return VrrpScriptConfig(name, **fields)
 
 
 def _init_file(ctx: Context, node: Node, fields: Fields) -> None:
@@ -157,7 +157,7 @@ TRACK_FILE_TABLE: Table = {
 }
 
 
-def parse_track_file(ctx: Context, node: Node) -> TrackFile | None:
+def parse_track_file(ctx: Context, node: Node) -> TrackFileConfig | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
@@ -166,7 +166,7 @@ def parse_track_file(ctx: Context, node: Node) -> TrackFile | None:
     if "file" not in fields:
         ctx.error(node, f"track_file {name}: no file specified - ignoring")
         return None
-    return TrackFile(name, **fields)
+    return TrackFileConfig(name, **fields)
 
 
 # ------------------------------------------------------------------ vrrp_sync_group
@@ -213,13 +213,13 @@ SYNC_GROUP_TABLE: Table = {
 }
 
 
-def parse_sync_group(ctx: Context, node: Node) -> VrrpSyncGroup | None:
+def parse_sync_group(ctx: Context, node: Node) -> VrrpSyncGroupConfig | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
     fields: Fields = {"name": name}
     run_block(ctx, node.children, SYNC_GROUP_TABLE, fields)
-    return VrrpSyncGroup(**freeze(fields))
+    return VrrpSyncGroupConfig(**freeze(fields))
 
 
 # ------------------------------------------------------------------ vrrp_instance
