@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyipvs._lazy import lazy_names
+
 # The errors are cheap and always loaded. The rest is loaded on first use (PEP 562), so a
 # command that needs only part of the package (``pyipvsadm -h``, ``pyipvs-keepalived -t``) does
 # not pay for the kernel binding.
@@ -56,19 +58,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pyipvs' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("pyipvs", _HOME, globals())
 
 
 __version__ = "0.1.0"

@@ -507,23 +507,25 @@ def _static_blocks(out: _Out, config: KeepalivedConfig) -> None:
     _write_table(out, config, _STATIC)
 
 
+# The repeated top-level blocks, in the order they are written: field -> block writer.
+_BLOCKS: tuple[tuple[str, Callable[[_Out, Any], None]], ...] = (
+    ("vrrp_scripts", _vrrp_script),
+    ("track_files", _track_file),
+    ("vrrp_sync_groups", _sync_group),
+    ("vrrp_instances", _instance),
+    ("virtual_server_groups", _vsg),
+    ("virtual_servers", _virtual_server),
+)
+
+
 def write_config(config: KeepalivedConfig) -> str:
     """keepalived.conf text for ``config``."""
     out = _Out()
     _global(out, config.global_defs)
     out.options(config.options)
-    for s in config.vrrp_scripts:
-        _vrrp_script(out, s)
-    for t in config.track_files:
-        _track_file(out, t)
-    for g in config.vrrp_sync_groups:
-        _sync_group(out, g)
-    for i in config.vrrp_instances:
-        _instance(out, i)
-    for vsg in config.virtual_server_groups:
-        _vsg(out, vsg)
-    for vs in config.virtual_servers:
-        _virtual_server(out, vs)
+    for key, write in _BLOCKS:
+        for block in getattr(config, key):
+            write(out, block)
     _static_blocks(out, config)
     return "\n".join(out.lines) + "\n"
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyipvs._lazy import lazy_names
+
 _HOME = {
     "Connection": "pyipvs.ipvs.model",
     "RealServer": "pyipvs.ipvs.model",
@@ -38,19 +40,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pyipvs.ipvs' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("pyipvs.ipvs", _HOME, globals())
 
 
 __all__ = [
