@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 1071 Internet checksum, plain and over the IPv4 / IPv6 pseudo-headers.
  *
  * Results are host-order integers: store them big-endian (htons) in the packet. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The frames a new VRRP master sends so that neighbours and switches learn where its virtual
  * addresses now live: gratuitous ARP (IPv4) and unsolicited neighbour advertisement (IPv6).
  * Whole Ethernet frames, written into caller-owned buffers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generic netlink family resolution (see genl.h). */
 #include "genl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generic netlink: resolving a family by name (CTRL_CMD_GETFAMILY). */
 #ifndef PYIPVS_GENL_H
 #define PYIPVS_GENL_H

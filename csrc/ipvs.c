@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IPVS generic-netlink requests (see ipvs.h). Attribute numbers: include/uapi/linux/ip_vs.h. */
 #include "ipvs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The kernel's IPVS generic-netlink family: requests, dumps and replies over one socket. */
 #ifndef PYIPVS_IPVS_H
 #define PYIPVS_IPVS_H

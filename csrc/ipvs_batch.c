@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Batched IPVS requests (see ipvs_batch.h). */
 #include "ipvs_batch.h"
 

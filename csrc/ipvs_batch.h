@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Many IPVS requests per sendmsg(), with an exact result for each.
  *
  * The caller hands over complete request messages, back to back (each a netlink header, a genl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IPVS attribute encoding and decoding (see ipvs_codec.h). Attribute numbers and encodings:
  * include/uapi/linux/ip_vs.h and the kernel's ip_vs_genl_parse_* / ip_vs_genl_fill_*. */
 #include "ipvs_codec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IPVS generic-netlink codec: flat structs <-> attributes (include/uapi/linux/ip_vs.h).
  *
  * The structs are what Python fills and reads in bulk (arrays, one loop), so they hold plain

@@ -1,10 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Netlink sockets (see netlink.h). */
 #define _GNU_SOURCE
 #include "netlink.h"
+#include "netns.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -21,31 +21,9 @@ static int open_socket(int protocol)
     return fd < 0 ? -errno : fd;
 }
 
-/* setns() only moves the calling thread, and the socket keeps the namespace it was created in,
- * so entering the target, creating the socket and coming back is enough. */
-static int open_socket_in_netns(int protocol, int netns_fd)
+static int make_socket(void *arg)
 {
-    int home, fd, rc;
-
-    home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (home < 0)
-        return -errno;
-    if (setns(netns_fd, CLONE_NEWNET) < 0) {
-        rc = -errno;
-        close(home);
-        return rc;
-    }
-    fd = open_socket(protocol);
-    if (setns(home, CLONE_NEWNET) < 0) {
-        /* Cannot get back: refuse to leave the thread in the wrong namespace unnoticed. */
-        rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        close(home);
-        return rc;
-    }
-    close(home);
-    return fd;
+    return open_socket(*(const int *)arg);
 }
 
 int pyipvs_nl_open(struct pyipvs_nl *nl, int protocol, int netns_fd)
@@ -55,7 +33,7 @@ int pyipvs_nl_open(struct pyipvs_nl *nl, int protocol, int netns_fd)
     int one = 1, fd, rc;
 
     nl->fd = -1;
-    fd = netns_fd >= 0 ? open_socket_in_netns(protocol, netns_fd) : open_socket(protocol);
+    fd = netns_fd >= 0 ? pyipvs_in_netns(netns_fd, make_socket, &protocol) : open_socket(protocol);
     if (fd < 0)
         return fd;
     memset(&addr, 0, sizeof(addr));

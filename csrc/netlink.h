@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Netlink sockets: open (optionally inside another network namespace), send, receive, and one
  * request/response exchange. The only place that makes netlink syscalls. */
 #ifndef PYIPVS_NETLINK_H

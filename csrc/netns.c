@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files of another network namespace (see netns.h). */
 #define _GNU_SOURCE
 #include "netns.h"
@@ -7,7 +8,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-int pyipvs_open_in_netns(int netns_fd, const char *path)
+int pyipvs_in_netns(int netns_fd, int (*make)(void *arg), void *arg)
 {
     int home, fd, rc;
 
@@ -19,8 +20,8 @@ int pyipvs_open_in_netns(int netns_fd, const char *path)
         close(home);
         return rc;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    rc = fd < 0 ? -errno : fd;
+    fd = make(arg);
+    rc = fd;
     if (setns(home, CLONE_NEWNET) < 0) {
         /* Cannot get back: never leave the thread in the wrong namespace unnoticed. */
         rc = -errno;
@@ -29,4 +30,16 @@ int pyipvs_open_in_netns(int netns_fd, const char *path)
     }
     close(home);
     return rc;
+}
+
+static int open_path(void *arg)
+{
+    int fd = open((const char *)arg, O_RDONLY | O_CLOEXEC);
+
+    return fd < 0 ? -errno : fd;
+}
+
+int pyipvs_open_in_netns(int netns_fd, const char *path)
+{
+    return pyipvs_in_netns(netns_fd, open_path, (void *)path);
 }

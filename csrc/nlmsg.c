@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Netlink message building and attribute parsing (see nlmsg.h). */
 #include "nlmsg.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Netlink message building and attribute parsing over caller-owned buffers.
  *
  * No syscalls and no allocation here: a message builder writes into a buffer the caller owns and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* VRRPv2 / VRRPv3 advertisements: parse + validate, build. */
 #include "vrrp.h"
 

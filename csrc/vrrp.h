@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* VRRP advertisements: build, parse and validate VRRPv2 (RFC 3768) and VRRPv3 (RFC 5798,
  * RFC 9568) over IPv4 and IPv6.
  *

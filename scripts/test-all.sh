@@ -28,7 +28,7 @@ need_root() {
 
 need_root
 stage bootstrap scripts/bootstrap.sh
-stage lint bash -c '.venv/bin/ruff check src tests benchmarks docs && .venv/bin/ruff format --check src tests benchmarks docs && .venv/bin/mypy'
+stage lint bash -c '.venv/bin/ruff check src tests benchmarks docs && .venv/bin/ruff format --check src tests benchmarks docs && .venv/bin/mypy && .venv/bin/lint-imports'
 stage docs .venv/bin/sphinx-build -W -q -b html docs docs/_build/html
 stage sanitize scripts/sanitize-tests.sh
 stage unit .venv/bin/pytest tests/unit -q

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyipvs: Linux IPVS over generic netlink and VRRP, with a C core.
 
 The public names are re-exported here; see the API reference for each module.
@@ -6,6 +7,8 @@ The public names are re-exported here; see the API reference for each module.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from pyipvs._lazy import lazy_names
 
 # The errors are cheap and always loaded. The rest is loaded on first use (PEP 562), so a
 # command that needs only part of the package (``pyipvsadm -h``, ``pyipvs-keepalived -t``) does
@@ -17,6 +20,7 @@ from pyipvs.errors import (
     InvalidArgument,
     IpvsUnavailable,
     KernelError,
+    LocalError,
     NoDaemon,
     NoSuchDestination,
     NoSuchService,
@@ -26,39 +30,35 @@ from pyipvs.errors import (
     ProtocolError,
     PyipvsError,
     PyipvsValueError,
+    RemoteError,
     ServiceExists,
     UnknownScheduler,
 )
 
 _HOME = {
-    "Connection": "pyipvs.model",
-    "RealServer": "pyipvs.model",
-    "Stats": "pyipvs.model",
-    "SyncDaemon": "pyipvs.model",
-    "Timeouts": "pyipvs.model",
-    "VirtualService": "pyipvs.model",
-    "Ipvs": "pyipvs.ipvs",
-    "IpvsInfo": "pyipvs.ipvs",
+    "Connection": "pyipvs.ipvs.model",
+    "RealServer": "pyipvs.ipvs.model",
+    "Stats": "pyipvs.ipvs.model",
+    "SyncDaemon": "pyipvs.ipvs.model",
+    "Timeouts": "pyipvs.ipvs.model",
+    "VirtualService": "pyipvs.ipvs.model",
+    "Ipvs": "pyipvs.ipvs.handle",
+    "IpvsInfo": "pyipvs.ipvs.handle",
 }
 
 if TYPE_CHECKING:
-    from pyipvs.ipvs import Ipvs, IpvsInfo
-    from pyipvs.model import Connection, RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+    from pyipvs.ipvs.handle import Ipvs, IpvsInfo
+    from pyipvs.ipvs.model import (
+        Connection,
+        RealServer,
+        Stats,
+        SyncDaemon,
+        Timeouts,
+        VirtualService,
+    )
 
 
-def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pyipvs' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("pyipvs", _HOME, globals())
 
 
 __version__ = "0.1.0"
@@ -73,6 +73,7 @@ __all__ = [
     "IpvsInfo",
     "IpvsUnavailable",
     "KernelError",
+    "LocalError",
     "NoDaemon",
     "NoSuchDestination",
     "NoSuchService",
@@ -83,6 +84,7 @@ __all__ = [
     "PyipvsError",
     "PyipvsValueError",
     "RealServer",
+    "RemoteError",
     "ServiceExists",
     "Stats",
     "SyncDaemon",

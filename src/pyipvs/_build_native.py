@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cffi builder for ``pyipvs._native`` (API mode, out of line).
 
 Declarations come from ``src/pyipvs/_cdefs/*.h`` (cffi syntax, one file per C concern, read in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The one rule of pyipvs's small caches of immutable values (parsed addresses, listing
 templates, packed configurations): bounded, and emptied whole when full.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RFC 1071 Internet checksums, computed in C.
 
 The functions return the value to place in a checksum field (a host-order ``int``; write it

@@ -1,31 +1,45 @@
+# SPDX-License-Identifier: Apache-2.0
 """The exception hierarchy: everything pyipvs raises derives from :class:`PyipvsError`.
 
-Kernel answers become :class:`KernelError` subclasses that are also :class:`OSError` with the
-errno set, so ``except OSError`` and ``except FileExistsError`` work as users expect. Bad
-arguments caught in Python before anything is sent become :class:`PyipvsValueError` (also a
-:class:`ValueError`). The mapping from C return codes lives in one place,
-:func:`pyipvs._bindings.check.check_rc`.
+Errors come in two kinds, told apart by their base class (as h11 tells ``LocalProtocolError``
+from ``RemoteProtocolError``):
+
+- :class:`LocalError`: the caller's own input was wrong: an argument
+  (:class:`PyipvsValueError`, also a :class:`ValueError`, rejected before anything is sent) or
+  a configuration file (:class:`ConfigError`). Fixing the call fixes it.
+- :class:`RemoteError`: another party sent something: the kernel answered with an errno
+  (:class:`KernelError`, also an :class:`OSError` with ``errno`` set, so ``except OSError``
+  and ``except FileExistsError`` work as users expect), or a VRRP peer sent a packet that must
+  be dropped (:class:`VrrpPacketError`). The call was right; a daemon counts and carries on.
+
+The mapping from C return codes lives in one place, :func:`pyipvs._bindings.check.check_rc`.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pyipvs.ops import BatchResults
+from collections.abc import Sequence
+from typing import Any
 
 
 class PyipvsError(Exception):
     """Base class of every error pyipvs raises."""
 
 
-class PyipvsValueError(PyipvsError, ValueError):
+class LocalError(PyipvsError):
+    """The caller's input was wrong (an argument, a configuration): nothing was sent."""
+
+
+class RemoteError(PyipvsError):
+    """Another party's answer or packet (the kernel, a VRRP peer) is an error or malformed."""
+
+
+class PyipvsValueError(LocalError, ValueError):
     """An argument was rejected before anything was sent; the message names the argument."""
 
 
-class KernelError(PyipvsError, OSError):
+class KernelError(RemoteError, OSError):
     """The kernel (or a syscall) answered with an errno.
 
     :ivar errno: the errno value, as for any :class:`OSError`.
@@ -82,16 +96,19 @@ class BatchInterrupted(KernelError):
         that completed, :class:`OutcomeUnknown` for the chunk in flight, nothing after it.
     """
 
-    def __init__(self, code: int, results: BatchResults) -> None:
+    # results is typed as a plain sequence: this module stands below every other one (see the
+    # import-linter contracts in pyproject.toml), so it names no class of pyipvs.ipvs.
+    def __init__(self, code: int, results: Sequence[Any]) -> None:
         super().__init__(code, None, "apply")
         self.results = results
 
-    def __reduce__(self) -> tuple[type[BatchInterrupted], tuple[int, BatchResults]]:
+    def __reduce__(self) -> tuple[type[BatchInterrupted], tuple[int, Sequence[Any]]]:
         return (type(self), (self.errno or 0, self.results))
 
 
-class VrrpPacketError(PyipvsValueError):
-    """A VRRP packet that a receiver must drop (see :mod:`pyipvs.vrrp`).
+class VrrpPacketError(RemoteError):
+    """A VRRP packet that a receiver must drop (see :mod:`pyipvs.vrrp`): the peer's fault, not
+    the caller's, so it is no :class:`ValueError`; a receiver counts it by ``reason``.
 
     :ivar reason: the drop reason's name, e.g. ``"checksum"`` or ``"ttl"``.
     :ivar code: its numeric code (``enum pyipvs_vrrp_drop`` in csrc/vrrp.h).
@@ -103,7 +120,7 @@ class VrrpPacketError(PyipvsValueError):
         self.code = code
 
 
-class ConfigError(PyipvsError):
+class ConfigError(LocalError):
     """A keepalived.conf could not be used; ``diagnostics`` holds every ``file:line`` problem.
 
     Reading a configuration never raises anything else, whatever the text.
@@ -158,6 +175,7 @@ __all__ = [
     "InvalidArgument",
     "IpvsUnavailable",
     "KernelError",
+    "LocalError",
     "NoDaemon",
     "NoSuchDestination",
     "NoSuchService",
@@ -167,6 +185,7 @@ __all__ = [
     "ProtocolError",
     "PyipvsError",
     "PyipvsValueError",
+    "RemoteError",
     "ServiceExists",
     "UnknownScheduler",
     "VrrpPacketError",

@@ -10,7 +10,7 @@ import pytest
 from ipvsadm_util import add_service_line, real_server_args, run_in, save
 
 from pyipvs import Ipvs, RealServer, UnknownScheduler, VirtualService
-from pyipvs.model import SCHEDULERS
+from pyipvs.ipvs.model import SCHEDULERS
 
 KINDS = ["tcp", "udp", "sctp", "fwmark"]
 FAMILIES = ["inet", "inet6"]

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyipvs import Ipvs
-from pyipvs.cli.ipvsadm import execute
+from pyipvs.cli.ipvsadm.main import execute
 
 IPVSADM = "/usr/sbin/ipvsadm"
 PYIPVSADM = str(Path(sys.executable).parent / "pyipvsadm")

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from pyipvs import Ipvs
-from pyipvs.cli.ipvsadm import execute
+from pyipvs.cli.ipvsadm.main import execute
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ipvsadm"
 GOLDEN = DATA / "ipvsadm-1.31-golden-outputs.txt"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyipvs.config import parse_config
 from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.lexer import Lexer
-from pyipvs.config.model import RealServer, TcpCheck, VirtualServer, construct
+from pyipvs.config.model import RealServerConfig, TcpCheck, VirtualServerConfig, construct
 from pyipvs.config.tree import Node, TreeBuilder, build_tree
 
 
@@ -50,7 +50,7 @@ def test_scripts_of_identical_blocks_are_each_registered() -> None:
     assert [s.command if s else None for s in notify] == ["/bin/true", "/bin/true"]
 
 
-@pytest.mark.parametrize("cls", [RealServer, TcpCheck, VirtualServer])
+@pytest.mark.parametrize("cls", [RealServerConfig, TcpCheck, VirtualServerConfig])
 def test_construct_matches_the_dataclass_constructor(cls: type) -> None:
     values: dict[str, object] = {"address": "10.0.0.1"} if cls is not TcpCheck else {}
     values["retry"] = 2
@@ -64,7 +64,7 @@ def test_construct_rejects_unknown_and_missing_fields() -> None:
     with pytest.raises(TypeError):
         construct(TcpCheck, {"nonsense": 1})
     with pytest.raises(TypeError):
-        construct(RealServer, {"port": 80})
+        construct(RealServerConfig, {"port": 80})
 
 
 def _dump(nodes: list[Node]) -> list[object]:

@@ -17,23 +17,23 @@ from pyipvs.config import (
     KeepalivedConfig,
     MiscCheck,
     PingCheck,
-    RealServer,
+    RealServerConfig,
     Script,
     SmtpCheck,
-    SorryServer,
+    SorryServerConfig,
     SslGet,
     TcpCheck,
     Tracked,
-    TrackFile,
+    TrackFileConfig,
     UdpCheck,
     UnicastPeer,
     UrlCheck,
     VirtualIp,
-    VirtualServer,
-    VirtualServerGroup,
-    VrrpInstance,
-    VrrpScript,
-    VrrpSyncGroup,
+    VirtualServerConfig,
+    VirtualServerGroupConfig,
+    VrrpInstanceConfig,
+    VrrpScriptConfig,
+    VrrpSyncGroupConfig,
     VsgEntry,
     parse_config,
     write_config,
@@ -101,7 +101,7 @@ def _name(tracked: Tracked) -> str:
 
 
 @st.composite
-def instances(draw: st.DrawFn) -> VrrpInstance:
+def instances(draw: st.DrawFn) -> VrrpInstanceConfig:
     ipv6 = draw(st.booleans())
     version = 3 if ipv6 else draw(st.sampled_from([2, 3]))
     state = draw(st.sampled_from(["MASTER", "BACKUP"]))
@@ -113,7 +113,7 @@ def instances(draw: st.DrawFn) -> VrrpInstance:
     track_interface, track_script, track_file = draw(_track_lists(interface))
     peers = tuple(draw(st.lists(PEERS, max_size=2)))
     use_vmac = draw(st.none() | st.just("") | NAME)
-    return VrrpInstance(
+    return VrrpInstanceConfig(
         name=draw(NAME),
         state=state,
         interface=interface,
@@ -208,7 +208,7 @@ CHECKERS = OTHER_CHECKERS | st.one_of(
 )
 
 REAL_SERVERS = st.builds(
-    RealServer,
+    RealServerConfig,
     IPV4,
     PORT,
     weight=st.integers(0, 1000),
@@ -218,7 +218,7 @@ REAL_SERVERS = st.builds(
 )
 
 VIRTUAL_SERVERS = st.builds(
-    VirtualServer,
+    VirtualServerConfig,
     address=IPV4,
     port=PORT,
     protocol=st.sampled_from(["TCP", "UDP", "SCTP"]),
@@ -226,13 +226,13 @@ VIRTUAL_SERVERS = st.builds(
     lvs_method=st.sampled_from(["NAT", "DR", "TUN"]),
     delay_loop=SECONDS,
     persistence_timeout=st.none() | st.integers(1, 3600),
-    sorry_server=st.none() | st.builds(SorryServer, IPV4, st.none() | PORT),
+    sorry_server=st.none() | st.builds(SorryServerConfig, IPV4, st.none() | PORT),
     alpha=st.booleans(),
     quorum_up=st.none() | SCRIPT,
     real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=3).map(tuple),
 )
 GROUP_SERVERS = st.builds(
-    VirtualServer,
+    VirtualServerConfig,
     group=NAME,
     protocol=st.sampled_from(["TCP", "UDP"]),
     lvs_sched=st.sampled_from(["rr", "wlc"]),
@@ -240,23 +240,23 @@ GROUP_SERVERS = st.builds(
     real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=2).map(tuple),
 )
 IPV6_SERVERS = st.builds(
-    VirtualServer,
+    VirtualServerConfig,
     address=IPV6,
     port=PORT,
     lvs_method=st.sampled_from(["NAT", "DR"]),
     real_servers=st.lists(
-        st.builds(RealServer, IPV6, PORT, weight=st.integers(0, 1000)), min_size=1, max_size=2
+        st.builds(RealServerConfig, IPV6, PORT, weight=st.integers(0, 1000)), min_size=1, max_size=2
     ).map(tuple),
 )
 FWMARK_SERVERS = st.builds(
-    VirtualServer,
+    VirtualServerConfig,
     fwmark=st.integers(1, 2**32 - 1),
     lvs_sched=st.sampled_from(["rr", "mh"]),
     lvs_method=st.just("DR"),
     real_servers=st.lists(REAL_SERVERS, min_size=1, max_size=2).map(tuple),
 )
 GROUPS = st.builds(
-    VirtualServerGroup,
+    VirtualServerGroupConfig,
     NAME,
     st.lists(
         st.one_of(
@@ -268,7 +268,7 @@ GROUPS = st.builds(
     ).map(tuple),
 )
 SYNC_GROUPS = st.builds(
-    VrrpSyncGroup,
+    VrrpSyncGroupConfig,
     NAME,
     st.lists(NAME, max_size=3).map(tuple),
     notify=st.none() | SCRIPT,
@@ -277,7 +277,7 @@ SYNC_GROUPS = st.builds(
     sync_group_tracking_weight=st.booleans(),
 )
 TRACK_FILES = st.builds(
-    TrackFile,
+    TrackFileConfig,
     NAME,
     st.builds(lambda n: "/tmp/" + n, NAME),
     weight=st.integers(-254, 254),
@@ -299,7 +299,7 @@ CONFIGS = st.builds(
     ),
     vrrp_scripts=st.lists(
         st.builds(
-            VrrpScript,
+            VrrpScriptConfig,
             NAME,
             st.builds(Script, TEXT),
             interval=SECONDS,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pyipvs import RealServer, VirtualService
-from pyipvs._bindings import ipvs as codec
-from pyipvs._bindings import ipvs_requests as req
+from pyipvs.ipvs import convert as codec
+from pyipvs.ipvs import convert as req
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ipvs"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pyipvs._conn import parse_connections
+from pyipvs.ipvs.conn import parse_connections
 
 V6 = "2001:0db8:0000:0000:0000:0000:0000:00{}"
 TEXT = (

@@ -33,9 +33,10 @@ from pyipvs import (
     VirtualService,
     ops,
 )
-from pyipvs._bindings import ipvs as codec
-from pyipvs._bindings import ipvs_requests as req
+from pyipvs._bindings import ipvs_requests as wire
 from pyipvs.errors import KernelError
+from pyipvs.ipvs import convert as codec
+from pyipvs.ipvs import convert as req
 
 
 def stamped(op: ops.Operation, family: int = 0x20, flags: int = 0x5, seq: int = 1) -> bytes:
@@ -174,7 +175,7 @@ def test_stream_check_refuses_lengths_that_wrap_when_aligned() -> None:
 
 
 def test_nest_encoders_refuse_a_struct_of_the_wrong_size() -> None:
-    scratch = req._scratch
+    scratch = wire._scratch
     packed = req.pack_service(SERVICES[0])
     encode = lib.pyipvs_ipvs_svc_nests
     assert encode(packed, len(packed), scratch.out, 512, scratch.full_len) > 0

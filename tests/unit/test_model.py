@@ -7,9 +7,9 @@ import ipaddress
 
 import pytest
 
-from pyipvs import ops
 from pyipvs.errors import PyipvsValueError
-from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+from pyipvs.ipvs import ops
+from pyipvs.ipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
 
 
 def test_service_normalises_address_family_and_netmask() -> None:

@@ -4,8 +4,8 @@ tests/data/ipvsadm/ipvsadm-1.31-golden-outputs.txt (``-L -n --stats --exact``)."
 
 from __future__ import annotations
 
-from pyipvs.cli.ipvsadm_format import Format, listing
-from pyipvs.model import RealServer, Stats, VirtualService
+from pyipvs.cli.ipvsadm.format import Format, listing
+from pyipvs.ipvs.model import RealServer, Stats, VirtualService
 
 
 def test_server_counters_keep_64_bits() -> None:

@@ -11,7 +11,7 @@ from ipaddress import IPv4Address, IPv6Address
 
 import pytest
 
-from pyipvs.cli.ipvsadm_options import (
+from pyipvs.cli.ipvsadm.options import (
     COMMANDS,
     COMPATIBILITY,
     OPTIONS,
@@ -23,7 +23,7 @@ from pyipvs.cli.ipvsadm_options import (
     VersionRequested,
     parse,
 )
-from pyipvs.cli.ipvsadm_restore import command_lines
+from pyipvs.cli.ipvsadm.restore import command_lines
 
 P = "/usr/sbin/ipvsadm"
 

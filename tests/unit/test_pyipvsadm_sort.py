@@ -1,10 +1,10 @@
-"""ipvsadm's sort order, including its wrapping comparator (see pyipvs.cli.ipvsadm_sort)."""
+"""ipvsadm's sort order, including its wrapping comparator (see pyipvs.cli.ipvsadm.sort)."""
 
 from __future__ import annotations
 
 import random
 
-from pyipvs.cli.ipvsadm_sort import compare_words, glibc_msort, sort_like_ipvsadm
+from pyipvs.cli.ipvsadm.sort import compare_words, glibc_msort, sort_like_ipvsadm
 
 
 def test_unsigned_difference_wraps_like_a_c_int() -> None:

@@ -417,7 +417,7 @@ def test_decoded_fields_match_the_public_constructors(p: VrrpPacket) -> None:
 
 def test_public_constructors_decode_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     # Where the trusted ipaddress constructors do not apply, the public ones take over.
-    from pyipvs.vrrp import parser as parser_module
+    from pyipvs.vrrp import codec as parser_module
 
     assert parser_module._trusted_constructors_work()
     monkeypatch.setattr(parser_module, "_ipv4", parser_module._public_ipv4)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Thin layer over csrc/checksum.c."""
 
 from __future__ import annotations

@@ -1,31 +1,29 @@
-"""IPVS request messages, encoded once per value object and once per operation.
+# SPDX-License-Identifier: Apache-2.0
+"""IPVS request messages from plain values: packed C structs in, attribute nests and
+requests out.
 
-The C codec (csrc/ipvs_codec.c) turns a service or a real server into its attribute nests: the
-full one that NEW/SET commands carry and the key-only one that DEL, ZERO and destination
-commands carry. They are computed the first time an operation needs them and kept on the
-object, which is immutable. An operation's request is then a header followed by those nests,
-joined here without another C call; csrc/ipvs_batch.c stamps the family id, flags and seq on
-its own copy when it sends. So :meth:`pyipvs.Ipvs.apply` has nothing left to encode: it joins
-ready-made requests and hands them to C in one call.
+The C codec (csrc/ipvs_codec.c) turns a packed service or real server struct into its
+attribute nests: the full one that NEW/SET commands carry and the key-only one that DEL, ZERO
+and destination commands carry. A request is then a header followed by those nests, joined
+here without another C call; csrc/ipvs_batch.c stamps the family id, flags and seq on its own
+copy when it sends. :mod:`pyipvs.ipvs.convert` packs value objects into the structs (and keeps
+the nests on them, which are immutable), so :meth:`pyipvs.Ipvs.apply` has nothing left to
+encode.
 
-Also here: the flat C structs of services and real servers (packed with :mod:`struct`, offsets
-taken from cffi so the layouts cannot drift), which the codec encodes from and which GET and
+Also here: the layouts of the flat C structs of services and real servers (for :mod:`struct`,
+offsets taken from cffi so they cannot drift), which the codec encodes from and which GET and
 dump requests use as keys.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from pyipvs import model
 from pyipvs._bindings.check import check_rc
-from pyipvs._cache import remember
 from pyipvs._native import ffi, lib
-from pyipvs.model import RealServer, Timeouts, VirtualService
 
 # include/uapi/linux/ip_vs.h
 CMD_NEW_SERVICE, CMD_SET_SERVICE, CMD_DEL_SERVICE, CMD_GET_SERVICE = 1, 2, 3, 4
@@ -41,7 +39,7 @@ FWD = {"masq": 0, "local": 1, "tunnel": 2, "route": 3, "bypass": 4}
 TUN_TYPE = {"ipip": 0, "gue": 1, "gre": 2}
 TUN_CSUM = {"nocsum": 0, "csum": 1, "remcsum": 2}
 SVC_F_PERSISTENT, SVC_F_ONEPACKET = 0x1, 0x4
-FLAG_BITS = {name: bit << 3 for name, bit in model.SCHED_FLAG_BITS.items()}
+SCHED_FLAG_SHIFT = 3  # the scheduler flags IP_VS_SVC_F_SCHED1.. start at bit 3
 
 # struct nlmsghdr (len, type, flags, seq, pid) + struct genlmsghdr (cmd, version, reserved):
 # linux/netlink.h and linux/genetlink.h. Type, flags and seq are left 0 for the sender.
@@ -105,33 +103,9 @@ DEST = _layout("struct pyipvs_ipvs_dest", _DEST_FIELDS)
 _NO_STATS = (0,) * 10
 
 
-# ---- value objects -> flat C structs (cached on the objects) ----
-
-
-def addr16(address: model.IPAddress) -> bytes:
-    return address.packed.ljust(16, b"\0")
-
-
-_Form = TypeVar("_Form")
-
-
-def _kept(obj: object, name: str, make: Callable[[Any], _Form]) -> _Form:
-    """obj's C form called name: made by make(obj) the first time, then kept on obj (value
-    objects are immutable; the form lives in __dict__ outside the fields, out of pickles)."""
-    form: _Form | None = obj.__dict__.get(name)
-    if form is None:
-        form = obj.__dict__[name] = make(obj)
-    return form
-
-
-def pack_service(vs: VirtualService) -> bytes:
-    """The ``struct pyipvs_ipvs_svc`` of vs."""
-    return _kept(vs, "_c_struct", _pack_service)
-
-
-def pack_dest(rs: RealServer) -> bytes:
-    """The ``struct pyipvs_ipvs_dest`` of rs."""
-    return _kept(rs, "_c_struct", _pack_dest)
+# A struct is packed in two parts: what identifies the object (address, port, ...) and what
+# configures it (scheduler, weight, ...), whose bytes are shared by every object configured
+# alike (most of a table), so only the identity is packed per object (pyipvs.ipvs.convert).
 
 
 def _split(
@@ -144,91 +118,8 @@ def _split(
     return _layout(ctype, fields[:cut], end=at), _layout(ctype, fields[cut:], start=at)
 
 
-# A struct is packed in two parts: what identifies the object (address, port, ...) and what
-# configures it (scheduler, weight, ...), whose bytes are shared by every object configured
-# alike (most of a table), so only the identity is packed per object.
-_SVC_IDENTITY, _SVC_CONFIG = _split("struct pyipvs_ipvs_svc", _SVC_FIELDS, "sched_name")
-_DEST_IDENTITY, _DEST_CONFIG = _split("struct pyipvs_ipvs_dest", _DEST_FIELDS, "fwd_method")
-_CONFIGS: dict[tuple[Any, ...], bytes] = {}  # bounded like the listing caches
-
-
-def _config(key: tuple[Any, ...], pack: Any) -> bytes:
-    packed: bytes | None = _CONFIGS.get(key)
-    if packed is None:
-        packed = remember(_CONFIGS, key, pack(key), 1 << 12)
-    return packed
-
-
-def _pack_service_config(key: tuple[Any, ...]) -> bytes:
-    _, scheduler, timeout, one_packet, sched_flags, mask, pe_name = key
-    flags = SVC_F_PERSISTENT if timeout is not None else 0
-    if one_packet:
-        flags |= SVC_F_ONEPACKET
-    for name in sched_flags:
-        flags |= FLAG_BITS[name]
-    return _SVC_CONFIG.pack(
-        scheduler.encode(),
-        flags,
-        0xFFFFFFFF,  # the service is given whole: every flag bit is meant
-        timeout or 0,
-        mask,
-        (pe_name or "").encode(),
-        *_NO_STATS,
-    )
-
-
-def _pack_service(vs: VirtualService) -> bytes:
-    netmask = vs.netmask  # IPv4: an address (hashing one is slow), as a number; IPv6: a prefix
-    key = (
-        "svc",
-        vs.scheduler,
-        vs.persistence_timeout,
-        vs.one_packet,
-        vs.sched_flags,
-        128 if netmask is None else int(netmask),
-        vs.pe_name,
-    )
-    config = _config(key, _pack_service_config)
-    if vs.fwmark is not None:
-        return _SVC_IDENTITY.pack(AF[vs.family or "inet"], 0, b"", 0, vs.fwmark) + config
-    assert vs.protocol is not None and vs.address is not None and vs.port is not None
-    identity = _SVC_IDENTITY.pack(
-        AF[vs.family or "inet"], PROTO[vs.protocol], vs.address.packed, vs.port, 0
-    )
-    return identity + config
-
-
-def _pack_dest_config(key: tuple[Any, ...]) -> bytes:
-    _, forward, weight, upper, lower, tunnel_type, tunnel_port, tunnel_checksum = key
-    return _DEST_CONFIG.pack(
-        FWD[forward],
-        weight,
-        upper,
-        lower,
-        TUN_TYPE[tunnel_type],
-        tunnel_port,
-        TUN_CSUM[tunnel_checksum],
-        0,
-        0,
-        0,
-        0,
-        *_NO_STATS,
-    )
-
-
-def _pack_dest(rs: RealServer) -> bytes:
-    key = (
-        "dest",
-        rs.forward,
-        rs.weight,
-        rs.upper_threshold,
-        rs.lower_threshold,
-        rs.tunnel_type,
-        rs.tunnel_port,
-        rs.tunnel_checksum,
-    )
-    identity = _DEST_IDENTITY.pack(AF[rs.family or "inet"], rs.address.packed, rs.port)
-    return identity + _config(key, _pack_dest_config)
+SVC_IDENTITY, SVC_CONFIG = _split("struct pyipvs_ipvs_svc", _SVC_FIELDS, "sched_name")
+DEST_IDENTITY, DEST_CONFIG = _split("struct pyipvs_ipvs_dest", _DEST_FIELDS, "fwd_method")
 
 
 # ---- value objects -> attribute nests (C codec, cached on the objects) ----
@@ -257,22 +148,14 @@ def _nests(encode: Any, packed: bytes, what: str) -> tuple[bytes, bytes]:
     return both[:cut], both[cut:]
 
 
-def service_nests(vs: VirtualService) -> tuple[bytes, bytes]:
-    """(full, key-only) IPVS_CMD_ATTR_SERVICE nests of vs."""
-    return _kept(vs, "_nests", _encode_service_nests)
+def service_nests(packed: bytes) -> tuple[bytes, bytes]:
+    """(full, key-only) IPVS_CMD_ATTR_SERVICE nests of a packed ``struct pyipvs_ipvs_svc``."""
+    return _nests(lib.pyipvs_ipvs_svc_nests, packed, "encode service")
 
 
-def dest_nests(rs: RealServer) -> tuple[bytes, bytes]:
-    """(full, key-only) IPVS_CMD_ATTR_DEST nests of rs."""
-    return _kept(rs, "_nests", _encode_dest_nests)
-
-
-def _encode_service_nests(vs: VirtualService) -> tuple[bytes, bytes]:
-    return _nests(lib.pyipvs_ipvs_svc_nests, _pack_service(vs), "encode service")
-
-
-def _encode_dest_nests(rs: RealServer) -> tuple[bytes, bytes]:
-    return _nests(lib.pyipvs_ipvs_dest_nests, _pack_dest(rs), "encode real server")
+def dest_nests(packed: bytes) -> tuple[bytes, bytes]:
+    """(full, key-only) IPVS_CMD_ATTR_DEST nests of a packed ``struct pyipvs_ipvs_dest``."""
+    return _nests(lib.pyipvs_ipvs_dest_nests, packed, "encode real server")
 
 
 # ---- requests ----
@@ -291,10 +174,10 @@ _HEADER_TAIL = {
 }
 
 
-def timeout_attributes(t: Timeouts) -> bytes:
+def timeout_attributes(tcp: int, tcp_fin: int, udp: int) -> bytes:
     """The top-level TIMEOUT_TCP / _TCP_FIN / _UDP attributes of SET_CONFIG."""
     out = ffi.new("uint8_t[]", 64)
-    raw = ffi.new("struct pyipvs_ipvs_timeouts *", dataclasses.asdict(t))
+    raw = ffi.new("struct pyipvs_ipvs_timeouts *", {"tcp": tcp, "tcp_fin": tcp_fin, "udp": udp})
     return ffi.buffer(out, check_rc(lib.pyipvs_ipvs_timeout_attrs(raw, out, 64), "encode"))[:]
 
 
@@ -309,8 +192,6 @@ __all__ = [
     "CMD_SET_SERVICE",
     "CMD_ZERO",
     "dest_nests",
-    "pack_dest",
-    "pack_service",
     "request",
     "service_nests",
     "timeout_attributes",

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Thin layer over csrc/vrrp.c and csrc/garp.c.
 
 Parsing is the hot path of a VRRP receiver, so :class:`Parser` keeps its C structures allocated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cffi declarations for csrc/checksum.h */
 uint64_t pyipvs_csum_add(uint64_t sum, const uint8_t *data, size_t len);
 uint16_t pyipvs_csum_finish(uint64_t sum);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``pyipvs-keepalived``: keepalived's command line; for now the configuration check.
 
 ``-t`` exits as keepalived 2.2.7 does: 0 clean, 4 fatal, 5 configuration errors or warnings,

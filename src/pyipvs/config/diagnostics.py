@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Problems found in a configuration, each tied to ``file:line``, and the exit status they imply.
 
 keepalived 2.2.7 ``-t`` exits 0 when it logged nothing, 4 on a fatal problem, 6 on a script

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """keepalived.conf text -> logical lines of words, as keepalived's ``read_line`` produces them.
 
 Per physical line, in keepalived's order: strip ``#``/``!`` comments outside quotes, act on
@@ -11,45 +12,22 @@ logical line of its own. Problems go to the :class:`Reporter`; nothing here rais
 
 from __future__ import annotations
 
-import glob
 import os
-import random
 import re
 from typing import Any, NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
+from pyipvs.config.include import (
+    INCLUDE_KEYWORDS,
+    IncludeReader,
+)
+from pyipvs.config.macros import MacroExpander, is_generator
 from pyipvs.config.tree import Node, TreeBuilder
-
-# The include_check options each include variant turns on (keepalived.conf(5)): ``readable``,
-# a match must be a readable regular file; ``match``, a pattern without wildcards must match;
-# ``wildcard_match``, any pattern without braces must match; ``brace_match``, every brace
-# alternative without wildcards must match. Plain ``include`` checks nothing.
-INCLUDE_CHECKS: dict[str, frozenset[str]] = {
-    "include": frozenset(),
-    "includer": frozenset({"readable"}),
-    "includem": frozenset({"readable", "match"}),
-    "includew": frozenset({"readable", "wildcard_match"}),
-    "includeb": frozenset({"readable", "brace_match"}),
-    "includea": frozenset({"readable", "match", "wildcard_match", "brace_match"}),
-}
-INCLUDE_KEYWORDS = frozenset(INCLUDE_CHECKS)
-MAX_INCLUDE_DEPTH = 16
-MAX_INCLUDE_PATTERNS = 256
-MAX_INCLUDED_FILES = 10_000
-MAX_MACRO_ROUNDS = 32
-MAX_EXPANDED_LINE = 1_000_000  # characters one line may grow to by macro expansion
-MAX_GENERATED_LINES = 1_000_000
 
 _NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
 _COMMENT_START = re.compile(r"[#!]")
 _MACRO_DEF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z", re.DOTALL)
-# ``${NAME}`` anywhere, ``$NAME`` before whitespace. keepalived 2.2.7 takes no arguments inside
-# the braces (``${_RANDOM 1 5}`` is left as it is, then split at its braces).
-_MACRO_USE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|\Z)")
-RANDOM_MAX = 32767
-_CONDITION = re.compile(r"@(\^?)(\S*)\s*(.*)\Z", re.DOTALL)
-_GENERATOR = re.compile(r"~(SEQx?|LST)\(")
 _ESCAPES = {
     "n": "\n",
     "t": "\t",
@@ -204,24 +182,6 @@ def split_statements(words: list[str]) -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
-def brace_expand(pattern: str, limit: int = MAX_INCLUDE_PATTERNS) -> list[str] | None:
-    """csh-style ``{a,b}`` expansion of an include pattern (glob does the wildcards); None when
-    it would give more than ``limit`` patterns (``{a,b}{c,d}...`` grows exponentially)."""
-    done: list[str] = []
-    todo = [pattern]
-    while todo:
-        current = todo.pop()
-        match = re.search(r"\{([^{}]*)\}", current)
-        if match is None:
-            done.append(current)
-        else:
-            head, tail = current[: match.start()], current[match.end() :]
-            todo.extend(head + choice + tail for choice in reversed(match.group(1).split(",")))
-        if len(done) + len(todo) > limit:
-            return None
-    return done
-
-
 def _plain_statements(raw: str) -> Statements:
     """Statements of a line of words and braces only (no quotes, comments, macros, includes)."""
     if "{" not in raw and "}" not in raw:
@@ -253,8 +213,10 @@ def _plain_entry(raw: str) -> Entry:
     return _OTHER, (), statements, ()
 
 
-class Lexer:
-    """Reads a main file and everything it includes into a list of :class:`Line`."""
+class Lexer(IncludeReader, MacroExpander):
+    """Reads a main file and everything it includes into a list of :class:`Line`; includes
+    come from :class:`~pyipvs.config.include.IncludeReader`, macros, conditions and generators
+    from :class:`~pyipvs.config.macros.MacroExpander`."""
 
     def __init__(
         self,
@@ -278,7 +240,7 @@ class Lexer:
         self._generated = 0
         self._included = 0
 
-    # ---------------------------------------------------------------- files and includes
+    # ---------------------------------------------------------------- files
     def read_main(self, path: str) -> bool:
         """Read the main file; False (with a fatal diagnostic) when it cannot be read."""
         text = self._read(path)
@@ -374,95 +336,6 @@ class Lexer:
     def _store(self, words: tuple[str, ...], file: str, number: int, brace: str) -> None:
         self.lines.append(Line(words, file, number, brace))
 
-    @staticmethod
-    def _read(path: str) -> str | None:
-        try:
-            with open(path, "rb") as handle:
-                return handle.read().decode("utf-8", errors="replace")
-        except (OSError, ValueError):
-            return None
-
-    def _include(self, keyword: str, argument: str, file: str, line: int) -> None:
-        # The rest of the line, verbatim: keepalived takes quotes and spaces as part of the name.
-        shown = pattern = argument.strip()
-        if not pattern:
-            self.reporter.error(file, line, f"'{keyword}' needs a file name")
-            return
-        if not os.path.isabs(pattern):
-            pattern = os.path.join(os.path.dirname(file), pattern)
-        patterns = brace_expand(pattern)
-        if patterns is None:
-            self.reporter.error(file, line, f"{keyword}: '{shown}' expands too much")
-            return
-        names: list[str] = []
-        unmatched: list[str] = []
-        for expanded in patterns:
-            found = _matches(expanded)
-            names.extend(found)
-            if not found:
-                unmatched.append(expanded)
-        braced = patterns != [pattern]
-        checks = INCLUDE_CHECKS[keyword]
-        self._check_matches(checks, shown, braced, bool(names), unmatched, file, line)
-        for name in names:
-            self._include_one(name, file, line, "readable" in checks)
-
-    def _check_matches(
-        self,
-        checks: frozenset[str],
-        shown: str,
-        braced: bool,
-        found: bool,
-        unmatched: list[str],
-        file: str,
-        line: int,
-    ) -> None:
-        """What keepalived 2.2.7 reports for include patterns that matched nothing."""
-        if not checks:  # plain include: pyipvs (unlike keepalived) warns about a missing file
-            if not found and not any(glob.has_magic(p) for p in unmatched):
-                self.reporter.warning(file, line, f"Config files missing '{shown}'.")
-            return
-        if braced:
-            if "brace_match" in checks and any(not glob.has_magic(p) for p in unmatched):
-                message = (
-                    f'Some config files missing: "{shown}".'
-                    if found
-                    else f"Config files missing '{shown}'."
-                )
-                self.reporter.include_check(file, line, message)
-        elif found:
-            return
-        elif glob.has_magic(unmatched[0]):
-            if "wildcard_match" in checks:
-                self.reporter.include_check(file, line, f"No config files matched '{shown}'.")
-        elif checks & {"match", "wildcard_match"}:
-            self.reporter.include_check(file, line, f"Config files missing '{shown}'.")
-
-    def _include_one(self, name: str, file: str, line: int, readable: bool = False) -> None:
-        if os.path.isdir(name):
-            if readable:
-                shown = name.rstrip("/") + "/"
-                self.reporter.include_check(
-                    file, line, f"Configuration file '{shown}' is a directory - skipping"
-                )
-            return
-        if not os.path.isfile(name):  # /dev/zero, a FIFO, ...: never block or read forever
-            self.reporter.error(file, line, f"included '{name}' is not a regular file")
-            return
-        self._included += 1
-        if self._included > MAX_INCLUDED_FILES:
-            self.reporter.error(file, line, f"too many included files (over {MAX_INCLUDED_FILES})")
-            return
-        if len(self._stack) >= MAX_INCLUDE_DEPTH or os.path.abspath(name) in self._stack:
-            self.reporter.error(file, line, f"include of '{name}' nests too deeply (a loop?)")
-            return
-        text = self._read(name)
-        if text is None:
-            report = self.reporter.include_check if readable else self.reporter.error
-            report(file, line, f"cannot read included file '{name}'")
-            return
-        self.read_text(text, name)
-
     # ---------------------------------------------------------------- one physical line
     def _physical_line(self, raw: str, file: str, number: int) -> None:
         """A line with comments, quotes, escapes, macros, conditions, generators or includes."""
@@ -499,17 +372,10 @@ class Lexer:
                 text = self._condition(text)
                 if not text:
                     return
-        if text[0] == "~" and _GENERATOR.match(text):
+        if text[0] == "~" and is_generator(text):
             self._generate(text, file, number, depth)
             return
         self._emit(text, file, number)
-
-    def _condition(self, text: str) -> str:
-        match = _CONDITION.match(text)
-        if match is None:
-            return ""
-        negate, ident, rest = match.groups()
-        return rest.strip() if (ident == self.config_id) != bool(negate) else ""
 
     def _emit(self, text: str, file: str, number: int) -> None:
         words, closed = split_words(text)
@@ -517,184 +383,3 @@ class Lexer:
             self.reporter.error(file, number, "unterminated quoted string")
         for statement, brace in split_statements(words):
             self.emit(statement, file, number, brace)
-
-    # ---------------------------------------------------------------- macros
-    def _define(self, name: str, value: str) -> None:
-        """``$NAME=value``; a value ending in ``\\`` starts a multi-line definition, continued
-        by each following line that also ends in ``\\`` and ended by the first that does not
-        (an empty or comment-only line ends it too, as in keepalived 2.2.7)."""
-        if value.endswith("\\"):
-            first = value[:-1].strip()
-            self._definition = (name, [first] if first else [])
-        else:
-            self.macros[name] = value
-
-    def _continue_definition(self, text: str) -> None:
-        assert self._definition is not None
-        more = text.endswith("\\")
-        line = text[:-1].strip() if more else text
-        if line:
-            self._definition[1].append(line)
-        if not more or not text:
-            self._end_definition()
-
-    def _end_definition(self) -> None:
-        assert self._definition is not None
-        name, lines = self._definition
-        self._definition = None
-        self.macros[name] = "\n".join(lines)
-
-    def _expanded_lines(self, text: str, file: str, number: int, depth: int) -> None:
-        """The lines a multi-line macro gave, each read as a line at ``number`` (a use with
-        other words before it joins them to its first line, as keepalived does)."""
-        if depth > MAX_MACRO_ROUNDS:
-            self.reporter.error(file, number, "multi-line macros nest too deeply")
-            return
-        for line in text.split("\n"):
-            line = line.strip()
-            if line:
-                self._logical(line, file, number, depth + 1)
-
-    def _expand(self, text: str, file: str, number: int) -> str:
-        """``text`` with every macro replaced, to a fixed point; "" (reported) when that does not
-        come (a macro that uses itself) or the line grows past :data:`MAX_EXPANDED_LINE`."""
-        for _ in range(MAX_MACRO_ROUNDS):
-            expanded = _MACRO_USE.sub(lambda m: self._macro_value(m, file), text)
-            if expanded == text:
-                return expanded
-            if len(expanded) > MAX_EXPANDED_LINE:
-                break
-            text = expanded
-        self.reporter.error(file, number, "macro expansion does not terminate (recursive macro?)")
-        return ""
-
-    def _macro_value(self, match: re.Match[str], file: str) -> str:
-        name = match.group(1) or match.group(2)
-        if name in self.macros:
-            return self.macros[name]
-        builtin = self._builtin(name, file)
-        return match.group(0) if builtin is None else builtin
-
-    def _builtin(self, name: str, file: str) -> str | None:
-        """keepalived 2.2.7's predefined macros (``_ENV`` came later: unknown here)."""
-        if name == "_PWD":
-            return os.path.dirname(os.path.abspath(file))
-        if name == "_INSTANCE":
-            return self.instance
-        if name == "_HASH":
-            return "#"
-        if name == "_BANG":
-            return "!"
-        if name == "_RANDOM":
-            return str(random.randint(0, RANDOM_MAX))
-        return None
-
-    # ---------------------------------------------------------------- ~SEQ / ~LST
-    def _generate(self, text: str, file: str, number: int, depth: int) -> None:
-        parsed = _parse_generator(text)
-        if parsed is None:
-            self.reporter.error(file, number, f"malformed generator '{text.split(')')[0]})'")
-            return
-        names, rows, rest = parsed
-        saved = {name: self.macros.get(name) for name in names}
-        try:
-            for row in rows:
-                self._generated += 1
-                if self._generated > MAX_GENERATED_LINES or depth > 8:
-                    self.reporter.error(file, number, "~SEQ/~LST generate too many lines")
-                    return
-                self.macros.update(zip(names, row, strict=True))
-                if rest:
-                    self._logical(rest, file, number, depth + 1)
-        finally:
-            for name, old in saved.items():
-                if old is None:
-                    self.macros.pop(name, None)
-                else:
-                    self.macros[name] = old
-
-
-def _matches(pattern: str) -> list[str]:
-    """The files one brace-free include pattern names: glob matches, or the name itself."""
-    if glob.has_magic(pattern):
-        return sorted(glob.glob(pattern))
-    return [pattern] if os.path.exists(pattern) else []
-
-
-def _parse_generator(text: str) -> tuple[list[str], list[tuple[str, ...]], str] | None:
-    """``~SEQ(v, [start, [step,]] end) rest`` or ``~LST(v|{v,w}, item|{a,b}, ...) rest``."""
-    head = _GENERATOR.match(text)
-    if head is None:
-        return None
-    close = _closing_paren(text, head.end())
-    if close < 0:
-        return None
-    args = _split_args(text[head.end() : close])
-    rest = text[close + 1 :].strip()
-    if not args:
-        return None
-    if head.group(1) == "LST":
-        names = _group(args[0])
-        rows = [_group(a) for a in args[1:]]
-        if not names or any(len(r) != len(names) for r in rows):
-            return None
-        return names, [tuple(r) for r in rows], rest
-    values = _sequence(args[1:], hexadecimal=head.group(1) == "SEQx")
-    if values is None or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args[0]):
-        return None
-    return [args[0]], [(v,) for v in values], rest
-
-
-def _closing_paren(text: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] in "({":
-            depth += 1
-        elif text[i] in ")}":
-            if depth == 0 and text[i] == ")":
-                return i
-            depth -= 1
-    return -1
-
-
-def _split_args(inner: str) -> list[str]:
-    args: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in inner:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    args.append("".join(current).strip())
-    return args
-
-
-def _group(arg: str) -> list[str]:
-    if arg.startswith("{") and arg.endswith("}"):
-        return [part.strip() for part in arg[1:-1].split(",")]
-    return [arg]
-
-
-def _sequence(args: list[str], hexadecimal: bool) -> list[str] | None:
-    try:
-        numbers = [int(a, 0) for a in args]
-    except ValueError:
-        return None
-    if len(numbers) == 1:
-        start, step, end = 1, 1, numbers[0]
-    elif len(numbers) == 2:
-        start, step, end = numbers[0], 1, numbers[1]
-    elif len(numbers) == 3:
-        start, step, end = numbers
-    else:
-        return None
-    if step == 0 or abs(end - start) // abs(step) > MAX_GENERATED_LINES:
-        return None
-    stop = end + (1 if step > 0 else -1)
-    return [format(v, "x") if hexadecimal else str(v) for v in range(start, stop, step)]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The typed model of a keepalived.conf: frozen dataclasses, defaults as keepalived 2.2.7 has them.
 
 Values are resolved (aliases folded into their modern keyword, ``state SLAVE`` into BACKUP, the
@@ -92,7 +93,7 @@ class GlobalDefs:
 
 
 @dataclass(frozen=True)
-class VrrpScript:
+class VrrpScriptConfig:
     name: str
     script: Script | None = None
     interval: float = 1.0
@@ -107,7 +108,7 @@ class VrrpScript:
 
 
 @dataclass(frozen=True)
-class TrackFile:
+class TrackFileConfig:
     name: str
     file: str | None = None
     weight: int = 1
@@ -118,7 +119,7 @@ class TrackFile:
 
 
 @dataclass(frozen=True)
-class VrrpSyncGroup:
+class VrrpSyncGroupConfig:
     name: str
     group: tuple[str, ...] = ()
     track_interface: tuple[Tracked, ...] = ()
@@ -162,7 +163,7 @@ class Authentication:
 
 
 @dataclass(frozen=True)
-class VrrpInstance:
+class VrrpInstanceConfig:
     name: str
     state: str = "BACKUP"
     interface: str | None = None
@@ -217,7 +218,7 @@ class VsgEntry:
 
 
 @dataclass(frozen=True)
-class VirtualServerGroup:
+class VirtualServerGroupConfig:
     name: str
     entries: tuple[VsgEntry, ...] = ()
 
@@ -234,7 +235,7 @@ class UrlCheck:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Checker:
+class CheckerConfig:
     """Keywords every checker accepts (check_api.c); ``None`` means inherited or keepalived's
     default for that checker type."""
 
@@ -256,12 +257,12 @@ class Checker:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TcpCheck(Checker):
+class TcpCheck(CheckerConfig):
     kind: ClassVar[str] = "TCP_CHECK"
 
 
 @dataclass(frozen=True, kw_only=True)
-class HttpGet(Checker):
+class HttpGet(CheckerConfig):
     kind: ClassVar[str] = "HTTP_GET"
     urls: tuple[UrlCheck, ...] = ()
     http_protocol: str | None = None
@@ -276,7 +277,7 @@ class SslGet(HttpGet):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MiscCheck(Checker):
+class MiscCheck(CheckerConfig):
     kind: ClassVar[str] = "MISC_CHECK"
     misc_path: Script | None = None
     misc_timeout: float | None = None
@@ -286,20 +287,20 @@ class MiscCheck(Checker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SmtpCheck(Checker):
+class SmtpCheck(CheckerConfig):
     kind: ClassVar[str] = "SMTP_CHECK"
     helo_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class DnsCheck(Checker):
+class DnsCheck(CheckerConfig):
     kind: ClassVar[str] = "DNS_CHECK"
     type: str = "SOA"
     name: str = "."
 
 
 @dataclass(frozen=True, kw_only=True)
-class UdpCheck(Checker):
+class UdpCheck(CheckerConfig):
     kind: ClassVar[str] = "UDP_CHECK"
     payload: str | None = None
     require_reply: bool = False
@@ -309,12 +310,12 @@ class UdpCheck(Checker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PingCheck(Checker):
+class PingCheck(CheckerConfig):
     kind: ClassVar[str] = "PING_CHECK"
 
 
 @dataclass(frozen=True, kw_only=True)
-class FileCheck(Checker):
+class FileCheck(CheckerConfig):
     kind: ClassVar[str] = "FILE_CHECK"
     track_file: str | None = None
     weight: int | None = None
@@ -322,7 +323,7 @@ class FileCheck(Checker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class BfdCheck(Checker):
+class BfdCheck(CheckerConfig):
     """Parsed so configurations that use it load, but pyipvs does not run BFD."""
 
     kind: ClassVar[str] = "BFD_CHECK"
@@ -330,7 +331,7 @@ class BfdCheck(Checker):
 
 
 @dataclass(frozen=True)
-class RealServer:
+class RealServerConfig:
     address: str
     port: int | None = None
     weight: int = 1
@@ -348,18 +349,18 @@ class RealServer:
     delay_loop: float | None = None
     smtp_alert: bool | None = None
     virtualhost: str | None = None
-    checkers: tuple[Checker, ...] = ()
+    checkers: tuple[CheckerConfig, ...] = ()
     options: tuple[Option, ...] = ()
 
 
 @dataclass(frozen=True)
-class SorryServer:
+class SorryServerConfig:
     address: str
     port: int | None = None
 
 
 @dataclass(frozen=True)
-class VirtualServer:
+class VirtualServerConfig:
     """``virtual_server IP PORT`` (``address``/``port``), ``fwmark N`` or ``group NAME``."""
 
     address: str | None = None
@@ -381,7 +382,7 @@ class VirtualServer:
     hysteresis: int = 0
     quorum_up: Script | None = None
     quorum_down: Script | None = None
-    sorry_server: SorryServer | None = None
+    sorry_server: SorryServerConfig | None = None
     sorry_server_inhibit: bool = False
     inhibit_on_failure: bool = False
     ha_suspend: bool = False
@@ -391,7 +392,7 @@ class VirtualServer:
     delay_before_retry: float | None = None
     warmup: float | None = None
     smtp_alert: bool | None = None
-    real_servers: tuple[RealServer, ...] = ()
+    real_servers: tuple[RealServerConfig, ...] = ()
     options: tuple[Option, ...] = ()
 
 
@@ -400,19 +401,19 @@ class KeepalivedConfig:
     """A whole keepalived.conf, resolved."""
 
     global_defs: GlobalDefs = field(default_factory=GlobalDefs)
-    vrrp_scripts: tuple[VrrpScript, ...] = ()
-    track_files: tuple[TrackFile, ...] = ()
-    vrrp_sync_groups: tuple[VrrpSyncGroup, ...] = ()
-    vrrp_instances: tuple[VrrpInstance, ...] = ()
-    virtual_server_groups: tuple[VirtualServerGroup, ...] = ()
-    virtual_servers: tuple[VirtualServer, ...] = ()
+    vrrp_scripts: tuple[VrrpScriptConfig, ...] = ()
+    track_files: tuple[TrackFileConfig, ...] = ()
+    vrrp_sync_groups: tuple[VrrpSyncGroupConfig, ...] = ()
+    vrrp_instances: tuple[VrrpInstanceConfig, ...] = ()
+    virtual_server_groups: tuple[VirtualServerGroupConfig, ...] = ()
+    virtual_servers: tuple[VirtualServerConfig, ...] = ()
     static_ipaddress: tuple[VirtualIp, ...] = ()
     static_routes: tuple[tuple[str, ...], ...] = ()
     static_rules: tuple[tuple[str, ...], ...] = ()
     options: tuple[Option, ...] = ()
 
 
-CHECKER_TYPES: dict[str, type[Checker]] = {
+CHECKER_TYPES: dict[str, type[CheckerConfig]] = {
     cls.kind: cls
     for cls in (
         TcpCheck,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The whole pipeline: text -> lines -> tree -> model, then checks that span blocks.
 
 Nothing here raises for bad input: every problem is a :class:`Diagnostic`. The only exception
@@ -20,18 +21,13 @@ from pyipvs.config.lexer import Lexer
 from pyipvs.config.model import (
     KeepalivedConfig,
     Option,
-    VrrpInstance,
+    VrrpInstanceConfig,
 )
-from pyipvs.config.parse_global import make_global_defs, parse_global_defs
-from pyipvs.config.parse_lvs import parse_virtual_server, parse_vsg
-from pyipvs.config.parse_routes import routes_keyword, rules_keyword
-from pyipvs.config.parse_vrrp import (
-    STATIC_ADDRESSES,
-    parse_instance,
-    parse_sync_group,
-    parse_track_file,
-    parse_vrrp_script,
-)
+from pyipvs.config.sections.global_defs import make_global_defs, parse_global_defs
+from pyipvs.config.sections.lvs import parse_virtual_server, parse_vsg
+from pyipvs.config.sections.routes import routes_keyword, rules_keyword
+from pyipvs.config.sections.vrrp import STATIC_ADDRESSES, parse_instance
+from pyipvs.config.sections.vrrp_track import parse_sync_group, parse_track_file, parse_vrrp_script
 from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.config.values import Context
 from pyipvs.errors import ConfigError
@@ -240,7 +236,7 @@ def _first(nodes: dict[str, Node], main: str) -> Node:
 
 
 def _check_vrids(
-    ctx: Context, instances: tuple[VrrpInstance, ...], nodes: dict[str, Node], main: str
+    ctx: Context, instances: tuple[VrrpInstanceConfig, ...], nodes: dict[str, Node], main: str
 ) -> None:
     seen: dict[tuple[object, ...], str] = {}
     for inst in instances:
@@ -258,7 +254,7 @@ def _check_vrids(
             seen[key] = inst.name
 
 
-def _is_v6(inst: VrrpInstance) -> bool:
+def _is_v6(inst: VrrpInstanceConfig) -> bool:
     return bool(inst.virtual_ipaddress) and ":" in inst.virtual_ipaddress[0].address
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Logical lines -> a tree of statements, with keepalived's brace diagnostics.
 
 A line ending in ``{`` opens a block (a lone ``{`` opens one for the statement just before it, as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Argument parsing shared by every block: numbers with ranges, timers, booleans, addresses,
 scripts, and the keyword-table machinery that walks a block's statements.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Model -> keepalived.conf text (every resolved value written out), and model -> JSON-ready data.
 
 Reading the text back gives an equal model: the tests check that round trip with hypothesis.
@@ -6,23 +7,24 @@ Reading the text back gives an equal model: the tests check that round trip with
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from pyipvs.config.model import (
-    Checker,
+    CheckerConfig,
     GlobalDefs,
     KeepalivedConfig,
     Option,
-    RealServer,
+    RealServerConfig,
     Script,
     Tracked,
-    TrackFile,
+    TrackFileConfig,
     VirtualIp,
-    VirtualServer,
-    VirtualServerGroup,
-    VrrpInstance,
-    VrrpScript,
-    VrrpSyncGroup,
+    VirtualServerConfig,
+    VirtualServerGroupConfig,
+    VrrpInstanceConfig,
+    VrrpScriptConfig,
+    VrrpSyncGroupConfig,
 )
 
 
@@ -100,72 +102,147 @@ def _plain_fields(out: _Out, obj: Any, skip: set[str], defaults: Any) -> None:
             out.script(f.name, value)
 
 
-def _global(out: _Out, g: GlobalDefs) -> None:
-    out.open("global_defs")
-    skip = {
-        "notification_email",
-        "smtp_server",
-        "smtp_port",
-        "script_user",
-        "script_group",
-        "lvs_timeouts",
-        "lvs_sync_daemon",
-        "options",
-        "enable_script_security",
-        "vrrp_strict",
-        "vrrp_check_unicast_src",
-        "vrrp_skip_check_adv_addr",
-        "lvs_flush",
-        "lvs_flush_on_stop",
-    }
-    _plain_fields(out, g, skip, GlobalDefs())
-    for flag in (
-        "enable_script_security",
-        "vrrp_strict",
-        "vrrp_check_unicast_src",
-        "vrrp_skip_check_adv_addr",
-        "lvs_flush",
-        "lvs_flush_on_stop",
-    ):
-        if getattr(g, flag):
-            out.line(flag)
-    if g.notification_email:
-        out.open("notification_email")
-        for email in g.notification_email:
-            out.line(quote(email))
+# ---- table-driven blocks: each field of a block is written by one small writer ----
+# A writer gets the block's object and the field's name (its keyword); it writes nothing for a
+# value that says "not set". A block's table lists its fields in the order they are written;
+# the fields not in it are written by _plain_fields.
+
+_Writer = Callable[[_Out, Any, str], None]
+
+
+def _word(out: _Out, obj: Any, key: str) -> None:
+    if getattr(obj, key) is not None:
+        out.line(key, str(getattr(obj, key)))
+
+
+def _quoted(out: _Out, obj: Any, key: str) -> None:
+    if getattr(obj, key) is not None:
+        out.line(key, quote(getattr(obj, key)))
+
+
+def _number(out: _Out, obj: Any, key: str) -> None:
+    if getattr(obj, key):  # 0 is the default: not written
+        out.line(key, _num(getattr(obj, key)))
+
+
+def _flag(out: _Out, obj: Any, key: str) -> None:
+    if getattr(obj, key):
+        out.line(key)
+
+
+def _on_off(out: _Out, obj: Any, key: str) -> None:
+    if getattr(obj, key) is not None:
+        out.line(key, "on" if getattr(obj, key) else "off")
+
+
+def _script(out: _Out, obj: Any, key: str) -> None:
+    out.script(key, getattr(obj, key))
+
+
+def _tracked(out: _Out, obj: Any, key: str) -> None:
+    out.tracked(key, getattr(obj, key))
+
+
+def _options(out: _Out, obj: Any, key: str) -> None:
+    out.options(getattr(obj, key))
+
+
+def _words_block(out: _Out, obj: Any, key: str) -> None:
+    if getattr(obj, key):
+        out.open(key)
+        for word in getattr(obj, key):
+            out.line(quote(word))
         out.close()
+
+
+def _rows_block(out: _Out, obj: Any, key: str) -> None:
+    rows: tuple[tuple[str, ...], ...] = getattr(obj, key)
+    if rows:
+        out.open(key)
+        for row in rows:
+            out.line(*(quote(w) for w in row))
+        out.close()
+
+
+def _vips_block(out: _Out, obj: Any, key: str) -> None:
+    vips: tuple[VirtualIp, ...] = getattr(obj, key)
+    if vips:
+        out.open(key)
+        for vip in vips:
+            out.line(*_vip(vip))
+        out.close()
+
+
+def _write_table(out: _Out, obj: Any, table: tuple[tuple[str, _Writer], ...]) -> None:
+    for key, write in table:
+        write(out, obj, key)
+
+
+def _table_fields(table: tuple[tuple[str, _Writer], ...]) -> set[str]:
+    return {key for key, _ in table}
+
+
+def _smtp_server(out: _Out, g: GlobalDefs, key: str) -> None:
     if g.smtp_server:
         out.line("smtp_server", g.smtp_server, str(g.smtp_port))
+
+
+def _script_user(out: _Out, g: GlobalDefs, key: str) -> None:
     if g.script_user:
-        out.line(
-            "script_user",
-            quote(g.script_user),
-            *([quote(g.script_group)] if g.script_group else []),
-        )
-    if g.lvs_timeouts:
-        t = g.lvs_timeouts
+        group = [quote(g.script_group)] if g.script_group else []
+        out.line("script_user", quote(g.script_user), *group)
+
+
+def _lvs_timeouts(out: _Out, g: GlobalDefs, key: str) -> None:
+    t = g.lvs_timeouts
+    if t:
         words = [
             w for k in ("tcp", "tcpfin", "udp") if getattr(t, k) for w in (k, str(getattr(t, k)))
         ]
         out.line("lvs_timeouts", *words)
-    if g.lvs_sync_daemon:
-        s = g.lvs_sync_daemon
+
+
+# lvs_sync_daemon's fields and the words that name them after the interface.
+_SYNC_DAEMON_WORDS = (("sync_id", "id"), ("maxlen", "maxlen"), ("port", "port"), ("ttl", "ttl"))
+
+
+def _lvs_sync_daemon(out: _Out, g: GlobalDefs, key: str) -> None:
+    s = g.lvs_sync_daemon
+    if s:
         words = [quote(s.interface)] + ([quote(s.vrrp_instance)] if s.vrrp_instance else [])
-        for key, word in (
-            ("sync_id", "id"),
-            ("maxlen", "maxlen"),
-            ("port", "port"),
-            ("ttl", "ttl"),
-            ("group", "group"),
-        ):
-            if getattr(s, key) is not None:
-                words += [word, str(getattr(s, key))]
+        for field_name, word in (*_SYNC_DAEMON_WORDS, ("group", "group")):
+            if getattr(s, field_name) is not None:
+                words += [word, str(getattr(s, field_name))]
         out.line("lvs_sync_daemon", *words)
-    out.options(g.options)
+
+
+_GLOBAL: tuple[tuple[str, _Writer], ...] = (
+    *((flag, _flag) for flag in (
+        "enable_script_security",
+        "vrrp_strict",
+        "vrrp_check_unicast_src",
+        "vrrp_skip_check_adv_addr",
+        "lvs_flush",
+        "lvs_flush_on_stop",
+    )),
+    ("notification_email", _words_block),
+    ("smtp_server", _smtp_server),
+    ("script_user", _script_user),
+    ("lvs_timeouts", _lvs_timeouts),
+    ("lvs_sync_daemon", _lvs_sync_daemon),
+    ("options", _options),
+)  # fmt: skip
+_GLOBAL_SKIP = _table_fields(_GLOBAL) | {"smtp_port", "script_group"}
+
+
+def _global(out: _Out, g: GlobalDefs) -> None:
+    out.open("global_defs")
+    _plain_fields(out, g, _GLOBAL_SKIP, GlobalDefs())
+    _write_table(out, g, _GLOBAL)
     out.close()
 
 
-def _vrrp_script(out: _Out, s: VrrpScript) -> None:
+def _vrrp_script(out: _Out, s: VrrpScriptConfig) -> None:
     out.open("vrrp_script", quote(s.name))
     out.script("script", s.script)
     out.line("interval", _num(s.interval))
@@ -181,7 +258,7 @@ def _vrrp_script(out: _Out, s: VrrpScript) -> None:
     out.close()
 
 
-def _track_file(out: _Out, t: TrackFile) -> None:
+def _track_file(out: _Out, t: TrackFileConfig) -> None:
     out.open("track_file", quote(t.name))
     if t.file is not None:
         out.line("file", quote(t.file))
@@ -191,29 +268,40 @@ def _track_file(out: _Out, t: TrackFile) -> None:
     out.close()
 
 
-def _notify(out: _Out, obj: VrrpInstance | VrrpSyncGroup) -> None:
-    for key in ("notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"):
-        out.script(key, getattr(obj, key))
-    if obj.smtp_alert is not None:
-        out.line("smtp_alert", "on" if obj.smtp_alert else "off")
+_NOTIFY: tuple[tuple[str, _Writer], ...] = (
+    *((key, _script) for key in (
+        "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify",
+    )),
+    ("smtp_alert", _on_off),
+)  # fmt: skip
+_TRACKING: tuple[tuple[str, _Writer], ...] = (
+    ("track_interface", _tracked),
+    ("track_script", _tracked),
+    ("track_file", _tracked),
+)
 
 
-def _sync_group(out: _Out, g: VrrpSyncGroup) -> None:
+def _notify(out: _Out, obj: VrrpInstanceConfig | VrrpSyncGroupConfig) -> None:
+    _write_table(out, obj, _NOTIFY)
+
+
+_SYNC_GROUP: tuple[tuple[str, _Writer], ...] = (
+    *_TRACKING,
+    *_NOTIFY,
+    ("global_tracking", _flag),
+    ("sync_group_tracking_weight", _flag),
+    ("options", _options),
+)
+
+
+def _sync_group(out: _Out, g: VrrpSyncGroupConfig) -> None:
     out.open("vrrp_sync_group", quote(g.name))
     if g.group:
         out.open("group")
         for member in g.group:
             out.line(quote(member))
         out.close()
-    out.tracked("track_interface", g.track_interface)
-    out.tracked("track_script", g.track_script)
-    out.tracked("track_file", g.track_file)
-    _notify(out, g)
-    if g.global_tracking:
-        out.line("global_tracking")
-    if g.sync_group_tracking_weight:
-        out.line("sync_group_tracking_weight")
-    out.options(g.options)
+    _write_table(out, g, _SYNC_GROUP)
     out.close()
 
 
@@ -225,39 +313,16 @@ def _vip(v: VirtualIp) -> list[str]:
     return words + list(v.flags)
 
 
-def _instance(out: _Out, i: VrrpInstance) -> None:
-    out.open("vrrp_instance", quote(i.name))
-    out.line("state", i.state)
-    if i.interface is not None:
-        out.line("interface", quote(i.interface))
-    if i.virtual_router_id is not None:
-        out.line("virtual_router_id", str(i.virtual_router_id))
-    out.line("priority", str(i.priority))
-    out.line("advert_int", _num(i.advert_int))
-    out.line("version", str(i.version))
+def _authentication(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.authentication is not None:
         out.open("authentication")
         out.line("auth_type", i.authentication.auth_type)
         if i.authentication.auth_pass:
             out.line("auth_pass", quote(i.authentication.auth_pass))
         out.close()
-    for key in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
-        vips: tuple[VirtualIp, ...] = getattr(i, key)
-        if vips:
-            out.open(key)
-            for vip in vips:
-                out.line(*_vip(vip))
-            out.close()
-    for key in ("virtual_routes", "virtual_rules"):
-        rows: tuple[tuple[str, ...], ...] = getattr(i, key)
-        if rows:
-            out.open(key)
-            for row in rows:
-                out.line(*(quote(w) for w in row))
-            out.close()
-    for key in ("mcast_src_ip", "unicast_src_ip"):
-        if getattr(i, key) is not None:
-            out.line(key, getattr(i, key))
+
+
+def _unicast_peers(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.unicast_peer:
         out.open("unicast_peer")
         for p in i.unicast_peer:
@@ -269,41 +334,62 @@ def _instance(out: _Out, i: VrrpInstance) -> None:
             ]
             out.line(p.address, *ttl)
         out.close()
-    if i.nopreempt:
-        out.line("nopreempt")
-    if i.preempt_delay:
-        out.line("preempt_delay", _num(i.preempt_delay))
-    for key in (
+
+
+def _use_vmac(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
+    if i.use_vmac is not None:
+        out.line("use_vmac", *([quote(i.use_vmac)] if i.use_vmac else []))
+
+
+def _accept(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
+    if i.accept is not None:
+        out.line("accept" if i.accept else "no_accept")
+
+
+_INSTANCE: tuple[tuple[str, _Writer], ...] = (
+    ("state", _word),
+    ("interface", _quoted),
+    ("virtual_router_id", _word),
+    ("priority", _word),
+    ("advert_int", _number),
+    ("version", _word),
+    ("authentication", _authentication),
+    ("virtual_ipaddress", _vips_block),
+    ("virtual_ipaddress_excluded", _vips_block),
+    ("virtual_routes", _rows_block),
+    ("virtual_rules", _rows_block),
+    ("mcast_src_ip", _word),
+    ("unicast_src_ip", _word),
+    ("unicast_peer", _unicast_peers),
+    ("nopreempt", _flag),
+    ("preempt_delay", _number),
+    *((key, _word) for key in (
         "garp_master_delay",
         "garp_master_repeat",
         "garp_master_refresh",
         "garp_master_refresh_repeat",
         "garp_lower_prio_delay",
         "garp_lower_prio_repeat",
-    ):
-        if getattr(i, key) is not None:
-            out.line(key, str(getattr(i, key)))
-    out.tracked("track_interface", i.track_interface)
-    out.tracked("track_script", i.track_script)
-    out.tracked("track_file", i.track_file)
-    if i.dont_track_primary:
-        out.line("dont_track_primary")
-    _notify(out, i)
-    if i.use_vmac is not None:
-        out.line("use_vmac", *([quote(i.use_vmac)] if i.use_vmac else []))
-    if i.vmac_xmit_base:
-        out.line("vmac_xmit_base")
-    if i.accept is not None:
-        out.line("accept" if i.accept else "no_accept")
-    if i.strict_mode is not None:
-        out.line("strict_mode", "on" if i.strict_mode else "off")
-    if i.lvs_sync_daemon_interface is not None:
-        out.line("lvs_sync_daemon_interface", quote(i.lvs_sync_daemon_interface))
-    out.options(i.options)
+    )),
+    *_TRACKING,
+    ("dont_track_primary", _flag),
+    *_NOTIFY,
+    ("use_vmac", _use_vmac),
+    ("vmac_xmit_base", _flag),
+    ("accept", _accept),
+    ("strict_mode", _on_off),
+    ("lvs_sync_daemon_interface", _quoted),
+    ("options", _options),
+)  # fmt: skip
+
+
+def _instance(out: _Out, i: VrrpInstanceConfig) -> None:
+    out.open("vrrp_instance", quote(i.name))
+    _write_table(out, i, _INSTANCE)
     out.close()
 
 
-def _vsg(out: _Out, g: VirtualServerGroup) -> None:
+def _vsg(out: _Out, g: VirtualServerGroupConfig) -> None:
     out.open("virtual_server_group", quote(g.name))
     for e in g.entries:
         if e.fwmark is not None:
@@ -314,7 +400,7 @@ def _vsg(out: _Out, g: VirtualServerGroup) -> None:
     out.close()
 
 
-def _checker(out: _Out, c: Checker) -> None:
+def _checker(out: _Out, c: CheckerConfig) -> None:
     out.open(c.kind)
     skip = {
         "options",
@@ -357,9 +443,11 @@ def _checker(out: _Out, c: Checker) -> None:
     out.close()
 
 
-def _real_server(out: _Out, rs: RealServer) -> None:
+def _real_server(out: _Out, rs: RealServerConfig) -> None:
     out.open("real_server", rs.address, *([str(rs.port)] if rs.port is not None else []))
-    _plain_fields(out, rs, {"address", "port", "checkers", "options", "weight"}, RealServer(""))
+    _plain_fields(
+        out, rs, {"address", "port", "checkers", "options", "weight"}, RealServerConfig("")
+    )
     out.line("weight", str(rs.weight))
     for checker in rs.checkers:
         _checker(out, checker)
@@ -367,7 +455,25 @@ def _real_server(out: _Out, rs: RealServer) -> None:
     out.close()
 
 
-def _virtual_server(out: _Out, vs: VirtualServer) -> None:
+_VIRTUAL_SERVER_FLAGS: tuple[tuple[str, _Writer], ...] = tuple(
+    (flag, _flag)
+    for flag in (
+        "alpha",
+        "omega",
+        "sorry_server_inhibit",
+        "inhibit_on_failure",
+        "ha_suspend",
+        "ops",
+    )
+)
+# Written in the block's head or by their own code below.
+_VIRTUAL_SERVER_SKIP = _table_fields(_VIRTUAL_SERVER_FLAGS) | {
+    "address", "port", "fwmark", "group", "protocol", "lvs_sched", "lvs_method",
+    "real_servers", "options", "sorry_server",
+}  # fmt: skip
+
+
+def _virtual_server(out: _Out, vs: VirtualServerConfig) -> None:
     if vs.fwmark is not None:
         head = ["fwmark", str(vs.fwmark)]
     elif vs.group is not None:
@@ -379,35 +485,8 @@ def _virtual_server(out: _Out, vs: VirtualServer) -> None:
         out.line("protocol", vs.protocol)
     out.line("lvs_sched", vs.lvs_sched)
     out.line("lvs_method", vs.lvs_method)
-    skip = {
-        "address",
-        "port",
-        "fwmark",
-        "group",
-        "protocol",
-        "lvs_sched",
-        "lvs_method",
-        "real_servers",
-        "options",
-        "sorry_server",
-        "alpha",
-        "omega",
-        "sorry_server_inhibit",
-        "inhibit_on_failure",
-        "ha_suspend",
-        "ops",
-    }
-    _plain_fields(out, vs, skip, VirtualServer())
-    for flag in (
-        "alpha",
-        "omega",
-        "sorry_server_inhibit",
-        "inhibit_on_failure",
-        "ha_suspend",
-        "ops",
-    ):
-        if getattr(vs, flag):
-            out.line(flag)
+    _plain_fields(out, vs, _VIRTUAL_SERVER_SKIP, VirtualServerConfig())
+    _write_table(out, vs, _VIRTUAL_SERVER_FLAGS)
     if vs.sorry_server is not None:
         s = vs.sorry_server
         out.line("sorry_server", s.address, *([str(s.port)] if s.port is not None else []))
@@ -417,19 +496,26 @@ def _virtual_server(out: _Out, vs: VirtualServer) -> None:
     out.close()
 
 
+_STATIC: tuple[tuple[str, _Writer], ...] = (
+    ("static_ipaddress", _vips_block),
+    ("static_routes", _rows_block),
+    ("static_rules", _rows_block),
+)
+
+
 def _static_blocks(out: _Out, config: KeepalivedConfig) -> None:
-    if config.static_ipaddress:
-        out.open("static_ipaddress")
-        for vip in config.static_ipaddress:
-            out.line(*_vip(vip))
-        out.close()
-    for key in ("static_routes", "static_rules"):
-        rows: tuple[tuple[str, ...], ...] = getattr(config, key)
-        if rows:
-            out.open(key)
-            for row in rows:
-                out.line(*(quote(w) for w in row))
-            out.close()
+    _write_table(out, config, _STATIC)
+
+
+# The repeated top-level blocks, in the order they are written: field -> block writer.
+_BLOCKS: tuple[tuple[str, Callable[[_Out, Any], None]], ...] = (
+    ("vrrp_scripts", _vrrp_script),
+    ("track_files", _track_file),
+    ("vrrp_sync_groups", _sync_group),
+    ("vrrp_instances", _instance),
+    ("virtual_server_groups", _vsg),
+    ("virtual_servers", _virtual_server),
+)
 
 
 def write_config(config: KeepalivedConfig) -> str:
@@ -437,18 +523,9 @@ def write_config(config: KeepalivedConfig) -> str:
     out = _Out()
     _global(out, config.global_defs)
     out.options(config.options)
-    for s in config.vrrp_scripts:
-        _vrrp_script(out, s)
-    for t in config.track_files:
-        _track_file(out, t)
-    for g in config.vrrp_sync_groups:
-        _sync_group(out, g)
-    for i in config.vrrp_instances:
-        _instance(out, i)
-    for vsg in config.virtual_server_groups:
-        _vsg(out, vsg)
-    for vs in config.virtual_servers:
-        _virtual_server(out, vs)
+    for key, write in _BLOCKS:
+        for block in getattr(config, key):
+            write(out, block)
     _static_blocks(out, config)
     return "\n".join(out.lines) + "\n"
 
@@ -457,7 +534,7 @@ def to_data(value: object) -> Any:
     """JSON-ready data for a model object; checkers carry their ``type``."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data: dict[str, Any] = {}
-        if isinstance(value, Checker):
+        if isinstance(value, CheckerConfig):
             data["type"] = value.kind
         for f in dataclasses.fields(value):
             data[f.name] = to_data(getattr(value, f.name))

@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import Protocol
 
-from pyipvs import RealServer, VirtualService, ops
+from pyipvs import RealServer, VirtualService
 from pyipvs.check import Check, CheckEvent, CheckScheduler, ServerHealth, Subscription, Transition
 from pyipvs.check.scheduler import Listener
 from pyipvs.daemon.checkers_from_config import ServiceSpec, describe_server
@@ -32,6 +32,7 @@ from pyipvs.daemon.reconcile import (
     server_key,
     service_key,
 )
+from pyipvs.ipvs import ops
 
 log = logging.getLogger("pyipvs.daemon")
 

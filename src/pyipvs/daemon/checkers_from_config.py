@@ -71,7 +71,7 @@ def services_from_config(config: cfg.KeepalivedConfig) -> list[ServiceSpec]:
 
 
 def _services_of(
-    vs: cfg.VirtualServer, groups: dict[str, cfg.VirtualServerGroup]
+    vs: cfg.VirtualServerConfig, groups: dict[str, cfg.VirtualServerGroupConfig]
 ) -> Iterator[VirtualService]:
     common = {
         "scheduler": vs.lvs_sched,
@@ -120,7 +120,7 @@ def _expand(entry: cfg.VsgEntry) -> Iterator[str]:
 
 
 def _spec(
-    config: cfg.KeepalivedConfig, vs: cfg.VirtualServer, service: VirtualService
+    config: cfg.KeepalivedConfig, vs: cfg.VirtualServerConfig, service: VirtualService
 ) -> ServiceSpec:
     members = tuple(_member(config, vs, service, rs) for rs in vs.real_servers)
     sorry = None
@@ -162,7 +162,10 @@ def _spec(
 
 
 def _member(
-    config: cfg.KeepalivedConfig, vs: cfg.VirtualServer, service: VirtualService, rs: cfg.RealServer
+    config: cfg.KeepalivedConfig,
+    vs: cfg.VirtualServerConfig,
+    service: VirtualService,
+    rs: cfg.RealServerConfig,
 ) -> MemberChecks:
     port = rs.port if rs.port is not None else (service.port or 0)
     server = RealServer(
@@ -190,7 +193,9 @@ def _first(*values: _T | None, default: _T) -> _T:
     return next((v for v in values if v is not None), default)
 
 
-def _schedule(vs: cfg.VirtualServer, rs: cfg.RealServer, checker: cfg.Checker) -> chk.Schedule:
+def _schedule(
+    vs: cfg.VirtualServerConfig, rs: cfg.RealServerConfig, checker: cfg.CheckerConfig
+) -> chk.Schedule:
     default_retry = 0 if isinstance(checker, cfg.MiscCheck) else DEFAULT_RETRY
     return chk.Schedule(
         delay_loop=_first(checker.delay_loop, rs.delay_loop, default=vs.delay_loop),
@@ -207,7 +212,7 @@ def _schedule(vs: cfg.VirtualServer, rs: cfg.RealServer, checker: cfg.Checker) -
 
 
 def _target(
-    vs: cfg.VirtualServer, rs: cfg.RealServer, checker: cfg.Checker, port: int
+    vs: cfg.VirtualServerConfig, rs: cfg.RealServerConfig, checker: cfg.CheckerConfig, port: int
 ) -> chk.Target:
     return chk.Target(
         checker.connect_ip or rs.address,
@@ -226,9 +231,9 @@ def _target(
 
 def checker_to_check(
     config: cfg.KeepalivedConfig,
-    vs: cfg.VirtualServer,
-    rs: cfg.RealServer,
-    checker: cfg.Checker,
+    vs: cfg.VirtualServerConfig,
+    rs: cfg.RealServerConfig,
+    checker: cfg.CheckerConfig,
     port: int,
 ) -> chk.Check | None:
     """One configured checker as a :class:`pyipvs.check.Check`; None (logged) for BFD_CHECK."""
@@ -240,9 +245,9 @@ def checker_to_check(
 
 def _probe(
     config: cfg.KeepalivedConfig,
-    vs: cfg.VirtualServer,
-    rs: cfg.RealServer,
-    checker: cfg.Checker,
+    vs: cfg.VirtualServerConfig,
+    rs: cfg.RealServerConfig,
+    checker: cfg.CheckerConfig,
     port: int,
 ) -> chk.Probe | None:
     target = _target(vs, rs, checker, port)
@@ -275,7 +280,7 @@ def _probe(
 
 
 def _http_probe(
-    vs: cfg.VirtualServer, rs: cfg.RealServer, checker: cfg.HttpGet, target: chk.Target
+    vs: cfg.VirtualServerConfig, rs: cfg.RealServerConfig, checker: cfg.HttpGet, target: chk.Target
 ) -> chk.HttpProbe:
     urls = tuple(
         chk.HttpUrl(u.path or "/", u.digest, u.status_code, u.virtualhost) for u in checker.urls
@@ -287,7 +292,7 @@ def _http_probe(
 
 
 def _misc_probe(
-    config: cfg.KeepalivedConfig, vs: cfg.VirtualServer, checker: cfg.MiscCheck
+    config: cfg.KeepalivedConfig, vs: cfg.VirtualServerConfig, checker: cfg.MiscCheck
 ) -> chk.MiscProbe | None:
     if checker.misc_path is None:
         log.error("MISC_CHECK without misc_path ignored")
@@ -302,7 +307,7 @@ def _misc_probe(
 
 
 def _file_probe(
-    config: cfg.KeepalivedConfig, rs: cfg.RealServer, checker: cfg.FileCheck
+    config: cfg.KeepalivedConfig, rs: cfg.RealServerConfig, checker: cfg.FileCheck
 ) -> chk.FileProbe | None:
     tracked = {t.name: t for t in config.track_files}.get(checker.track_file or "")
     path = tracked.file if tracked is not None else None

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pyipvs import RealServer, VirtualService, ops
+from pyipvs import RealServer, VirtualService
+from pyipvs.ipvs import ops
 
 ServiceKey = tuple[object, ...]
 ServerKey = tuple[object, ...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The frames a new master sends for its virtual addresses (RFC 3768 / RFC 5798 section 6.4.1):
 gratuitous ARP for IPv4, unsolicited neighbour advertisement for IPv6. Whole Ethernet frames,
 ready for an ``AF_PACKET`` socket."""

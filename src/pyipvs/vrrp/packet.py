@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The VRRP advertisement as a value: :class:`VrrpPacket`, and what a receiver learns with it."""
 
 from __future__ import annotations
@@ -79,9 +80,11 @@ class VrrpPacket:
         :raises VrrpPacketError: the packet must be dropped; ``.reason`` says why.
         """
         if expect:
-            return _parser.parser_for(v3_ipv4_pseudo_header, expect).parse_ip(packet)
+            parsed: VrrpPacket = _parser_for(v3_ipv4_pseudo_header, expect).parse_ip(packet)
+            return parsed
         # This thread's default parsers' parse_ip, indexed by the flag (False 0, True 1).
-        return _parsers.parse_ip[v3_ipv4_pseudo_header](packet)
+        parsed = _parsers.parse_ip[v3_ipv4_pseudo_header](packet)
+        return parsed
 
     @classmethod
     def from_payload(
@@ -99,8 +102,9 @@ class VrrpPacket:
 
         :raises VrrpPacketError: the packet must be dropped; ``.reason`` says why.
         """
-        parser = _parser.parser_for(v3_ipv4_pseudo_header, expect)
-        return parser.parse_payload(message, src=src, dst=dst, hop_limit=hop_limit)
+        parser = _parser_for(v3_ipv4_pseudo_header, expect)
+        parsed: VrrpPacket = parser.parse_payload(message, src=src, dst=dst, hop_limit=hop_limit)
+        return parsed
 
     def to_bytes(
         self,
@@ -280,6 +284,15 @@ def _encode(
     return _per_thread.builder.build(whole_packet, flags, fields, addrs)
 
 
-from pyipvs.vrrp import parser as _parser  # noqa: E402 - parser needs VrrpPacket defined
+# The decoders live in pyipvs.vrrp.codec, which builds VrrpPacket values and so imports this
+# module; it hands them over here when it is imported (the pyipvs.vrrp package imports it), so
+# the dependency goes one way only: codec -> packet.
+_parsers: Any = None  # codec.per_thread: this thread's default parsers
+_parser_for: Any = None  # codec.parser_for: a parser for from_ip's keyword arguments
 
-_parsers = _parser.per_thread
+
+def register_decoders(per_thread: Any, parser_for: Any) -> None:
+    """Called once by :mod:`pyipvs.vrrp.codec`: the decoders behind :meth:`VrrpPacket.from_ip`
+    and :meth:`VrrpPacket.from_payload`."""
+    global _parsers, _parser_for
+    _parsers, _parser_for = per_thread, parser_for

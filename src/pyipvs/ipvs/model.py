@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The IPVS value objects: virtual services, real servers, statistics, timeouts, sync daemons and
 connections.
 
@@ -484,8 +485,16 @@ __all__ = [
 ]
 
 
-def _build(cls: type[_T], values: dict[str, object]) -> _T:
-    """An instance from values the kernel reported, skipping validation (listing hot path)."""
+def require(argument: str, value: object, cls: type[_T]) -> _T:
+    """value, if it is a cls; else the error naming the argument (for the handle and ops)."""
+    if not isinstance(value, cls):
+        raise PyipvsValueError(f"{argument}: {value!r} is not a {cls.__name__}")
+    return value
+
+
+def build(cls: type[_T], values: dict[str, object]) -> _T:
+    """An instance from values the kernel reported, skipping validation (the listing hot path
+    of :mod:`pyipvs.ipvs.convert`; not for values from anywhere else)."""
     obj = object.__new__(cls)
     obj.__dict__.update(values)
     return obj

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The order ipvsadm lists services and real servers in.
 
 ipvsadm sorts with ``qsort`` and comparators that subtract unsigned 32-bit fields into a C

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ipvsadm 1.31's listings, byte for byte: pure functions from model objects to text.
 
 Covers ``-L``/``-l`` (default, ``--stats``, ``--rate``, ``--thresholds``, ``--persistent-conn``,
@@ -19,12 +20,12 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
-from pyipvs.cli.ipvsadm_sort import AF_INET, AF_INET6, PROTOCOL_NUMBERS, sort_like_ipvsadm
-from pyipvs.cli.names import address_port
-from pyipvs.model import SCHED_FLAG_BITS
+from pyipvs.cli.ipvsadm.names import address_port
+from pyipvs.cli.ipvsadm.sort import AF_INET, AF_INET6, PROTOCOL_NUMBERS, sort_like_ipvsadm
+from pyipvs.ipvs.model import SCHED_FLAG_BITS
 
 if TYPE_CHECKING:
-    from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+    from pyipvs.ipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
 
 
 @dataclass(frozen=True)

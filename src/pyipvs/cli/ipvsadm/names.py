@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Addresses and ports as ipvsadm prints them: numeric, or resolved the way ipvsadm resolves.
 
 Without ``-n`` ipvsadm asks ``gethostbyaddr`` for each address and ``getservbyport`` for each

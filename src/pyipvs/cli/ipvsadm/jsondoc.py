@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``--json``: pyipvsadm's machine-readable listings (schema version 1, documented in
 docs/reference/pyipvsadm.rst). Keys are only ever added, never renamed or removed.
 """
@@ -8,10 +9,10 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pyipvs.cli.ipvsadm_format import sched_flags_text
+from pyipvs.cli.ipvsadm.format import sched_flags_text
 
 if TYPE_CHECKING:
-    from pyipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
+    from pyipvs.ipvs.model import RealServer, Stats, SyncDaemon, Timeouts, VirtualService
 
 SCHEMA_VERSION = 1
 STATS_FIELDS = (

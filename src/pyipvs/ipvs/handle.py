@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The IPVS handle: one generic-netlink socket bound to one network namespace."""
 
 from __future__ import annotations
@@ -8,11 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
-from pyipvs import ops as _ops
 from pyipvs._bindings import ipvs as _ipvs
 from pyipvs._bindings import netlink as _nl
+from pyipvs._bindings import netns as _netns
 from pyipvs._bindings.check import ipvs_error
-from pyipvs._conn import parse_connections
 from pyipvs.errors import (
     BatchInterrupted,
     IpvsUnavailable,
@@ -20,13 +20,17 @@ from pyipvs.errors import (
     OutcomeUnknown,
     PyipvsValueError,
 )
-from pyipvs.model import (
+from pyipvs.ipvs import convert as _convert
+from pyipvs.ipvs import ops as _ops
+from pyipvs.ipvs.conn import parse_connections
+from pyipvs.ipvs.model import (
     DAEMON_STATES,
     Connection,
     RealServer,
     SyncDaemon,
     Timeouts,
     VirtualService,
+    require,
 )
 
 IPVS_FAMILY_NAME = "IPVS"
@@ -120,14 +124,16 @@ class Ipvs:
 
     def services(self) -> list[VirtualService]:
         """Every virtual service of the namespace, with :class:`Stats` attached (one dump)."""
-        return self._chan.services()
+        records, _ = self._chan.service_records()
+        return [_convert.service_from(t) for t in records]
 
     def get_service(self, vs: VirtualService) -> VirtualService:
         """The service with vs's identity, as the kernel has it.
 
         :raises NoSuchService: there is none.
         """
-        return self._chan.get_service(_require_vs(vs))
+        packed = _convert.pack_service(_require_vs(vs))
+        return _convert.service_from(self._chan.get_service(packed, str(vs)))
 
     def add_service(self, vs: VirtualService) -> None:
         """:raises ServiceExists, UnknownScheduler, InvalidArgument:"""
@@ -148,12 +154,14 @@ class Ipvs:
 
     def real_servers(self, vs: VirtualService) -> list[RealServer]:
         """The real servers of vs with counters and stats (empty when vs does not exist)."""
-        return self._chan.real_servers(_require_vs(vs))
+        records = self._chan.dest_records(_convert.pack_service(_require_vs(vs)), 1)
+        return [_convert.dest_from(t) for t in records]
 
     def table(self) -> dict[VirtualService, list[RealServer]]:
         """Every service with its real servers: one service dump, then one GET_DEST dump per
         service, all driven from C over this handle's socket."""
-        return self._chan.table()
+        services, raw = self._chan.service_records()
+        return _convert.table_from(services, self._chan.dest_records(raw, len(services)))
 
     def add_real_server(self, vs: VirtualService, rs: RealServer) -> None:
         """:raises NoSuchService, DestinationExists, InvalidArgument, OutOfRange:"""
@@ -179,7 +187,7 @@ class Ipvs:
 
     def timeouts(self) -> Timeouts:
         """The TCP, TCP FIN and UDP connection timeouts in seconds."""
-        return self._chan.timeouts()
+        return Timeouts(*self._chan.timeouts())
 
     def set_timeouts(
         self,
@@ -202,7 +210,7 @@ class Ipvs:
         """:raises DaemonRunning, InvalidArgument:"""
         if not isinstance(daemon, SyncDaemon):
             raise PyipvsValueError(f"daemon: {daemon!r} is not a SyncDaemon")
-        self._chan.start_daemon(daemon)
+        self._chan.start_daemon(_convert.daemon_values(daemon), daemon.state)
 
     def stop_sync_daemon(self, state: str, syncid: int | None = None) -> None:
         """Stops the master or backup sync daemon.
@@ -218,10 +226,10 @@ class Ipvs:
             raise PyipvsValueError(f"state: {state!r} is not one of master, backup")
         if syncid is not None and (not isinstance(syncid, int) or not 0 <= syncid <= 255):
             raise PyipvsValueError(f"syncid: {syncid!r} is out of range 0..255")
-        self._chan.stop_daemon(state, syncid)
+        self._chan.stop_daemon(_convert.STATE[state], syncid, state)
 
     def sync_daemons(self) -> list[SyncDaemon]:
-        return self._chan.daemons()
+        return [_convert.daemon_from(values) for values in self._chan.daemons()]
 
     # -- connections --
 
@@ -234,7 +242,7 @@ class Ipvs:
                 return parse_connections(f.read())
         ns_fd = _nl.open_netns(self._netns)
         try:
-            fd = _ipvs.open_in_netns(ns_fd, "/proc/thread-self/net/ip_vs_conn")
+            fd = _netns.open_in_netns(ns_fd, "/proc/thread-self/net/ip_vs_conn")
         finally:
             os.close(ns_fd)
         with os.fdopen(fd, encoding="ascii") as f:
@@ -292,15 +300,11 @@ class Ipvs:
 
 
 def _require_vs(vs: object) -> VirtualService:
-    if not isinstance(vs, VirtualService):
-        raise PyipvsValueError(f"vs: {vs!r} is not a VirtualService")
-    return vs
+    return require("vs", vs, VirtualService)
 
 
 def _require_rs(rs: object) -> RealServer:
-    if not isinstance(rs, RealServer):
-        raise PyipvsValueError(f"rs: {rs!r} is not a RealServer")
-    return rs
+    return require("rs", rs, RealServer)
 
 
 def _subject(op: _ops.Operation) -> str:

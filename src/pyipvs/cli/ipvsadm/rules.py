@@ -1,13 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
 """From a parsed ipvsadm command line to pyipvs value objects and operations."""
 
 from __future__ import annotations
 
 import errno
 
-from pyipvs import ops
-from pyipvs.cli.ipvsadm_options import Fail, Invocation, ServerSpec, ServiceSpec
+from pyipvs.cli.ipvsadm.options import Fail, Invocation, ServerSpec, ServiceSpec
 from pyipvs.errors import PyipvsValueError
-from pyipvs.model import RealServer, SyncDaemon, Timeouts, VirtualService
+from pyipvs.ipvs import ops
+from pyipvs.ipvs.model import RealServer, SyncDaemon, Timeouts, VirtualService
 
 _SERVICES: dict[tuple[object, ...], VirtualService] = {}
 

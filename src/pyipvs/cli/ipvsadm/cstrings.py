@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The C library's number and address parsing, as ipvsadm relies on it.
 
 ipvsadm validates numbers with ``strtol`` (whole word, base 10), netmasks with ``atoi``, IPv4

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``virtual_server_group``, ``virtual_server``, ``real_server`` and the checker blocks.
 
 Completion follows keepalived 2.2.7 as observed with ``keepalived -t``: a virtual server without
@@ -12,12 +13,12 @@ import re
 
 from pyipvs.config.model import (
     CHECKER_TYPES,
-    Checker,
-    RealServer,
-    SorryServer,
+    CheckerConfig,
+    RealServerConfig,
+    SorryServerConfig,
     UrlCheck,
-    VirtualServer,
-    VirtualServerGroup,
+    VirtualServerConfig,
+    VirtualServerGroupConfig,
     VsgEntry,
     construct,
 )
@@ -276,14 +277,14 @@ def _file_weight(ctx: Context, node: Node, fields: Fields) -> None:
             fields["weight_reverse"] = len(node.args) > 1 and node.args[1] == "reverse"
 
 
-def parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
+def parse_checker(ctx: Context, node: Node, server: str) -> CheckerConfig | None:
     if not node.children:
         return _parse_checker(ctx, node, server)
     key = (node.keyword, (node.args, block_signature(node.children)))
     return memoized(ctx, key, lambda: _parse_checker(ctx, node, server))
 
 
-def _parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
+def _parse_checker(ctx: Context, node: Node, server: str) -> CheckerConfig | None:
     kind = node.keyword
     fields: Fields = {}
     run_block(ctx, node.children, CHECKER_TABLES[kind], fields)
@@ -296,7 +297,7 @@ def _parse_checker(ctx: Context, node: Node, server: str) -> Checker | None:
         return None
     if kind == "BFD_CHECK":
         ctx.warn(node, f"({server}) BFD_CHECK is parsed but not supported by pyipvs - ignoring")
-    checker: Checker = construct(CHECKER_TYPES[kind], freeze(fields))
+    checker: CheckerConfig = construct(CHECKER_TYPES[kind], freeze(fields))
     return checker
 
 
@@ -368,7 +369,7 @@ def _real_server_body(ctx: Context, node: Node, target: tuple[str, int | None]) 
     return freeze(values)
 
 
-def _real_server(ctx: Context, node: Node, body: Signature | None) -> RealServer | None:
+def _real_server(ctx: Context, node: Node, body: Signature | None) -> RealServerConfig | None:
     target = _address_port(ctx, node, "real_server")
     if target is None:
         return None
@@ -378,7 +379,7 @@ def _real_server(ctx: Context, node: Node, body: Signature | None) -> RealServer
         values = memoized(
             ctx, ("real_server body", body), lambda: _real_server_body(ctx, node, target)
         )
-    return construct(RealServer, {**values, "address": target[0], "port": target[1]})
+    return construct(RealServerConfig, {**values, "address": target[0], "port": target[1]})
 
 
 def parse_real_server(ctx: Context, node: Node, fields: Fields) -> None:
@@ -411,7 +412,7 @@ def _persistence_timeout(ctx: Context, node: Node, fields: Fields) -> None:
 def _sorry_server(ctx: Context, node: Node, fields: Fields) -> None:
     target = _address_port(ctx, node, "sorry_server")
     if target is not None:
-        fields["sorry_server"] = SorryServer(*target)
+        fields["sorry_server"] = SorryServerConfig(*target)
 
 
 VIRTUAL_SERVER_TABLE: Table = {
@@ -477,7 +478,7 @@ def vs_label(fields: Fields, protocol: str) -> str:
     return f"[{fields['address']}]:{protocol}:{fields.get('port') or 0}"
 
 
-def parse_virtual_server(ctx: Context, node: Node) -> VirtualServer | None:
+def parse_virtual_server(ctx: Context, node: Node) -> VirtualServerConfig | None:
     fields = _vs_target(ctx, node)
     if fields is None:
         return None
@@ -496,7 +497,7 @@ def _check_scheduler_flags(ctx: Context, node: Node, fields: Fields, label: str)
         fields["options"] = [(k, a) for k, a in options if k != "hashed"]
 
 
-def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> VirtualServer:
+def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> VirtualServerConfig:
     """keepalived 2.2.7's checks and fallbacks for one virtual server."""
     _default_protocol(ctx, node, fields)
     label = vs_label(fields, fields.get("protocol", "TCP").lower())
@@ -505,7 +506,7 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
         ctx.warn(node, f"Virtual server {label}: no scheduler set, setting default 'wlc'")
     if "lvs_method" not in fields:
         ctx.warn(node, f"Virtual server {label}: no forwarding method set, setting default NAT")
-    servers: list[tuple[Node, RealServer]] = fields.pop("real_servers", [])
+    servers: list[tuple[Node, RealServerConfig]] = fields.pop("real_servers", [])
     if not servers:
         ctx.warn(node, f"Virtual server {label} has no real servers - ignoring")
     if "fwmark" in fields and fields.get("lvs_method", "NAT") != "NAT":
@@ -518,7 +519,7 @@ def complete_virtual_server(ctx: Context, node: Node, fields: Fields) -> Virtual
                 )
     fields["real_servers"] = [rs for _, rs in servers]
     _reduce_quorum(ctx, node, fields, label)
-    return construct(VirtualServer, freeze(fields))
+    return construct(VirtualServerConfig, freeze(fields))
 
 
 def _default_protocol(ctx: Context, node: Node, fields: Fields) -> None:
@@ -577,7 +578,7 @@ def parse_vsg_entry(ctx: Context, node: Node) -> VsgEntry | None:
     return VsgEntry(address=first, last=last or None, port=port)
 
 
-def parse_vsg(ctx: Context, node: Node) -> VirtualServerGroup | None:
+def parse_vsg(ctx: Context, node: Node) -> VirtualServerGroupConfig | None:
     name = first_arg(ctx, node)
     if name is None:
         return None
@@ -586,7 +587,7 @@ def parse_vsg(ctx: Context, node: Node) -> VirtualServerGroup | None:
     if not entries:
         ctx.warn(node, f"virtual server group {name} has no entries - removing")
         return None
-    return VirtualServerGroup(name, entries)
+    return VirtualServerGroupConfig(name, entries)
 
 
 __all__ = ["parse_checker", "parse_virtual_server", "parse_vsg"]

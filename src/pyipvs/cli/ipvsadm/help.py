@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ipvsadm 1.31's help text (``-h``), reproduced exactly: scripts and people compare it.
 
 These are ipvsadm's output strings, kept verbatim because byte compatibility requires them.
@@ -8,7 +9,7 @@ These are ipvsadm's output strings, kept verbatim because byte compatibility req
 
 from __future__ import annotations
 
-from pyipvs.cli.ipvsadm_options import DEFAULT_SCHEDULER, VERSION_LINE
+from pyipvs.cli.ipvsadm.options import DEFAULT_SCHEDULER, VERSION_LINE
 
 DEFAULT_TUNNEL_TYPE = "ipip"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``global_defs { }`` (keepalived global_parser.c; keywords in reference notes §1.5)."""
 
 from __future__ import annotations

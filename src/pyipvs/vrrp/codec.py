@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Receiving advertisements: :class:`VrrpParser` validates one packet or a batch in C."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from pyipvs._bindings import vrrp as _c
 from pyipvs.errors import PyipvsValueError, VrrpPacketError
+from pyipvs.vrrp import packet as _value_module
 from pyipvs.vrrp.packet import AddressLike, IPAddress, VrrpPacket, VrrpReceived
 
 #: Drop reasons by code (``enum pyipvs_vrrp_drop``), with what each means.
@@ -526,3 +528,6 @@ def parser_for(pseudo_header: bool, expect: dict[str, Any]) -> VrrpParser:
 
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+_value_module.register_decoders(per_thread, parser_for)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``-R``: read ipvsadm command lines from stdin and apply them in batches.
 
 Each line is split on blanks (space, tab, newline; ipvsadm's ``config_stream``), the word
@@ -14,22 +15,23 @@ goes on; ``fail()`` errors (exit 2), "Try ... -h" (exit 255, e.g. a ``#`` commen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
-from pyipvs.cli.ipvsadm_options import (
+from pyipvs.cli.ipvsadm.help import usage
+from pyipvs.cli.ipvsadm.options import (
     VERSION_LINE,
     CliExit,
     HelpRequested,
+    Invocation,
     LineError,
     TryHelp,
     VersionRequested,
     parse,
 )
-
-if TYPE_CHECKING:
-    from pyipvs.cli.ipvsadm import Session
-    from pyipvs.ops import Operation
+from pyipvs.cli.ipvsadm.rules import ModelRefused, operation
+from pyipvs.cli.ipvsadm.session import Session
+from pyipvs.ipvs.ops import Operation
 
 _BLANKS = re.compile(r"[ \t\n]+")
 
@@ -65,10 +67,9 @@ class _Batch:
         self.ops, self.commands = [], []
 
 
-def restore(session: Session, stream: TextIO) -> int:
-    """Run every line of ``stream``; the return value is the last line's (0 or -1)."""
-    from pyipvs.cli.ipvsadm_model import ModelRefused, operation
-
+def restore(session: Session, stream: TextIO, run: Callable[[Invocation], int]) -> int:
+    """Run every line of ``stream``; the return value is the last line's (0 or -1). Changes
+    go in batches; any other command (a listing, a daemon) runs through ``run``."""
     batch = _Batch(session)
     status: int | None = 0
     for words in command_lines(stream):
@@ -76,8 +77,6 @@ def restore(session: Session, stream: TextIO) -> int:
             inv = parse(words, session.program)
         except HelpRequested:
             batch.send()
-            from pyipvs.cli.ipvsadm_help import usage
-
             session.stdout.write(usage(session.program))
             raise CliExit(0, "") from None
         except VersionRequested:
@@ -109,6 +108,6 @@ def restore(session: Session, stream: TextIO) -> int:
             status = None  # known once the batch is sent
             continue
         batch.send()
-        status = session.run(inv)
+        status = run(inv)
     batch.send()
     return batch.last_status if status is None else status

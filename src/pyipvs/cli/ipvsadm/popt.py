@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small command-line scanner that behaves like libpopt, as ipvsadm uses it.
 
 ipvsadm parses its arguments with popt, and scripts depend on popt's habits: short options may

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Parsing ``/proc/net/ip_vs_conn`` (net/netfilter/ipvs/ip_vs_conn.c, ip_vs_conn_seq_show).
 
 Rows are ``Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires [PEName PEData]``: IPv4
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pyipvs.model import Connection, IPAddress
+from pyipvs.ipvs.model import Connection, IPAddress
 
 
 def _address(text: str) -> IPAddress:

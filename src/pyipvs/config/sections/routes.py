@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``virtual_routes`` / ``virtual_rules`` and the root ``static_*`` blocks.
 
 Routes and rules are kept as their words (iproute2-like syntax, applied later through rtnetlink);

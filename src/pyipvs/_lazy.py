@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Names of a package loaded on first use (PEP 562), so that importing the package costs only
+what is used: ``pyipvsadm -h`` never loads the kernel binding."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import cast
+
+
+def lazy_names(
+    package: str, homes: dict[str, str], namespace: dict[str, object]
+) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """The module-level ``__getattr__`` and ``__dir__`` of ``package``, whose names live in the
+    modules ``homes`` gives; a name, once loaded, is kept in ``namespace`` (its globals)."""
+
+    def __getattr__(name: str) -> object:
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home), name)
+        namespace[name] = value  # later lookups skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        names = cast("list[str]", namespace.get("__all__", []))
+        return sorted(names)
+
+    return __getattr__, __dir__

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``pyipvsadm``: a drop-in ipvsadm 1.31 on top of :class:`pyipvs.Ipvs`.
+
+The command line, the messages, the exit statuses and every listing match ipvsadm 1.31 byte for
+byte (the program name in messages is this program's ``argv[0]``, as ipvsadm uses its own);
+the deliberate differences are listed in docs/reference/pyipvsadm.rst. Only what a command
+needs is imported: the kernel binding is loaded on first use, so ``-h`` and argument errors
+never touch it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from pyipvs.cli.ipvsadm.help import usage
+from pyipvs.cli.ipvsadm.options import (
+    VERSION_LINE,
+    CliExit,
+    HelpRequested,
+    Invocation,
+    LineError,
+    VersionRequested,
+    parse,
+)
+
+if TYPE_CHECKING:
+    from pyipvs.ipvs.handle import Ipvs
+
+
+def parse_argv(
+    argv: Sequence[str], program: str, stdout: TextIO, stderr: TextIO
+) -> Invocation | int:
+    """The command line (without the program name) parsed, or the exit status of one that
+    ends here: ``-h``, ``-v`` or a usage error."""
+    if not argv:
+        return Invocation("list")
+    try:
+        return parse(argv, program)
+    except HelpRequested:
+        stdout.write(usage(program))
+        return 0
+    except VersionRequested:
+        stdout.write(VERSION_LINE + "\n")
+        return 0
+    except LineError as exc:
+        stderr.write(exc.text)
+        return 255
+
+
+def execute(
+    argv: Sequence[str],
+    program: str,
+    stdout: TextIO,
+    stderr: TextIO,
+    ipvs: Ipvs | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run one pyipvsadm command line; returns the exit status. ``ipvs`` is an open handle to
+    use instead of one opened (and closed) here, e.g. on another namespace."""
+    try:
+        inv = parse_argv(argv, program, stdout, stderr)
+        if isinstance(inv, int):
+            return inv
+        # The one deferred import: the commands bring the kernel binding, which a command
+        # line that only asks for help or a version, or gets a usage error, never needs.
+        from pyipvs.cli.ipvsadm import commands
+
+        return commands.execute(inv, program, stdout, stderr, ipvs, stdin) & 0xFF
+    except CliExit as exc:
+        (stdout if exc.to_stdout else stderr).write(exc.text)
+        return exc.status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``pyipvsadm`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    program = sys.argv[0] if sys.argv and sys.argv[0] else "pyipvsadm"
+    try:
+        status = execute(args, program, sys.stdout, sys.stderr)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 0
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: Apache-2.0
+"""One pyipvsadm process: the IPVS handle (opened on first use, as ipvsadm's ``ipvs_init``)
+and the streams every command writes to."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from typing import Protocol, TextIO
+
+from pyipvs.cli.ipvsadm.messages import ipvs_strerror
+from pyipvs.cli.ipvsadm.options import CliExit
+from pyipvs.errors import IpvsUnavailable
+from pyipvs.ipvs.handle import Ipvs
+
+INIT_FAILURE = (
+    "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or "
+    "as module?\n"
+)
+MODPROBE = "/sbin/modprobe"
+
+
+class Failure(Protocol):
+    """What a command's error reports: a kernel error, or the errno the model stands in for."""
+
+    @property
+    def errno(self) -> int | None: ...
+
+
+class Session:
+    """The lazily opened handle and the output streams of one pyipvsadm run."""
+
+    def __init__(
+        self,
+        program: str,
+        stdout: TextIO,
+        stderr: TextIO,
+        stdin: TextIO | None = None,
+        ipvs: Ipvs | None = None,
+    ) -> None:
+        self.program = program
+        self.stdin = stdin if stdin is not None else sys.stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self._ipvs = ipvs
+
+    @property
+    def ipvs(self) -> Ipvs:
+        if self._ipvs is None:
+            self._ipvs = open_ipvs()
+        return self._ipvs
+
+    def close(self) -> None:
+        if self._ipvs is not None:
+            self._ipvs.close()
+
+    def report(self, command: str, error: Failure | None) -> int:
+        """0 for no error; else ipvsadm's message for it on stderr and -1 (its convention)."""
+        if error is None:
+            return 0
+        self.stderr.write(ipvs_strerror(command, error.errno or 0) + "\n")
+        return -1
+
+
+def open_ipvs() -> Ipvs:
+    """ipvsadm's ``ipvs_init``: on failure run modprobe once, then give up with exit 2."""
+    try:
+        return Ipvs()
+    except IpvsUnavailable:
+        pass
+    _modprobe_ip_vs()
+    try:
+        return Ipvs()
+    except IpvsUnavailable:
+        raise CliExit(2, INIT_FAILURE.format("Protocol not available")) from None
+
+
+def _modprobe_ip_vs() -> None:
+    with contextlib.suppress(OSError):
+        subprocess.run([MODPROBE, "--", "ip_vs"], check=False, capture_output=True)
