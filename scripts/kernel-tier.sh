@@ -95,7 +95,7 @@ run_uml() {
     # guest that stops answering altogether; the guest's limit comes first and reports.
     timeout --kill-after=30 $((limit + 120)) taskset -c "${PYIPVS_UML_CPU:-0}" \
         "$UML_CACHE/linux" mem="${PYIPVS_VM_MEMORY:-3G}" rootfstype=hostfs rootflags=/ rw \
-        seccomp=on quiet con=null con0=fd:0,fd:1 init="$ROOT/scripts/uml-init.sh" \
+        seccomp=on quiet loglevel=3 con=null con0=fd:0,fd:1 init="$ROOT/scripts/uml-init.sh" \
         UML_RUN="$run" UML_CACHE="$UML_CACHE" UML_LIMIT="$limit" </dev/null 2>&1 |
         grep --line-buffered -v -e 'Failed to initialize ubd' -e '^reboot: Power down' \
             -e '^Powering off' || true
