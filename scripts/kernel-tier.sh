@@ -125,7 +125,7 @@ run_qemu() {
     # guest that stops answering altogether; the guest's limit comes first and reports.
     PATH="$ROOT/.venv/bin:$PATH" timeout --kill-after=30 $((limit + 300)) \
         vng --disable-kvm --disable-microvm --run "$image" --user root \
-        --rwdir "$ROOT" --memory "${PYIPVS_VM_MEMORY:-3G}" --cpus "$(nproc)" \
+        --rwdir "$ROOT" --memory "${PYIPVS_VM_MEMORY:-3G}" --cpus "${PYIPVS_VM_CPUS:-$(nproc)}" \
         --exec "$guest" </dev/null 2>&1 | sed -u -E 's/ {16,}//g' || true
     if [[ -s $rcfile ]]; then
         rc=$(cat "$rcfile")
