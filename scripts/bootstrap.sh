@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything pyipvs needs to build and test, from a fresh clone on Debian 12:
 # Debian packages (the VM tier's kernel and qemu, the peers ipvsadm / keepalived / tshark, a C
-# toolchain), then a virtualenv in .venv with pyipvs built in editable mode plus the dev extra.
-# Idempotent: a second run only checks.
+# toolchain), then a virtualenv in .venv with pyipvs built in editable mode plus the dev extra,
+# then the User-Mode Linux kernel of the kernel tier in .cache/uml (scripts/uml-setup.sh).
+# Idempotent: a second run only checks. PYIPVS_NO_UML=1 leaves UML out (qemu tier only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ APT_PACKAGES=(
     build-essential python3-dev python3-venv iproute2 kmod
     qemu-system-x86 linux-image-amd64 busybox-static
     ipvsadm keepalived tshark clang graphviz chromium
+    patchelf debian-archive-keyring
 )
 
 missing=()
@@ -34,4 +36,7 @@ fi
 echo "bootstrap: building pyipvs (cffi extension) into .venv"
 .venv/bin/pip install -q -e '.[dev]'
 .venv/bin/python -c "import pyipvs._native" 
+if [[ ${PYIPVS_NO_UML:-} != 1 ]]; then
+    scripts/uml-setup.sh
+fi
 echo "bootstrap: ready"

@@ -25,6 +25,13 @@ ip -n "$NS" addr add 192.168.0.254/24 dev seed0
 in_ns() { ip netns exec "$NS" "$@"; }
 run() { echo "+ pyipvsadm $*"; in_ns "$PYIPVSADM" "$@"; }
 
+echo "--- the seed's virtual server, programmed with pyipvsadm"
+
+run -A -t 192.168.0.1:80 -s wlc -p 50
+run -a -t 192.168.0.1:80 -r 192.168.0.12:80 -m -w 20
+run -a -t 192.168.0.1:80 -r 192.168.0.13:80 -m -w 8
+
+# After the programming: 7.2 sizes its connection table when the first service exists.
 echo "--- pyipvs: Ipvs(netns=$NS).info() on kernel $(uname -r)"
 "$ROOT/.venv/bin/python" - "$NS" <<'PY'
 import sys
@@ -33,12 +40,6 @@ with Ipvs(netns=sys.argv[1]) as ipvs:
     info = ipvs.info()
     print(f"IPVS {info.version}, connection table size {info.conn_table_size}")
 PY
-echo "--- the seed's virtual server, programmed with pyipvsadm"
-
-run -A -t 192.168.0.1:80 -s wlc -p 50
-run -a -t 192.168.0.1:80 -r 192.168.0.12:80 -m -w 20
-run -a -t 192.168.0.1:80 -r 192.168.0.13:80 -m -w 8
-
 ours=$(in_ns "$PYIPVSADM" -L -n)
 theirs=$(in_ns "$IPVSADM" -L -n)
 echo
