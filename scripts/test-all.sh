@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: sets everything up from a fresh clone and runs every check and tier.
-#   lint (ruff, mypy) -> docs (Sphinx, -W) -> C sanitizer build -> unit -> netns -> kernel (UML)
+#   lint (ruff, mypy, import contracts) -> docs (Sphinx -W, no sideways scrolling in Chromium) -> C sanitizer build -> unit -> netns -> kernel (UML)
 #   -> kernel-asan (the C that talks to the kernel, under ASan + UBSan, in UML)
 #   -> qemu-smoke (boot Debian 12's 6.1 under qemu: info, a batch, pyipvsadm -L -n vs ipvsadm)
 # A skipped test fails the run (PYIPVS_NO_SKIP=1): CI must run every tier.
@@ -29,8 +29,8 @@ need_root() {
 
 need_root
 stage bootstrap scripts/bootstrap.sh
-stage lint bash -c '.venv/bin/ruff check src tests benchmarks docs && .venv/bin/ruff format --check src tests benchmarks docs && .venv/bin/mypy && .venv/bin/lint-imports'
-stage docs .venv/bin/sphinx-build -W -q -b html docs docs/_build/html
+stage lint bash -c '.venv/bin/ruff check src tests benchmarks docs tools && .venv/bin/ruff format --check src tests benchmarks docs tools && .venv/bin/mypy && .venv/bin/lint-imports'
+stage docs scripts/docs-check.sh docs/_build/html
 stage sanitize scripts/sanitize-tests.sh
 stage unit .venv/bin/pytest tests/unit -q
 stage netns .venv/bin/pytest tests/netns -q
