@@ -87,9 +87,17 @@ def find_chromium() -> str:
     raise FileNotFoundError("no chromium on PATH (Debian: apt-get install chromium)")
 
 
+# Variables that must not reach the browser: the sanitizer stage preloads the ASan runtime into
+# every process it starts, and Chromium started under it hangs instead of rendering.
+_NOT_FOR_CHROMIUM = ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "PYTHONPATH")
+
+
 def _run_chromium(args: list[str], profile: str) -> str:
     command = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_CHROMIUM}
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=env
+    )
     if done.returncode != 0:
         raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-500:]}")
     return done.stdout
