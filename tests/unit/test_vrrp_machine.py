@@ -26,8 +26,8 @@ from pyipvs.vrrp import (
     SendGratuitous,
     Shutdown,
     StartTimer,
-    StateChanged,
     Startup,
+    StateChanged,
     SyncGroupMove,
     TimerExpired,
     TrackChanged,
@@ -113,7 +113,7 @@ EVENTS: dict[str, Callable[[VrrpInstance], object]] = {
 
 # state -> the state after each event, in EVENTS order.
 EXPECTED = {
-    "INIT": "BACKUP INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT INIT",
+    "INIT": "BACKUP" + " INIT" * 16,
     "BACKUP": "BACKUP INIT BACKUP BACKUP BACKUP BACKUP BACKUP BACKUP MASTER BACKUP FAULT BACKUP "
     "FAULT BACKUP MASTER BACKUP FAULT",
     "MASTER": "MASTER INIT BACKUP BACKUP MASTER MASTER MASTER MASTER MASTER MASTER FAULT MASTER "
