@@ -398,12 +398,21 @@ class VrrpInstance:
             if self._config.version == 3 and self._config.adopt_master_interval:
                 self._master_adver_interval = p.advert_interval
             self._become_backup("advert", "higher priority master", now, out)
-        elif not self._config.lower_prio_no_advert:
-            # keepalived (vrrp.c "forcing new election"); RFC 5798 6.4.3 says discard.
-            self._send_advert(own, out)
-            self._change_state(MASTER, "advert", "answered a lower-priority advert", out)
         else:
+            return self._lower_priority_advert(out)
+        return None
+
+    def _lower_priority_advert(self, out: Actions) -> str | None:
+        # RFC 5798 6.4.3 says discard. keepalived answers ("forcing new election") and, after a
+        # split network heals, announces the addresses again so clients follow the one master.
+        c = self._config
+        if not c.lower_prio_no_advert:
+            self._send_advert(self.priority, out)
+        if c.garp_lower_prio:
+            out.append(act.SendGratuitous(c.addresses))
+        if c.lower_prio_no_advert and not c.garp_lower_prio:
             return "lower_priority"
+        self._change_state(MASTER, "advert", "answered a lower-priority advert", out)
         return None
 
 

@@ -112,6 +112,9 @@ class VrrpConfig:
     :ivar preempt_delay: keepalived's ``preempt_delay`` (seconds); 0 is the RFC.
     :ivar lower_prio_no_advert: a master answers a lower-priority advert with one of its own
         (keepalived); ``True`` discards it as RFC 5798 section 6.4.3 says.
+    :ivar garp_lower_prio: a master that sees a lower-priority advert (a healed split) sends
+        its gratuitous ARPs / NAs again (keepalived's ``garp_lower_prio_repeat``, which defaults
+        to ``garp_master_repeat``); ``False`` as in ``vrrp_strict``.
     :ivar higher_prio_send_advert: a master yielding to a higher priority sends one more advert.
     :ivar priority_zero_on_fault: a master going to FAULT sends a priority-0 advert
         (keepalived); the RFC has no FAULT state.
@@ -136,6 +139,7 @@ class VrrpConfig:
     preempt: bool = True
     preempt_delay: float = 0.0
     lower_prio_no_advert: bool = False
+    garp_lower_prio: bool = True
     higher_prio_send_advert: bool = False
     priority_zero_on_fault: bool = True
     adopt_master_interval: bool = True
