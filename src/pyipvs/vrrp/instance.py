@@ -168,6 +168,7 @@ class VrrpInstance:
     # ===== timers and sending =====
 
     def _start(self, timer: str, deadline: float, out: Actions) -> None:
+        deadline = round(deadline, 6)  # keepalived's microseconds; no float noise in goldens
         self._deadlines[timer] = deadline
         out.append(act.StartTimer(timer, deadline))
 
@@ -393,11 +394,12 @@ class VrrpInstance:
             self._change_state(MASTER, "advert", "answered a priority-0 advert", out)
         elif p.priority > own or (p.priority == own and _wins_tie(event, self._config)):
             # RFC 5798 6.4.3: a better master: go Backup (v3: learn its interval).
+            why = "higher priority master" if p.priority > own else "equal priority, higher address"
             if self._config.higher_prio_send_advert:
                 self._send_advert(own, out)
             if self._config.version == 3 and self._config.adopt_master_interval:
                 self._master_adver_interval = p.advert_interval
-            self._become_backup("advert", "higher priority master", now, out)
+            self._become_backup("advert", why, now, out)
         else:
             return self._lower_priority_advert(out)
         return None
