@@ -42,8 +42,12 @@ async def main():
 
 asyncio.run(main())
 """
-POKE = "import socket, sys; socket.socket(2, 2).sendto(b'x', (sys.argv[1], 9))"
+POKE = (
+    "import socket, sys; a = sys.argv[1]; "
+    "socket.socket(10 if ':' in a else 2, 2).sendto(b'x', (a, 9))"
+)
 VIP = "10.77.0.5"
+VIP6 = "2001:db8:77::5"
 WAIT = 30.0  # generous upper bound for waits (never asserted as a timing)
 
 
@@ -62,11 +66,14 @@ def sh(*args: str, check: bool = True) -> str:
     return subprocess.run(args, check=check, capture_output=True, text=True).stdout
 
 
-def _add_port(lan_bridge: str, ns: str, port: str, address: str) -> None:
+def _add_port(lan_bridge: str, ns: str, port: str, host: int) -> None:
     sh("ip", "-n", lan_bridge, "link", "add", port, "type", "veth", "peer", "name", "eth0",
        "netns", ns)  # fmt: skip
     sh("ip", "-n", lan_bridge, "link", "set", port, "master", "br0", "up")
-    sh("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0")
+    sh("ip", "-n", ns, "addr", "add", f"10.77.0.{host}/24", "dev", "eth0")
+    # Fixed link-local and global addresses without DAD: usable at once.
+    sh("ip", "-n", ns, "addr", "add", f"fe80::{host}/64", "dev", "eth0", "nodad")
+    sh("ip", "-n", ns, "addr", "add", f"2001:db8:77::{host}/64", "dev", "eth0", "nodad")
     sh("ip", "-n", ns, "link", "set", "eth0", "up")
     sh("ip", "-n", ns, "link", "set", "lo", "up")
 
@@ -82,9 +89,9 @@ def lan(root: None) -> Iterator[Lan]:
             sh("ip", "netns", "add", name)
         sh("ip", "-n", bridge, "link", "add", "br0", "type", "bridge")
         sh("ip", "-n", bridge, "link", "set", "br0", "up")
-        _add_port(bridge, client, "pcl", "10.77.0.10")
-        _add_port(bridge, routers["lb1"], "p1", "10.77.0.2")
-        _add_port(bridge, routers["lb2"], "p2", "10.77.0.3")
+        _add_port(bridge, client, "pcl", 10)
+        _add_port(bridge, routers["lb1"], "p1", 2)
+        _add_port(bridge, routers["lb2"], "p2", 3)
         yield Lan(tag, bridge, client, routers)
     finally:
         for name in names:
@@ -92,8 +99,10 @@ def lan(root: None) -> Iterator[Lan]:
 
 
 class Router:
-    def __init__(self, lan: Lan, name: str, config: dict[str, object]) -> None:
-        spec = {"config": config, "interface": "eth0"}
+    def __init__(
+        self, lan: Lan, name: str, config: dict[str, object], peers: tuple[str, ...] = ()
+    ) -> None:
+        spec = {"config": config, "interface": "eth0", "peers": list(peers)}
         command = ["ip", "netns", "exec", lan.ns(name), sys.executable, "-c", RUNNER,
                    json.dumps(spec)]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -123,37 +132,39 @@ class Router:
 
 
 def config(address: str, priority: int, version: int) -> dict[str, object]:
+    v6 = ":" in address
     return {
         "vrid": 77,
         "priority": priority,
-        "addresses": [VIP],
+        "addresses": [VIP6 if v6 else VIP],
         "primary_address": address,
         "version": version,
         "advert_interval": 1.0 if version == 2 else 0.1,
     }
 
 
-def has_vip(ns: str) -> bool:
-    return f"inet {VIP}/32" in sh("ip", "-n", ns, "-4", "addr", "show", "dev", "eth0")
+def has_vip(ns: str, vip: str = VIP) -> bool:
+    family, prefix = ("-6", 128) if ":" in vip else ("-4", 32)
+    return f" {vip}/{prefix} " in sh("ip", "-n", ns, family, "addr", "show", "dev", "eth0")
 
 
 def mac(ns: str) -> str:
     return json.loads(sh("ip", "-j", "-n", ns, "link", "show", "eth0"))[0]["address"]
 
 
-def client_sees(lan: Lan, router: str) -> None:
-    """Waits until the client's ARP entry for the VIP is *router*'s MAC (then returns)."""
+def client_sees(lan: Lan, router: str, vip: str = VIP) -> None:
+    """Waits until the client's ARP / ND entry for *vip* is *router*'s MAC (then returns)."""
     expected = mac(lan.ns(router))
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         # Traffic to the VIP makes the client resolve it (there is no ping on the test host);
         # afterwards gratuitous ARPs update the entry.
-        sh("ip", "netns", "exec", lan.client, sys.executable, "-c", POKE, VIP)
-        entry = sh("ip", "-n", lan.client, "neigh", "show", VIP, "dev", "eth0")
+        sh("ip", "netns", "exec", lan.client, sys.executable, "-c", POKE, vip)
+        entry = sh("ip", "-n", lan.client, "neigh", "show", vip, "dev", "eth0")
         if f"lladdr {expected}" in entry:
             return
         time.sleep(0.05)
-    raise AssertionError(f"client ARP entry never pointed at {router}: {entry!r}")
+    raise AssertionError(f"client neighbour entry never pointed at {router}: {entry!r}")
 
 
 def wait_until(predicate: object, what: str) -> None:
@@ -165,38 +176,55 @@ def wait_until(predicate: object, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-@pytest.mark.parametrize("version", [2, 3])
-def test_election_failover_preemption_and_graceful_stop(lan: Lan, version: int) -> None:
-    lb1 = Router(lan, "lb1", config("10.77.0.2", 150, version))
-    lb2 = Router(lan, "lb2", config("10.77.0.3", 100, version))
+CASES = [
+    pytest.param(2, 4, False, id="v2-ipv4-multicast"),
+    pytest.param(3, 4, False, id="v3-ipv4-multicast"),
+    pytest.param(3, 6, False, id="v3-ipv6-multicast"),
+    pytest.param(3, 4, True, id="v3-ipv4-unicast"),
+    pytest.param(3, 6, True, id="v3-ipv6-unicast"),
+]
+
+
+@pytest.mark.parametrize(("version", "family", "unicast"), CASES)
+def test_election_failover_preemption_and_graceful_stop(
+    lan: Lan, version: int, family: int, unicast: bool
+) -> None:
+    one, two = ("fe80::2", "fe80::3") if family == 6 else ("10.77.0.2", "10.77.0.3")
+    vip = VIP6 if family == 6 else VIP
+    peers_of = {"lb1": (two,) if unicast else (), "lb2": (one,) if unicast else ()}
+
+    def start(name: str, address: str, priority: int) -> Router:
+        return Router(lan, name, config(address, priority, version), peers_of[name])
+
+    lb1, lb2 = start("lb1", one, 150), start("lb2", two, 100)
     try:
         lb1.wait_for("MASTER")
         lb2.wait_for("BACKUP")
-        wait_until(lambda: has_vip(lan.ns("lb1")), "VIP on lb1")
-        assert not has_vip(lan.ns("lb2"))
-        client_sees(lan, "lb1")
+        wait_until(lambda: has_vip(lan.ns("lb1"), vip), "VIP on lb1")
+        assert not has_vip(lan.ns("lb2"), vip)
+        client_sees(lan, "lb1", vip)
 
         # The master dies without a word: lb2 takes over after Master_Down_Interval.
         lb1.kill()
         lb2.wait_for("MASTER")
-        wait_until(lambda: has_vip(lan.ns("lb2")), "VIP on lb2")
-        client_sees(lan, "lb2")
+        wait_until(lambda: has_vip(lan.ns("lb2"), vip), "VIP on lb2")
+        client_sees(lan, "lb2", vip)
 
         # lb1 comes back with a higher priority and preempts; lb2 gives the VIP up.
-        lb1 = Router(lan, "lb1", config("10.77.0.2", 150, version))
+        lb1 = start("lb1", one, 150)
         lb1.wait_for("MASTER")
         lb2.states.clear()
         lb2.wait_for("BACKUP")
-        wait_until(lambda: not has_vip(lan.ns("lb2")), "VIP removed from lb2")
-        client_sees(lan, "lb1")
+        wait_until(lambda: not has_vip(lan.ns("lb2"), vip), "VIP removed from lb2")
+        client_sees(lan, "lb1", vip)
 
         # Graceful stop: priority 0, VIP removed, lb2 master again.
         lb1.terminate()
-        assert not has_vip(lan.ns("lb1"))
+        assert not has_vip(lan.ns("lb1"), vip)
         lb2.states.clear()
         lb2.wait_for("MASTER")
-        wait_until(lambda: has_vip(lan.ns("lb2")), "VIP on lb2 again")
-        client_sees(lan, "lb2")
+        wait_until(lambda: has_vip(lan.ns("lb2"), vip), "VIP on lb2 again")
+        client_sees(lan, "lb2", vip)
         assert lb1.report["codec_drops"] == {}
         # While preempting, lb1 discarded lb2's lower-priority adverts (RFC 5798 6.4.2).
         assert set(lb1.report["drops"]) <= {"lower_priority"}  # type: ignore[arg-type]

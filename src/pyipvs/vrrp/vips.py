@@ -10,6 +10,9 @@ from typing import Any
 from pyroute2 import AsyncIPRoute, NetlinkError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# <linux/if_addr.h>: no duplicate address detection, so an IPv6 VIP works at once (keepalived
+# sets it too: the other router has just removed the address, or never had it).
+IFA_F_NODAD = 0x02
 
 
 async def interface_info(ifname: str) -> tuple[int, bytes]:
@@ -34,9 +37,11 @@ async def change_vips(index: int, addresses: tuple[IPAddress, ...], add: bool) -
     harmless = (errno.EEXIST,) if add else (errno.EADDRNOTAVAIL, errno.ENOENT)
     async with AsyncIPRoute() as ipr:
         for address in addresses:
-            prefix = 32 if address.version == 4 else 128
+            extra = {"prefixlen": 32} if address.version == 4 else {"prefixlen": 128}
+            if add and address.version == 6:
+                extra["flags"] = IFA_F_NODAD
             try:
-                await ipr.addr(command, index=index, address=str(address), prefixlen=prefix)
+                await ipr.addr(command, index=index, address=str(address), **extra)
             except NetlinkError as exc:
                 if exc.code not in harmless:
                     raise
