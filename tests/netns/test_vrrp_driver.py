@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -87,6 +89,11 @@ def lan(root: None) -> Iterator[Lan]:
     try:
         for name in names:
             sh("ip", "netns", "add", name)
+            # No DAD: the kernel's own EUI-64 link-local would stay tentative for a while and
+            # keepalived's IPv6 sends fail with EINVAL until it is not.
+            for scope in ("all", "default"):
+                sh("ip", "netns", "exec", name, "sysctl", "-qw",
+                   f"net.ipv6.conf.{scope}.accept_dad=0")  # fmt: skip
         sh("ip", "-n", bridge, "link", "add", "br0", "type", "bridge")
         sh("ip", "-n", bridge, "link", "set", "br0", "up")
         _add_port(bridge, client, "pcl", 10)
@@ -98,6 +105,43 @@ def lan(root: None) -> Iterator[Lan]:
             subprocess.run(["ip", "netns", "delete", name], check=False)
 
 
+class Lines:
+    """A subprocess's output lines, read by a thread so that waits can give up (no hang)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, args=(process,), daemon=True).start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def until(self, predicate: Callable[[str], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT
+        while not any(predicate(line) for line in self.seen):
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"gave up waiting for {what}: {self.seen[-20:]}") from None
+            if line is None:
+                raise AssertionError(f"exited before {what}: {self.seen[-20:]}")
+            self.seen.append(line)
+
+    def rest(self, timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return self.seen
+            if line is None:
+                return self.seen
+            self.seen.append(line)
+
+
 class Router:
     def __init__(
         self, lan: Lan, name: str, config: dict[str, object], peers: tuple[str, ...] = ()
@@ -106,24 +150,21 @@ class Router:
         command = ["ip", "netns", "exec", lan.ns(name), sys.executable, "-c", RUNNER,
                    json.dumps(spec)]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        self.states: list[str] = []
+        self.lines = Lines(self.process)
         self.report: dict[str, object] = {}
 
     def wait_for(self, state: str) -> None:
-        assert self.process.stdout is not None
-        while state not in self.states:
-            line = self.process.stdout.readline()
-            assert line, f"router exited before reaching {state}: {self.states}"
-            if line.startswith("STATE "):
-                self.states.append(line.split()[1])
+        """Waits for *state* among the changes since the last :meth:`forget`."""
+        self.lines.until(lambda line: line == f"STATE {state}", state)
+
+    def forget(self) -> None:
+        self.lines.seen.clear()
 
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
-        out, _ = self.process.communicate(timeout=WAIT)
-        for line in out.splitlines():
-            if line.startswith("STATE "):
-                self.states.append(line.split()[1])
-            elif line.startswith("REPORT "):
+        self.process.wait(timeout=WAIT)
+        for line in self.lines.rest(WAIT):
+            if line.startswith("REPORT "):
                 self.report = json.loads(line[len("REPORT ") :])
 
     def kill(self) -> None:
@@ -213,7 +254,7 @@ def test_election_failover_preemption_and_graceful_stop(
         # lb1 comes back with a higher priority and preempts; lb2 gives the VIP up.
         lb1 = start("lb1", one, 150)
         lb1.wait_for("MASTER")
-        lb2.states.clear()
+        lb2.forget()
         lb2.wait_for("BACKUP")
         wait_until(lambda: not has_vip(lan.ns("lb2"), vip), "VIP removed from lb2")
         client_sees(lan, "lb1", vip)
@@ -221,7 +262,7 @@ def test_election_failover_preemption_and_graceful_stop(
         # Graceful stop: priority 0, VIP removed, lb2 master again.
         lb1.terminate()
         assert not has_vip(lan.ns("lb1"), vip)
-        lb2.states.clear()
+        lb2.forget()
         lb2.wait_for("MASTER")
         wait_until(lambda: has_vip(lan.ns("lb2"), vip), "VIP on lb2 again")
         client_sees(lan, "lb2", vip)

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Interop: our driver and the real keepalived 2.2.7 (``keepalived -P``) on one bridge, v2 and
-v3 over IPv4 multicast: the elections agree, preemption works both ways, neither side drops the
-other's packets (keepalived logs nothing about a bad advert, our codec counts no drop)."""
+"""Interop: our driver and the real keepalived 2.2.7 (``keepalived -P``) on one bridge: v2 and
+v3, IPv4 and IPv6, multicast and unicast peers: the elections agree, preemption works both
+ways, neither side drops the other's packets (keepalived logs nothing about a bad advert, our
+codec counts no drop)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from pathlib import Path
 
 import pytest
 from test_vrrp_driver import (
+    CASES,
+    VIP,
+    VIP6,
     WAIT,
     Lan,
+    Lines,
     Router,
     client_sees,
     config,
@@ -39,22 +44,35 @@ vrrp_instance VI_1 {{
     priority {priority}
     advert_int {interval}
     version {version}
-    virtual_ipaddress {{
-        10.77.0.5/32
+{unicast}    virtual_ipaddress {{
+        {vip}
     }}
 }}
+"""
+UNICAST = """    unicast_src_ip {src}
+    unicast_peer {{
+        {peer}
+    }}
 """
 BAD_PACKET = re.compile(r"invalid|bad |wrong|mismatch|checksum|discard", re.IGNORECASE)
 
 
 class Keepalived:
-    def __init__(self, lan: Lan, name: str, priority: int, version: int) -> None:
+    def __init__(
+        self, lan: Lan, name: str, priority: int, version: int, family: int, unicast: bool
+    ) -> None:
         if not shutil.which("keepalived"):
             pytest.fail("keepalived 2.2.7 is needed (scripts/bootstrap.sh installs it)")
         self.dir = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-ka-"))
         interval = 1 if version == 2 else 0.1
+        own, peer = addresses(family)[::-1] if name == "lb2" else addresses(family)
         conf = KEEPALIVED_CONF.format(
-            router_id=name, priority=priority, interval=interval, version=version
+            router_id=name,
+            priority=priority,
+            interval=interval,
+            version=version,
+            vip=f"{VIP6}/128" if family == 6 else f"{VIP}/32",
+            unicast=UNICAST.format(src=own, peer=peer) if unicast else "",
         )
         (self.dir / "keepalived.conf").write_text(conf)
         command = ["ip", "netns", "exec", lan.ns(name), "keepalived", "-n", "-l", "-D", "-G",
@@ -63,33 +81,43 @@ class Keepalived:
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        self.log: list[str] = []
+        self.lines = Lines(self.process)
+        self.log: list[str] = []  # everything, also what forget() dropped from self.lines
 
     def wait_for(self, state: str) -> None:
-        assert self.process.stdout is not None
         marker = f"Entering {state} STATE"
-        while not any(marker in line for line in self.log):
-            line = self.process.stdout.readline()
-            assert line, f"keepalived exited before {state}: {self.log[-20:]}"
-            self.log.append(line.rstrip())
+        self.lines.until(lambda line: marker in line, f"keepalived {state}")
 
     def forget(self) -> None:
-        self.log.clear()
+        self.log.extend(self.lines.seen)
+        self.lines.seen.clear()
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            out, _ = self.process.communicate(timeout=WAIT)
-            self.log.extend(out.splitlines())
+            self.process.wait(timeout=WAIT)
+        self.forget()
+        self.log.extend(self.lines.rest(2.0))
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def bad_packet_lines(self) -> list[str]:
+        self.forget()
         # "received lower priority advert ... discarding" is preemption at work, not an error.
         return [
             line
             for line in self.log
             if "VI_1" in line and BAD_PACKET.search(line) and "lower priority" not in line
         ]
+
+
+def addresses(family: int) -> tuple[str, str]:
+    """lb1's and lb2's primary addresses."""
+    return ("fe80::2", "fe80::3") if family == 6 else ("10.77.0.2", "10.77.0.3")
+
+
+def ours_on_lb1(lan: Lan, priority: int, version: int, family: int, unicast: bool) -> Router:
+    one, two = addresses(family)
+    return Router(lan, "lb1", config(one, priority, version), (two,) if unicast else ())
 
 
 @pytest.fixture
@@ -103,51 +131,55 @@ def cleanup() -> Iterator[list[Router | Keepalived]]:
             item.terminate()
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize(("version", "family", "unicast"), CASES)
 def test_we_preempt_keepalived_and_it_takes_over_when_we_stop(
-    lan: Lan, cleanup: list[Router | Keepalived], version: int
+    lan: Lan, cleanup: list[Router | Keepalived], version: int, family: int, unicast: bool
 ) -> None:
-    theirs = Keepalived(lan, "lb2", 100, version)
+    vip = VIP6 if family == 6 else VIP
+    theirs = Keepalived(lan, "lb2", 100, version, family, unicast)
     cleanup.append(theirs)
     theirs.wait_for("MASTER")
-    wait_until(lambda: has_vip(lan.ns("lb2")), "VIP on keepalived")
-    client_sees(lan, "lb2")
+    wait_until(lambda: has_vip(lan.ns("lb2"), vip), "VIP on keepalived")
+    client_sees(lan, "lb2", vip)
 
-    ours = Router(lan, "lb1", config("10.77.0.2", 150, version))
+    ours = ours_on_lb1(lan, 150, version, family, unicast)
     cleanup.append(ours)
     ours.wait_for("MASTER")
     theirs.forget()
     theirs.wait_for("BACKUP")
-    wait_until(lambda: not has_vip(lan.ns("lb2")), "keepalived removed the VIP")
-    client_sees(lan, "lb1")
+    wait_until(lambda: not has_vip(lan.ns("lb2"), vip), "keepalived removed the VIP")
+    client_sees(lan, "lb1", vip)
 
     ours.terminate()  # priority 0: keepalived takes over after its Skew_Time
     theirs.forget()
     theirs.wait_for("MASTER")
-    client_sees(lan, "lb2")
+    client_sees(lan, "lb2", vip)
     assert ours.report["codec_drops"] == {}
     assert theirs.bad_packet_lines() == []
 
 
-@pytest.mark.parametrize("version", [2, 3])
-def test_keepalived_preempts_us(lan: Lan, cleanup: list[Router | Keepalived], version: int) -> None:
-    ours = Router(lan, "lb1", config("10.77.0.2", 100, version))
+@pytest.mark.parametrize(("version", "family", "unicast"), CASES)
+def test_keepalived_preempts_us(
+    lan: Lan, cleanup: list[Router | Keepalived], version: int, family: int, unicast: bool
+) -> None:
+    vip = VIP6 if family == 6 else VIP
+    ours = ours_on_lb1(lan, 100, version, family, unicast)
     cleanup.append(ours)
     ours.wait_for("MASTER")
-    client_sees(lan, "lb1")
+    client_sees(lan, "lb1", vip)
 
-    theirs = Keepalived(lan, "lb2", 150, version)
+    theirs = Keepalived(lan, "lb2", 150, version, family, unicast)
     cleanup.append(theirs)
     theirs.wait_for("MASTER")
-    ours.states.clear()
+    ours.forget()
     ours.wait_for("BACKUP")
-    wait_until(lambda: not has_vip(lan.ns("lb1")), "we removed the VIP")
-    client_sees(lan, "lb2")
+    wait_until(lambda: not has_vip(lan.ns("lb1"), vip), "we removed the VIP")
+    client_sees(lan, "lb2", vip)
 
     theirs.stop()
-    ours.states.clear()
+    ours.forget()
     ours.wait_for("MASTER")
-    client_sees(lan, "lb1")
+    client_sees(lan, "lb1", vip)
     ours.terminate()
     assert ours.report["codec_drops"] == {}
     assert theirs.bad_packet_lines() == []

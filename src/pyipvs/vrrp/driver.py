@@ -74,6 +74,10 @@ class VrrpDriver:
         adverts from anywhere on the interface, as keepalived does).
     :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksum mode (see the packets guide).
     :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
+    :param unicast_check_ttl: with unicast peers, drop adverts whose TTL / hop limit is not 255
+        (RFC 5798 5.1.1.3). keepalived does not check it for unicast (``False``, the default),
+        and keepalived 2.2.7's IPv6 unicast adverts arrive with another hop limit (seen in the
+        netns interop test).
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class VrrpDriver:
         unicast_peers: Iterable[str | IPAddress] = (),
         v3_ipv4_pseudo_header: bool = True,
         garp_repeat: int = 1,
+        unicast_check_ttl: bool = False,
     ) -> None:
         self.instance = instance
         self.interface = interface
@@ -94,7 +99,10 @@ class VrrpDriver:
         self._pseudo = v3_ipv4_pseudo_header
         self._garp_repeat = garp_repeat
         self._parser = VrrpParser(
-            v3_ipv4_pseudo_header=v3_ipv4_pseudo_header, version=config.version, vrid=config.vrid
+            v3_ipv4_pseudo_header=v3_ipv4_pseudo_header,
+            version=config.version,
+            vrid=config.vrid,
+            check_ttl=unicast_check_ttl or not self.unicast_peers,
         )
         self.lateness = Lateness()
         self.codec_drops: dict[str, int] = {}
