@@ -14,8 +14,6 @@ the receive socket and feeds every queued advert with its kernel arrival time
 measured and kept in :attr:`VrrpDriver.lateness`.
 """
 
-from __future__ import annotations
-
 import asyncio
 import ipaddress
 import logging
