@@ -346,3 +346,43 @@ def test_bad_configuration_raises() -> None:
 def test_not_an_event_raises_type_error() -> None:
     with pytest.raises(TypeError):
         VrrpInstance(config()).handle("startup", 0.0)  # type: ignore[arg-type]
+
+
+def test_sync_group_holds_members_back_while_one_is_faulty() -> None:
+    from pyipvs.vrrp import VrrpSyncGroup
+
+    one, two = VrrpInstance(config()), VrrpInstance(config(vrid=52))
+    group = VrrpSyncGroup("G", {"one": one, "two": two})
+    group.handle("one", Startup(), 0.0)
+    group.handle("two", Startup(), 0.0)
+    group.handle("two", TrackChanged("chk", False), 1.0)
+    assert (one.state, two.state) == ("FAULT", "FAULT")
+    group.handle("two", TrackChanged("chk", True), 2.0)
+    assert (one.state, two.state) == ("BACKUP", "BACKUP")
+    # Both time out: the first to become master takes the other along.
+    pairs = group.handle("one", TimerExpired(MASTER_DOWN_TIMER), one.deadlines[MASTER_DOWN_TIMER])
+    assert (one.state, two.state) == ("MASTER", "MASTER")
+    assert ("two", AddVips((VIP,))) in pairs
+    with pytest.raises(PyipvsValueError):
+        group.handle("three", Startup(), 0.0)
+    with pytest.raises(PyipvsValueError):
+        VrrpSyncGroup("G", {"one": one})
+
+
+def test_sync_hold_keeps_a_member_backup() -> None:
+    inst = in_state("BACKUP")
+    inst.set_sync_hold("sync group G: two in FAULT")
+    deadline = inst.deadlines[MASTER_DOWN_TIMER]
+    actions = inst.handle(TimerExpired(MASTER_DOWN_TIMER), deadline)
+    assert inst.state == "BACKUP"
+    assert actions == [StartTimer(MASTER_DOWN_TIMER, pytest.approx(deadline + 3.609375))]
+
+
+def test_records_round_trip_and_bad_records() -> None:
+    from pyipvs.vrrp.records import event_from_record, to_record
+
+    for event in (received(150), TimerExpired(ADVER_TIMER, 0.25), TrackChanged("chk", False)):
+        assert event_from_record(to_record(event)) == event
+    for bad in ({"type": "Nope"}, {"type": "TimerExpired"}, {"type": "AdvertReceived"}):
+        with pytest.raises(PyipvsValueError):
+            event_from_record(bad)
