@@ -132,7 +132,9 @@ def test_one_master_after_the_network_heals(
     net.heal()
     for name in names:
         node = net.nodes[name]
-        node.crashed = False
+        if node.crashed:
+            net.restart(name)
+            continue
         for event in (InterfaceUp(), TrackChanged("chk", True), TrackChanged("w", True)):
             net.at(now, name, event)
         if node.instance.state == "INIT":

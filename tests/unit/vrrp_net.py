@@ -26,6 +26,7 @@ from pyipvs.vrrp import (
     SendAdvert,
     SendGratuitous,
     StartTimer,
+    Startup,
     StateChanged,
     TimerExpired,
     VrrpConfig,
@@ -67,6 +68,16 @@ class Network:
         instance = VrrpInstance(config)
         self.nodes[name] = Node(instance, box or name)
         return instance
+
+    def restart(self, name: str) -> None:
+        """A crashed router's process starts again: a fresh instance, Startup now."""
+        node = self.nodes[name]
+        node.instance = VrrpInstance(node.instance.config)
+        node.crashed = False
+        node.holds_vips = False  # the stale address went with the crash in this model
+        for key in [k for k in self._fires_at if k[0] == name]:
+            del self._fires_at[key]
+        self.at(self.now, name, Startup())
 
     def group(self, name: str, members: list[str]) -> None:
         group = VrrpSyncGroup(name, {m: self.nodes[m].instance for m in members})
