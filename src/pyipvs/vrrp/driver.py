@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The asyncio driver of a :class:`~pyipvs.vrrp.VrrpInstance`: the only VRRP code that touches
+sockets and clocks.
+
+It turns what happens (an advertisement on the raw socket, a timer, a stop request) into events,
+hands them to the instance with the loop's monotonic time, and carries out the actions: adverts
+built by the C codec and sent on a raw socket (IPv4 with ``IP_HDRINCL``, so TTL 255 and TOS
+0xc0 come from the codec; IPv6 with hop limit 255 set on the socket), virtual addresses through
+rtnetlink, gratuitous ARP / unsolicited NA on an ``AF_PACKET`` socket.
+
+Late timers (see the guide's late-timer contract): when a timer fires, the driver first drains
+the receive socket and feeds every queued advert with its kernel arrival time
+(``SO_TIMESTAMP``), and only then the expiry, with how late it is. Every wake-up's lateness is
+measured and kept in :attr:`VrrpDriver.lateness`.
+"""
+
+import asyncio
+import ipaddress
+import logging
+import socket
+import struct
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pyipvs.errors import VrrpPacketError
+from pyipvs.vrrp import actions as act
+from pyipvs.vrrp import events as ev
+from pyipvs.vrrp.codec import VrrpParser
+from pyipvs.vrrp.garp import gratuitous_arp, unsolicited_na
+from pyipvs.vrrp.instance import VrrpInstance
+from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
+from pyipvs.vrrp.vips import change_vips, interface_info
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+log = logging.getLogger("pyipvs.vrrp")
+
+IPPROTO_VRRP = 112
+_SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)
+_SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)
+_IPV6_RECVHOPLIMIT = getattr(socket, "IPV6_RECVHOPLIMIT", 51)
+_IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
+_IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
+_IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
+_LATE = 0.001  # a wake-up later than this is counted as late
+
+
+@dataclass
+class Lateness:
+    """How late the driver's timer wake-ups were (seconds)."""
+
+    wakeups: int = 0
+    late: int = 0
+    max: float = 0.0
+    samples: list[float] = field(default_factory=list)
+
+    def record(self, late: float) -> None:
+        self.wakeups += 1
+        if late > _LATE:
+            self.late += 1
+        self.max = max(self.max, late)
+        if len(self.samples) < 100_000:
+            self.samples.append(late)
+
+
+class VrrpDriver:
+    """Runs one instance on one interface.
+
+    :param instance: the state machine (its config gives VRID, version, addresses).
+    :param interface: the interface name.
+    :param unicast_peers: send to these addresses instead of the multicast group (and accept
+        adverts from anywhere on the interface, as keepalived does).
+    :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksum mode (see the packets guide).
+    :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
+    :param unicast_check_ttl: with unicast peers, drop adverts whose TTL / hop limit is not 255
+        (RFC 5798 5.1.1.3). keepalived does not check it for unicast (``False``, the default),
+        and keepalived 2.2.7's IPv6 unicast adverts arrive with another hop limit (seen in the
+        netns interop test).
+    """
+
+    def __init__(
+        self,
+        instance: VrrpInstance,
+        interface: str,
+        *,
+        unicast_peers: Iterable[str | IPAddress] = (),
+        v3_ipv4_pseudo_header: bool = True,
+        garp_repeat: int = 1,
+        unicast_check_ttl: bool = False,
+    ) -> None:
+        self.instance = instance
+        self.interface = interface
+        self.unicast_peers = tuple(ipaddress.ip_address(p) for p in unicast_peers)
+        config = instance.config
+        if any(p.version != config.family for p in self.unicast_peers):
+            raise ValueError("unicast_peers: not the family of primary_address")
+        self._pseudo = v3_ipv4_pseudo_header
+        self._garp_repeat = garp_repeat
+        self._parser = VrrpParser(
+            v3_ipv4_pseudo_header=v3_ipv4_pseudo_header,
+            version=config.version,
+            vrid=config.vrid,
+            check_ttl=unicast_check_ttl or not self.unicast_peers,
+        )
+        self.lateness = Lateness()
+        self.codec_drops: dict[str, int] = {}
+        self._subscribers: list[Callable[[act.StateChanged], None]] = []
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._queue: asyncio.Queue[act.Action] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._sock: socket.socket | None = None
+        self._tx: socket.socket | None = None
+        self._packet_sock: socket.socket | None = None
+        self._index = 0
+        self._mac = b"\0" * 6
+
+    def subscribe(self, callback: Callable[[act.StateChanged], None]) -> None:
+        """Calls *callback* with every :class:`~pyipvs.vrrp.StateChanged` (from the loop)."""
+        self._subscribers.append(callback)
+
+    # ===== lifecycle =====
+
+    async def start(self) -> None:
+        """Opens the sockets and starts the instance."""
+        self._loop = asyncio.get_running_loop()
+        self._index, self._mac = await interface_info(self.interface)
+        self._open_sockets()
+        assert self._sock is not None
+        self._loop.add_reader(self._sock.fileno(), self._drain)
+        self._worker = asyncio.create_task(self._work())
+        self._feed(ev.Startup())
+
+    async def stop(self) -> None:
+        """Shuts the instance down (a master sends priority 0 and removes its addresses),
+        waits for those actions, closes everything."""
+        self._feed(ev.Shutdown())
+        await self._queue.join()
+        if self._worker is not None:
+            self._worker.cancel()
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        if self._loop is not None and self._sock is not None:
+            self._loop.remove_reader(self._sock.fileno())
+        for sock in (self._sock, self._tx, self._packet_sock):
+            if sock is not None:
+                sock.close()
+
+    def _open_sockets(self) -> None:
+        config = self.instance.config
+        ifname = self.interface.encode()
+        if config.family == 4:
+            rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_VRRP)
+            tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+            tx.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+            if not self.unicast_peers:
+                mreqn = VRRP_IPV4_GROUP.packed + config.primary_address.packed
+                mreqn += struct.pack("@i", self._index)
+                rx.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
+        else:
+            rx = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_VRRP)
+            rx.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVHOPLIMIT, 1)
+            rx.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVPKTINFO, 1)
+            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, self._index)
+            if not self.unicast_peers:
+                mreq = VRRP_IPV6_GROUP.packed + struct.pack("@I", self._index)
+                rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+            tx = rx
+        for sock in {rx, tx}:
+            sock.setsockopt(socket.SOL_SOCKET, _SO_BINDTODEVICE, ifname)
+        rx.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
+        rx.setblocking(False)
+        self._sock, self._tx = rx, tx
+        self._packet_sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self._packet_sock.bind((self.interface, 0))
+
+    # ===== events in =====
+
+    def _now(self) -> float:
+        assert self._loop is not None
+        return self._loop.time()
+
+    def _feed(self, event: ev.Event, now: float | None = None) -> None:
+        actions = self.instance.handle(event, self._now() if now is None else now)
+        for action in actions:
+            self._act(action)
+
+    def _drain(self) -> None:
+        """Reads every queued advert and feeds it with its arrival time."""
+        assert self._sock is not None
+        while True:
+            try:
+                data, ancillary, _, address = self._sock.recvmsg(65535, 512)
+            except (BlockingIOError, InterruptedError):
+                return
+            arrival, hop_limit, destination = self._ancillary(ancillary)
+            try:
+                if self.instance.config.family == 4:
+                    received = self._parser.receive_ip(data)
+                else:
+                    received = self._parser.receive_payload(
+                        data, src=address[0].split("%")[0], dst=destination, hop_limit=hop_limit
+                    )
+            except VrrpPacketError as exc:
+                self.codec_drops[exc.reason] = self.codec_drops.get(exc.reason, 0) + 1
+                continue
+            self._feed(ev.AdvertReceived(received.packet, received.source), arrival)
+
+    def _ancillary(self, ancillary: list[tuple[int, int, bytes]]) -> tuple[float, int, str]:
+        now, wall = self._now(), time.time()
+        arrival, hop_limit, destination = now, -1, str(VRRP_IPV6_GROUP)
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMP:
+                sec, usec = struct.unpack("@ll", data[: struct.calcsize("@ll")])
+                arrival = now - max(0.0, wall - (sec + usec / 1e6))
+            elif level == socket.IPPROTO_IPV6 and kind == _IPV6_HOPLIMIT:
+                hop_limit = struct.unpack("@i", data[:4])[0]
+            elif level == socket.IPPROTO_IPV6 and kind == _IPV6_PKTINFO:
+                destination = str(ipaddress.IPv6Address(data[:16]))
+        return arrival, hop_limit, destination
+
+    def _on_timer(self, timer: str, deadline: float) -> None:
+        self._timers.pop(timer, None)
+        late = max(0.0, self._now() - deadline)
+        self.lateness.record(late)
+        # The late-timer contract: queued adverts first, with their arrival times.
+        self._drain()
+        self._feed(ev.TimerExpired(timer, late))
+
+    # ===== actions out =====
+
+    def _act(self, action: act.Action) -> None:
+        assert self._loop is not None
+        if isinstance(action, act.StartTimer):
+            old = self._timers.pop(action.timer, None)
+            if old is not None:
+                old.cancel()
+            handle = self._loop.call_at(
+                action.deadline, self._on_timer, action.timer, action.deadline
+            )
+            self._timers[action.timer] = handle
+        elif isinstance(action, act.CancelTimer):
+            armed = self._timers.pop(action.timer, None)
+            if armed is not None:
+                armed.cancel()
+        elif isinstance(action, act.StateChanged):
+            log.info(
+                "[VRID %d] %s -> %s (%s)",
+                self.instance.config.vrid,
+                action.old,
+                action.new,
+                action.reason,
+            )
+            for callback in self._subscribers:
+                callback(action)
+        elif isinstance(action, act.PacketRejected):
+            vrid = self.instance.config.vrid
+            log.debug("[VRID %d] advert from %s dropped: %s", vrid, action.source, action.reason)
+        else:
+            self._queue.put_nowait(action)
+
+    async def _work(self) -> None:
+        while True:
+            action = await self._queue.get()
+            try:
+                await self._carry_out(action)
+            except OSError as exc:
+                log.error("[VRID %d] %s failed: %s", self.instance.config.vrid, action, exc)
+            finally:
+                self._queue.task_done()
+
+    async def _carry_out(self, action: act.Action) -> None:
+        if isinstance(action, act.SendAdvert):
+            self._send_advert(action)
+        elif isinstance(action, act.AddVips | act.RemoveVips):
+            await change_vips(self._index, action.addresses, isinstance(action, act.AddVips))
+        elif isinstance(action, act.SendGratuitous):
+            self._send_gratuitous(action.addresses)
+
+    def _send_advert(self, action: act.SendAdvert) -> None:
+        config = self.instance.config
+        assert self._tx is not None
+        packet = VrrpPacket(
+            config.version, config.vrid, action.priority, config.addresses, action.interval
+        )
+        group = VRRP_IPV4_GROUP if config.family == 4 else VRRP_IPV6_GROUP
+        for destination in self.unicast_peers or (group,):
+            if config.family == 4:
+                data = packet.to_ip(
+                    src=config.primary_address, dst=destination, v3_ipv4_pseudo_header=self._pseudo
+                )
+                self._tx.sendto(data, (str(destination), 0))
+            else:
+                data = packet.to_bytes(src=config.primary_address, dst=destination)
+                pktinfo = config.primary_address.packed + struct.pack("@I", self._index)
+                ancillary = [(socket.IPPROTO_IPV6, _IPV6_PKTINFO, pktinfo)]
+                self._tx.sendmsg([data], ancillary, 0, (str(destination), 0, 0, self._index))
+
+    def _send_gratuitous(self, addresses: tuple[IPAddress, ...]) -> None:
+        assert self._packet_sock is not None
+        primary = self.instance.config.primary_address
+        for _ in range(self._garp_repeat):
+            for address in addresses:
+                if address.version == 4:
+                    frame = gratuitous_arp(self._mac, address)
+                else:
+                    frame = unsolicited_na(self._mac, primary, address)  # type: ignore[arg-type]
+                self._packet_sock.send(frame)
