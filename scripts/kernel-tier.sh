@@ -38,7 +38,7 @@ limit=${PYIPVS_VM_TIMEOUT:-3600}
 # What the guest tests and scripts read from the environment, passed on by name (the guests do
 # not inherit this environment). Any other PYIPVS_* variable set here is passed on too.
 GUEST_ENV=(PYIPVS_NO_SKIP PYIPVS_SANITIZE_TESTS PYIPVS_SANITIZE PYTHONDONTWRITEBYTECODE CI
-    PATH HOME LANG TERM)
+    PATH HOME LANG)
 for name in $(compgen -e PYIPVS_); do
     [[ " ${GUEST_ENV[*]} " == *" $name "* || $name == PYIPVS_KERNEL* ]] || GUEST_ENV+=("$name")
 done

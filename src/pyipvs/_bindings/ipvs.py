@@ -318,14 +318,15 @@ class IpvsChannel:
     def real_servers(self, vs: VirtualService) -> list[RealServer]:
         return [dest_from(t) for t in self.dest_records(pack_service(vs), 1)]
 
-    def table(self) -> dict[VirtualService, list[RealServer]]:
+    def table(self) -> list[tuple[VirtualService, list[RealServer]]]:
+        """Every service with its real servers, in dump order (a repeated service stays)."""
         records, raw = self.service_records()
-        services = [service_from(t) for t in records]
-        table: dict[VirtualService, list[RealServer]] = {vs: [] for vs in services}
-        lists = [table[vs] for vs in services]
+        pairs: list[tuple[VirtualService, list[RealServer]]] = [
+            (service_from(t), []) for t in records
+        ]
         for t in self.dest_records(raw, len(records)):
-            lists[t[13]].append(dest_from(t))
-        return table
+            pairs[t[13]][1].append(dest_from(t))
+        return pairs
 
     # -- daemons --
 
