@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from scapy.utils import checksum as scapy_checksum
+from where import print_where
 
 from pyipvs.checksum import inet_checksum
 
@@ -38,6 +39,7 @@ def rate(fn: Callable[[bytes], int], data: bytes, seconds: float = 0.5) -> float
 
 
 def main() -> None:
+    print_where()
     columns = ("size", "pyipvs/s", "scapy/s", "python/s", "vs scapy", "vs python")
     print("{:>6} {:>12} {:>12} {:>12} {:>9} {:>10}".format(*columns))
     for size in (40, 1500):

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from where import print_where
+
 from pyipvs.config import read_config
 
 VIRTUAL_SERVERS = 5000
@@ -48,6 +50,7 @@ def best_of(repeat: int, run: object) -> float:
 
 
 def main() -> None:
+    print_where()
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

@@ -23,6 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
+from where import print_where
+
 ROOT = Path(__file__).resolve().parent.parent
 IPVSADM = "/usr/sbin/ipvsadm"
 PYIPVSADM = str(ROOT / ".venv" / "bin" / "pyipvsadm")
@@ -136,6 +138,7 @@ def inside(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    print_where()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument("--large", type=int, default=10000)

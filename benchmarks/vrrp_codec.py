@@ -19,6 +19,7 @@ from collections.abc import Callable
 from scapy.layers.inet import IP
 from scapy.layers.vrrp import VRRP, VRRPv3
 from scapy.packet import raw
+from where import print_where
 
 from pyipvs.vrrp import VrrpPacket, VrrpParser
 
@@ -168,6 +169,7 @@ def measure(name: str, budget: float, batch_size: int) -> list[tuple[str, float]
 
 
 def main() -> int:
+    print_where()
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
     args.add_argument("--batch", type=int, default=1024, help="packets per batch call")
