@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from where import print_where
+from where import print_where, take_json_path, write_json
 
 from pyipvs import InconsistentListing, Ipvs, RealServer, VirtualService, ops
 
@@ -276,7 +276,8 @@ def warm_up(floor: str) -> None:
 
 
 def main() -> None:
-    print_where()
+    where = print_where()
+    json_path = take_json_path("ipvs_bulk", str(where["kind"]))
     floor = build_floor()
     warm_up(floor)
     adds = []
@@ -309,6 +310,18 @@ def main() -> None:
     print(f"kernel {os.uname().release}; seconds, median of {REPEAT} (pyroute2: one run)")
     print_adds(adds)
     print_dump(dump)
+    rows: list[dict[str, object]] = [
+        {"case": label, "tool": tool, "value": round(value, 4)}
+        for label, t in [*adds, ("dump 10000x4 (50000 items)", dump)]
+        for tool, value in t.items()
+        if not math.isinf(value)
+    ]
+    write_json(
+        json_path, name="ipvs_bulk", title="IPVS bulk operations", where=where, unit="s",
+        lower_is_better=True, rows=rows,
+        notes=f"medians of {REPEAT} runs; pyroute2 one run, add runs capped at"
+        f" {PYROUTE2_MAX_OPS} operations and scaled linearly",
+    )  # fmt: skip
 
 
 def _pyroute2(seconds: float, ours: float) -> tuple[str, str]:

@@ -10,10 +10,13 @@ host); a benchmark started by hand elsewhere runs on the host.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 SYSCALLS = 20_000
 
@@ -57,3 +60,45 @@ def print_where() -> dict[str, object]:
         flush=True,
     )
     return w
+
+
+def take_json_path(name: str, kind: str) -> Path:
+    """The --json PATH of the command line (taken out of sys.argv), by default
+    docs/_data/bench/<name>.<kind>.json (the docs build's results, one file per place)."""
+    if "--json" in sys.argv:
+        i = sys.argv.index("--json")
+        if i + 1 >= len(sys.argv):
+            raise SystemExit("--json needs a file name")
+        path = Path(sys.argv[i + 1])
+        del sys.argv[i : i + 2]
+        return path
+    return (
+        Path(__file__).resolve().parent.parent / "docs" / "_data" / "bench" / f"{name}.{kind}.json"
+    )
+
+
+def write_json(
+    path: Path,
+    *,
+    name: str,
+    title: str,
+    where: dict[str, object],
+    unit: str,
+    lower_is_better: bool,
+    rows: list[dict[str, object]],
+    notes: str,
+) -> None:
+    """Writes a result as /work/notes/bench-json.md describes it (rows: case, tool, value)."""
+    doc = {
+        "benchmark": name,
+        "title": title,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "where": where,
+        "unit": unit,
+        "lower_is_better": lower_is_better,
+        "rows": rows,
+        "notes": notes,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"results: {path}", flush=True)
