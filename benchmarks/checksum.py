@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from scapy.utils import checksum as scapy_checksum
+from where import print_where, take_json_path, write_json
 
 from pyipvs.checksum import inet_checksum
 
@@ -38,6 +39,9 @@ def rate(fn: Callable[[bytes], int], data: bytes, seconds: float = 0.5) -> float
 
 
 def main() -> None:
+    where = print_where()
+    json_path = take_json_path("checksum", str(where["kind"]))
+    rows: list[dict[str, object]] = []
     columns = ("size", "pyipvs/s", "scapy/s", "python/s", "vs scapy", "vs python")
     print("{:>6} {:>12} {:>12} {:>12} {:>9} {:>10}".format(*columns))
     for size in (40, 1500):
@@ -50,6 +54,12 @@ def main() -> None:
             f"{size:>6} {ours:>12,.0f} {scapy:>12,.0f} {python:>12,.0f} "
             f"{ours / scapy:>8.1f}x {ours / python:>9.1f}x"
         )
+        for tool, value in (("pyipvs", ours), ("scapy", scapy), ("pure Python", python)):
+            rows.append({"case": f"{size} bytes", "tool": tool, "value": round(value)})
+    write_json(
+        json_path, name="checksum", title="Internet checksum (RFC 1071)", where=where,
+        unit="calls/s", lower_is_better=False, rows=rows, notes="calls in 0.5 s, per size",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from where import print_where, take_json_path, write_json
+
 from pyipvs.config import read_config
 
 VIRTUAL_SERVERS = 5000
@@ -48,6 +50,8 @@ def best_of(repeat: int, run: object) -> float:
 
 
 def main() -> None:
+    where = print_where()
+    json_path = take_json_path("config_parse", str(where["kind"]))
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -77,6 +81,13 @@ def main() -> None:
         other = best_of(args.repeat, theirs)
         print(f"keepalived -t        : {other:.3f} s (best of {args.repeat})")
         print(f"ratio pyipvs/keepalived: {mine / other:.2f}")
+        case = f"{VIRTUAL_SERVERS} VS x {REAL_SERVERS} RS ({lines} lines)"
+        write_json(
+            json_path, name="config_parse", title="keepalived.conf parse", where=where,
+            unit="s", lower_is_better=True, notes=f"best of {args.repeat}",
+            rows=[{"case": case, "tool": "pyipvs read_config", "value": round(mine, 4)},
+                  {"case": case, "tool": "keepalived -t", "value": round(other, 4)}],
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
+from where import print_where
+
 ROOT = Path(__file__).resolve().parent.parent
 IPVSADM = "/usr/sbin/ipvsadm"
 PYIPVSADM = str(ROOT / ".venv" / "bin" / "pyipvsadm")
@@ -142,7 +144,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.inside:
+    if args.inside:  # the measuring process, in the benchmark's namespace
+        print_where()
         inside(args)
         return
     ns = f"bench-{uuid.uuid4().hex[:8]}"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from scapy.layers.inet import IP
 from scapy.layers.vrrp import VRRP, VRRPv3
 from scapy.packet import raw
+from where import print_where, take_json_path, write_json
 
 from pyipvs.vrrp import VrrpPacket, VrrpParser
 
@@ -168,6 +169,9 @@ def measure(name: str, budget: float, batch_size: int) -> list[tuple[str, float]
 
 
 def main() -> int:
+    where = print_where()
+    json_path = take_json_path("vrrp_codec", str(where["kind"]))
+    rows: list[dict[str, object]] = []
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
     args.add_argument("--batch", type=int, default=1024, help="packets per batch call")
@@ -186,6 +190,11 @@ def main() -> int:
                 f"{label:44} {value:12,.0f} {value / ours:9.2f}x {value / py:9.2f}x "
                 f"{value / scapy:8.1f}x"
             )
+            rows.append({"case": f"VRRP{name}", "tool": label, "value": round(value)})
+    write_json(
+        json_path, name="vrrp_codec", title="VRRP packet parse and build", where=where,
+        unit="packets/s", lower_is_better=False, rows=rows, notes="best of 5",
+    )  # fmt: skip
     return 0
 
 

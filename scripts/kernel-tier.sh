@@ -38,7 +38,7 @@ limit=${PYIPVS_VM_TIMEOUT:-3600}
 # What the guest tests and scripts read from the environment, passed on by name (the guests do
 # not inherit this environment). Any other PYIPVS_* variable set here is passed on too.
 GUEST_ENV=(PYIPVS_NO_SKIP PYIPVS_SANITIZE_TESTS PYIPVS_SANITIZE PYTHONDONTWRITEBYTECODE CI
-    PATH HOME LANG TERM)
+    PATH HOME LANG)
 for name in $(compgen -e PYIPVS_); do
     [[ " ${GUEST_ENV[*]} " == *" $name "* || $name == PYIPVS_KERNEL* ]] || GUEST_ENV+=("$name")
 done
@@ -91,9 +91,11 @@ run_uml() {
     write_guest_env "$run/env.sh" uml
     printf '%q ' "${CMD[@]}" >"$run/cmd.sh"
     echo >>"$run/cmd.sh"
-    # UML's memory is a file in TMPDIR, filled lazily. The host's own limit is a backstop for a
+    trap "rm -rf '$run'" EXIT
+    # UML's memory is a file in TMPDIR, filled lazily. --foreground keeps UML in this script's
+    # process group, so stopping the run stops the guest too. The host's own limit is a backstop for a
     # guest that stops answering altogether; the guest's limit comes first and reports.
-    timeout --kill-after=30 $((limit + 120)) taskset -c "${PYIPVS_UML_CPU:-0}" \
+    timeout --foreground --kill-after=30 $((limit + 120)) taskset -c "${PYIPVS_UML_CPU:-0}" \
         "$UML_CACHE/linux" mem="${PYIPVS_VM_MEMORY:-3G}" rootfstype=hostfs rootflags=/ rw \
         seccomp=on quiet loglevel=3 con=null con0=fd:0,fd:1 init="$ROOT/scripts/uml-init.sh" \
         UML_RUN="$run" UML_CACHE="$UML_CACHE" UML_LIMIT="$limit" </dev/null 2>&1 |

@@ -38,11 +38,13 @@ stage netns .venv/bin/pytest tests/netns -q
 # else User-Mode Linux 7.2, else the qemu VM). Each run has a time limit far above its usual time
 # (in UML ~60 s and ~40 s): past it the run is taken for a hang, and the guest prints its
 # processes and stacks before failing the stage.
-PYIPVS_VM_TIMEOUT=900 stage kernel scripts/kernel-tier.sh -q -p no:cacheprovider --durations=10
-# The batch, request, dump and error paths again, with the sanitizer build.
-PYIPVS_VM_TIMEOUT=900 stage kernel-asan scripts/kernel-tier.sh -- env \
+PYIPVS_VM_TIMEOUT=600 stage kernel scripts/kernel-tier.sh -q -p no:cacheprovider --durations=10
+# The batch, request, dump and error paths again, with the sanitizer build. The 50,000-service
+# test is left out: it checks its table with ipvsadm -S, which under the preloaded ASan runtime
+# takes over ten minutes (in UML as under qemu; the C it exercises runs in the other batch tests).
+PYIPVS_VM_TIMEOUT=600 stage kernel-asan scripts/kernel-tier.sh -- env \
     "PYIPVS_SANITIZE_TESTS=tests/kernel/test_ipvs_batch.py tests/kernel/test_ipvs_crud.py tests/kernel/test_ipvs_errors.py tests/kernel/test_ipvs_table.py tests/kernel/test_ipvs_unanswered.py" \
-    scripts/sanitize-tests.sh
+    scripts/sanitize-tests.sh -k "not 50000"
 # The qemu VM (Debian 12's 6.1 kernel) stays the fallback and our second kernel version: a short
 # smoke run keeps it working (about 3 minutes of one core under TCG).
 PYIPVS_KERNEL=qemu PYIPVS_VM_CPUS=1 PYIPVS_VM_TIMEOUT=600 stage qemu-smoke \

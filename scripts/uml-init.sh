@@ -17,7 +17,7 @@ mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount --bind "$UML_CACHE/modroot/lib/modules" /lib/modules
 mkdir -p /run/tmp
-export TMPDIR=/run/tmp
+export TMPDIR=/run/tmp TERM=dumb
 # Every IPVS scheduler and persistence engine this kernel ships (not the FTP helper), and what
 # the tests build their networks from. A missing one is reported, not fatal: the tests that need it say so.
 for m in $(ls "/lib/modules/$(uname -r)/kernel/net/netfilter/ipvs" | sed "s/\.ko.*//" | grep -v "^ip_vs_ftp$") \

@@ -106,6 +106,30 @@ class BatchInterrupted(KernelError):
         return (type(self), (self.errno or 0, self.results))
 
 
+class InconsistentListing(KernelError):
+    """The kernel's dump of the IPVS table kept listing a service twice.
+
+    Kernel 7.2 can answer a dump started right after a burst of changes with some services
+    repeated in place of others (and no ``NLM_F_DUMP_INTR``); a moment later it is exact.
+    :meth:`Ipvs.services` and :meth:`Ipvs.table` re-read such a listing a few times, over about a
+    second, and raise this when none was consistent rather than return a wrong table. The table
+    itself is unharmed: retry later. errno is ``EAGAIN``.
+
+    :ivar service: a service the last read listed twice.
+    """
+
+    default_errno = errno.EAGAIN
+
+    def __init__(self, service: str, attempts: int) -> None:
+        super().__init__(
+            errno.EAGAIN,
+            f"the kernel's listing stayed inconsistent over {attempts} reads "
+            f"({service} listed twice); retry later",
+            "IPVS_CMD_GET_SERVICE dump",
+        )
+        self.service = service
+
+
 class VrrpPacketError(RemoteError):
     """A VRRP packet that a receiver must drop (see :mod:`pyipvs.vrrp`): the peer's fault, not
     the caller's, so it is no :class:`ValueError`; a receiver counts it by ``reason``.

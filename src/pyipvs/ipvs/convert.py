@@ -337,15 +337,16 @@ def dest_from(t: tuple[Any, ...]) -> RealServer:
 
 def table_from(
     services: list[tuple[Any, ...]], dests: list[tuple[Any, ...]]
-) -> dict[VirtualService, list[RealServer]]:
-    """The table from a service dump and the destination dumps of those services (each
-    destination record carries the index of its service)."""
-    objects = [service_from(t) for t in services]
-    table: dict[VirtualService, list[RealServer]] = {vs: [] for vs in objects}
-    lists = [table[vs] for vs in objects]
+) -> list[tuple[VirtualService, list[RealServer]]]:
+    """The table, in dump order, from a service dump and the destination dumps of those services
+    (each destination record carries the index of its service). A list of pairs, not a dict: a
+    service the kernel listed twice must stay visible to the consistency check."""
+    pairs: list[tuple[VirtualService, list[RealServer]]] = [
+        (service_from(t), []) for t in services
+    ]
     for t in dests:
-        lists[t[13]].append(dest_from(t))
-    return table
+        pairs[t[13]][1].append(dest_from(t))
+    return pairs
 
 
 def timeouts_from(values: tuple[int, int, int]) -> Timeouts:
