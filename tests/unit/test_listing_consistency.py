@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pyipvs import InconsistentListing, VirtualService
-from pyipvs import ipvs as handle
+from pyipvs.ipvs import handle
 
 A = VirtualService("tcp", "10.0.0.1", 80)
 B = VirtualService("tcp", "10.0.0.2", 80)

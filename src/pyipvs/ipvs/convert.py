@@ -341,9 +341,7 @@ def table_from(
     """The table, in dump order, from a service dump and the destination dumps of those services
     (each destination record carries the index of its service). A list of pairs, not a dict: a
     service the kernel listed twice must stay visible to the consistency check."""
-    pairs: list[tuple[VirtualService, list[RealServer]]] = [
-        (service_from(t), []) for t in services
-    ]
+    pairs: list[tuple[VirtualService, list[RealServer]]] = [(service_from(t), []) for t in services]
     for t in dests:
         pairs[t[13]][1].append(dest_from(t))
     return pairs
