@@ -23,7 +23,7 @@ from pyipvs.config.include import (
     IncludeReader,
 )
 from pyipvs.config.macros import MacroExpander, is_generator
-from pyipvs.config.tree import Node, TreeBuilder
+from pyipvs.config.tree import MAX_BLOCK_DEPTH, Node, TreeBuilder
 
 _NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
@@ -314,7 +314,11 @@ class Lexer(IncludeReader, MacroExpander):
                     continue
                 entry = known[raw] = _plain_entry(raw)
             kind, words, keyword, args = entry
-            if kind <= _BLOCK:  # one statement: _STATEMENT or _BLOCK
+            if kind == _BLOCK and len(stack) > MAX_BLOCK_DEPTH:  # the builder drops it
+                tree.add(words, name, number, "{")
+                current = stack[-1]
+                last = number
+            elif kind <= _BLOCK:  # one statement: _STATEMENT or _BLOCK
                 node = new(Node)
                 node.words = words
                 node.keyword = keyword
