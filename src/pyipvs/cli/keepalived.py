@@ -39,7 +39,7 @@ def _run(args: argparse.Namespace) -> int:
     from pyipvs.config import DEFAULT_CONFIG, read_config, to_data
     from pyipvs.config.diagnostics import Severity
 
-    path = args.use_file or DEFAULT_CONFIG
+    path = DEFAULT_CONFIG if args.use_file is None else args.use_file
     result = read_config(path, config_id=args.config_id, check_interfaces=args.config_test)
     for diagnostic in result.diagnostics:
         print(diagnostic, file=sys.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import Any, NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
@@ -22,7 +23,7 @@ from pyipvs.config.include import (
     IncludeReader,
 )
 from pyipvs.config.macros import MacroExpander, is_generator
-from pyipvs.config.tree import Node, TreeBuilder
+from pyipvs.config.tree import MAX_BLOCK_DEPTH, Node, TreeBuilder
 
 _NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
@@ -242,7 +243,13 @@ class Lexer(IncludeReader, MacroExpander):
 
     # ---------------------------------------------------------------- files
     def read_main(self, path: str) -> bool:
-        """Read the main file; False (with a fatal diagnostic) when it cannot be read."""
+        """Read the main file; False (with a fatal diagnostic) when it cannot be read or is
+        not a regular file: a FIFO would block and ``/dev/zero`` never ends, so they are
+        refused before opening, with keepalived's words."""
+        refusal = main_file_refusal(path)
+        if refusal is not None:
+            self.reporter.fatal(path, 0, refusal)
+            return False
         text = self._read(path)
         if text is None:
             self.reporter.fatal(path, 0, f"Configuration file '{path}' cannot be read")
@@ -307,7 +314,11 @@ class Lexer(IncludeReader, MacroExpander):
                     continue
                 entry = known[raw] = _plain_entry(raw)
             kind, words, keyword, args = entry
-            if kind <= _BLOCK:  # one statement: _STATEMENT or _BLOCK
+            if kind == _BLOCK and len(stack) > MAX_BLOCK_DEPTH:  # the builder drops it
+                tree.add(words, name, number, "{")
+                current = stack[-1]
+                last = number
+            elif kind <= _BLOCK:  # one statement: _STATEMENT or _BLOCK
                 node = new(Node)
                 node.words = words
                 node.keyword = keyword
@@ -383,3 +394,19 @@ class Lexer(IncludeReader, MacroExpander):
             self.reporter.error(file, number, "unterminated quoted string")
         for statement, brace in split_statements(words):
             self.emit(statement, file, number, brace)
+
+
+def main_file_refusal(path: str) -> str | None:
+    """Why ``path`` cannot be the main configuration file, in keepalived's words; None if it
+    is a regular file (or cannot be looked at, which reading then reports)."""
+    if not path:
+        return "Configuration file '' cannot be read (an empty -f argument)"
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(mode):
+        return f"Configuration file '{path.rstrip('/')}/' is a directory - skipping"
+    if not stat.S_ISREG(mode):
+        return f"Configuration file '{path}' is not a regular non-executable file - skipping"
+    return None

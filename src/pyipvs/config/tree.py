@@ -27,6 +27,11 @@ class Node:
         return f"Node({self.keyword!r}, {self.args!r}, {self.file}:{self.line})"
 
 
+# keepalived's deepest section (a checker inside a real server inside a virtual server, a
+# track block inside an instance) is a handful of levels; this is far beyond any real config.
+MAX_BLOCK_DEPTH = 64
+
+
 class TreeBuilder:
     """Nests statements into blocks as the lexer produces them (no list of lines in between);
     reports extra and missing braces as keepalived does.
@@ -58,6 +63,18 @@ class TreeBuilder:
             self.stack.pop()
 
     def _open(self, words: tuple[str, ...], file: str, number: int) -> None:
+        if len(self.stack) > MAX_BLOCK_DEPTH:
+            # Deeper than any keepalived section nests: the block is read (its braces still
+            # count) but kept nowhere, so nothing downstream recurses over it. Reported once,
+            # where the limit is crossed; everything else in the file is still checked.
+            if len(self.stack) == MAX_BLOCK_DEPTH + 1:
+                self.warnings.error(
+                    file,
+                    number,
+                    f"block nested deeper than {MAX_BLOCK_DEPTH} levels - ignoring its contents",
+                )
+            self.stack.append([])
+            return
         current = self.stack[-1]
         if not words:
             if current and current[-1].children is None:

@@ -66,11 +66,13 @@ class Ipvs:
     """A handle on the kernel's IPVS tables in one network namespace.
 
     :param netns: ``None`` for the caller's namespace, an ``ip netns`` name, or a path to a
-        namespace file (e.g. ``/proc/1234/ns/net``).
+        namespace file (e.g. ``/proc/1234/ns/net``; ``str``, ``bytes`` or path-like). A file
+        that is not a network namespace raises :class:`~pyipvs.errors.PyipvsValueError`.
     :param socket_buffers: (receive, send) socket buffer sizes in bytes. By default pyipvs asks
         for 32 MiB / 4 MiB (SO_RCVBUFFORCE / SO_SNDBUFFORCE, else capped by the sysctls); batch
         chunks are sized from what the kernel grants, so smaller buffers mean more, smaller
-        chunks, never lost results.
+        chunks, never lost results. Each must be 1..2**30-1, else
+        :class:`~pyipvs.errors.PyipvsValueError`.
     :raises IpvsUnavailable: the kernel has no ``ip_vs``.
     :raises PermissionDenied: (later, on the first command) the caller lacks CAP_NET_ADMIN.
 
@@ -85,6 +87,8 @@ class Ipvs:
         *,
         socket_buffers: tuple[int, int] | None = None,
     ) -> None:
+        netns = _checked_netns(netns)
+        buffers = _checked_buffers(socket_buffers)
         self._netns = netns
         self._sock = self._open_socket(netns)
         try:
@@ -95,8 +99,8 @@ class Ipvs:
                 raise IpvsUnavailable(errno.ENOENT, UNAVAILABLE_MESSAGE) from None
             raise
         self._chan = _ipvs.IpvsChannel(self._sock, self._family.id)
-        if socket_buffers is not None:
-            self._chan.configure_buffers(*socket_buffers)
+        if buffers is not None:
+            self._chan.configure_buffers(*buffers)
 
     @staticmethod
     def _open_socket(netns: str | os.PathLike[str] | None) -> _nl.NetlinkSocket:
@@ -110,6 +114,12 @@ class Ipvs:
             ) from None
         try:
             return _nl.NetlinkSocket(netns_fd=fd)
+        except KernelError as exc:
+            if exc.errno == errno.EINVAL:  # setns(CLONE_NEWNET) on another kind of file
+                raise PyipvsValueError(
+                    f"netns: {os.fspath(netns)!r} is not a network namespace"
+                ) from None
+            raise
         finally:
             os.close(fd)
 
@@ -375,3 +385,35 @@ def _op_error(op: _ops.Operation, code: int) -> KernelError:
 
 
 __all__ = ["Ipvs", "IpvsInfo"]
+
+
+# SO_RCVBUF / SO_SNDBUF take a C int; the kernel doubles it, so half of INT_MAX is the most
+# that means anything.
+_MAX_SOCKET_BUFFER = (2**31 - 1) // 2
+
+
+def _checked_netns(netns: object) -> str | os.PathLike[str] | None:
+    """``netns`` as a name or path (bytes paths decoded as the OS does); TypeError otherwise."""
+    if netns is None or isinstance(netns, str):
+        return netns
+    if isinstance(netns, bytes):
+        return os.fsdecode(netns)
+    if isinstance(netns, os.PathLike):
+        return os.fsdecode(os.fspath(netns))
+    raise TypeError(f"netns: expected a namespace name or path, got {type(netns).__name__}")
+
+
+def _checked_buffers(buffers: object) -> tuple[int, int] | None:
+    """(receive, send) as whole byte counts 1.._MAX_SOCKET_BUFFER, else PyipvsValueError."""
+    if buffers is None:
+        return None
+    if not isinstance(buffers, tuple | list) or len(buffers) != 2:
+        raise PyipvsValueError(f"socket_buffers: expected (receive, send), got {buffers!r}")
+    for name, value in zip(("receive", "send"), buffers, strict=True):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PyipvsValueError(f"socket_buffers: {name} size must be an int, got {value!r}")
+        if not 1 <= value <= _MAX_SOCKET_BUFFER:
+            raise PyipvsValueError(
+                f"socket_buffers: {name} size must be 1..{_MAX_SOCKET_BUFFER} bytes, got {value}"
+            )
+    return (buffers[0], buffers[1])

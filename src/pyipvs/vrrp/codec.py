@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import struct
 import threading
 from array import array
@@ -376,7 +377,8 @@ class VrrpParser:
         dst_family, dst_packed = _packed_address(dst, "dst")
         if family != dst_family:
             raise PyipvsValueError("src, dst: one IPv4 and one IPv6 address")
-        f = self._c.parse_message(bytes(message), family, src_packed, dst_packed, hop_limit)
+        hops = _in_range("hop_limit", hop_limit, 0, 255)
+        f = self._c.parse_message(bytes(message), family, src_packed, dst_packed, hops)
         if isinstance(f, int):
             raise _error(f)
         return _received(f, message, 0)
@@ -456,8 +458,30 @@ def _layout(
     else:
         buffer = packets  # type: ignore[assignment]
     if stride is not None:
+        _in_range("stride", stride, 0, _UNSIGNED_MAX)
         offsets = range(0, stride * len(lengths), stride)
+    _all_in_range("lengths", lengths)
+    if offsets is not None:
+        _all_in_range("offsets", offsets)
     return buffer, lengths, offsets
+
+
+_UNSIGNED_MAX = 2**32 - 1  # lengths and offsets are C unsigned ints
+
+
+def _all_in_range(name: str, values: Sequence[int]) -> None:
+    """Each of ``values`` must be a C ``unsigned``: whole, 0..2**32-1 (one outside the buffer
+    is the C side's business: that packet is counted as truncated). Checked at C speed."""
+    if isinstance(values, range):
+        if values and not (min(values) >= 0 and max(values) <= _UNSIGNED_MAX):
+            raise PyipvsValueError(f"{name}: expected values 0..{_UNSIGNED_MAX}")
+        return
+    if isinstance(values, array):
+        return
+    try:
+        array("I", values)
+    except (OverflowError, TypeError, ValueError):
+        raise PyipvsValueError(f"{name}: expected whole numbers 0..{_UNSIGNED_MAX}") from None
 
 
 def _hop_bytes(hop_limits: Sequence[int] | bytes | int, count: int) -> bytes:
@@ -489,9 +513,17 @@ def _packed_many(values: Any, family: int, count: int, name: str) -> bytes:
 
 
 def _in_range(name: str, value: float | None, low: int, high: int) -> int:
+    """``value`` as a whole number in low..high; anything else (NaN, infinity, a fraction, a
+    non-number, a bool) is the caller's mistake, named."""
     if value is None:
         return 0
-    if value != int(value) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value != int(value)
+        or not low <= value <= high
+    ):
         raise PyipvsValueError(f"{name}: expected {low}..{high}, got {value!r}")
     return int(value)
 

@@ -52,6 +52,9 @@ def run(session: Session, inv: Invocation) -> int:
         _list_all(session, inv, rule=True)
         return 0
     if command == "restore":
+        # ipvsadm initialises IPVS before reading a line: a caller without CAP_NET_ADMIN
+        # stops here even on an empty input.
+        session.ipvs  # noqa: B018
         return restore(session, session.stdin, lambda line: run(session, line))
     if command in ("start-daemon", "stop-daemon"):
         return _daemon(session, inv)

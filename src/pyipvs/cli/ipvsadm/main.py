@@ -10,6 +10,7 @@ never touch it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from pyipvs.cli.ipvsadm.options import (
     VersionRequested,
     parse,
 )
+from pyipvs.cli.ipvsadm.streams import standard_streams
 
 if TYPE_CHECKING:
     from pyipvs.ipvs.handle import Ipvs
@@ -78,13 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The ``pyipvsadm`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     program = sys.argv[0] if sys.argv and sys.argv[0] else "pyipvsadm"
+    stdin, stdout, stderr = standard_streams()
     try:
-        status = execute(args, program, sys.stdout, sys.stderr)
-        sys.stdout.flush()
+        status = execute(args, program, stdout, stderr, stdin=stdin)
+        stdout.flush()
+        stderr.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 0
+    # What stdio could not write is lost (closed or full streams, as ipvsadm); Python's own
+    # flush at exit must not report it again.
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            _discard_pending(stream)
     return status
+
+
+def _discard_pending(stream: TextIO) -> None:
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Protocol, TextIO
 
 from pyipvs.cli.ipvsadm.messages import ipvs_strerror
 from pyipvs.cli.ipvsadm.options import CliExit
-from pyipvs.errors import IpvsUnavailable
+from pyipvs.errors import IpvsUnavailable, KernelError
 from pyipvs.ipvs.handle import Ipvs
 
 INIT_FAILURE = (
@@ -64,16 +64,30 @@ class Session:
 
 
 def open_ipvs() -> Ipvs:
-    """ipvsadm's ``ipvs_init``: on failure run modprobe once, then give up with exit 2."""
+    """ipvsadm's ``ipvs_init``: open the family and ask for the IPVS info (every IPVS command,
+    GET_INFO included, needs CAP_NET_ADMIN, so a user without it stops here as with ipvsadm);
+    on failure run modprobe once, then give up with exit 2 and ``ipvs_strerror``'s text."""
     try:
-        return Ipvs()
-    except IpvsUnavailable:
+        return _init()
+    except KernelError:
         pass
     _modprobe_ip_vs()
     try:
-        return Ipvs()
+        return _init()
     except IpvsUnavailable:
         raise CliExit(2, INIT_FAILURE.format("Protocol not available")) from None
+    except KernelError as exc:
+        raise CliExit(2, INIT_FAILURE.format(ipvs_strerror("init", exc.errno or 0))) from None
+
+
+def _init() -> Ipvs:
+    ipvs = Ipvs()
+    try:
+        ipvs.info()
+    except BaseException:
+        ipvs.close()
+        raise
+    return ipvs
 
 
 def _modprobe_ip_vs() -> None:

@@ -467,6 +467,11 @@ def _vs_target(ctx: Context, node: Node) -> Fields | None:
         extra_args(ctx, node, 2)
         return {"group": args[1]}
     target = _address_port(ctx, node, "virtual_server")
+    if target is not None and target[1] is None and len(args) > 1:
+        # keepalived 2.2.7 drops a virtual server whose port does not parse (it does not
+        # fall back to port 0).
+        ctx.error(node, f"Invalid virtual server IP address/port {args[0]}/{args[1]} - skipping")
+        return None
     return None if target is None else {"address": target[0], "port": target[1]}
 
 

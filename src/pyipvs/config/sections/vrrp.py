@@ -111,13 +111,34 @@ def _authentication(ctx: Context, node: Node, fields: Fields) -> None:
     fields["authentication"] = Authentication(**values)
 
 
+def _host_for_bad_prefix(ctx: Context, node: Node, word: str) -> str | None:
+    """keepalived 2.2.7 keeps ``ADDR/LEN`` with a numeric LEN too long for the family as a
+    host address (/32 or /128), with its warning; None when ADDR itself is not an address."""
+    host, slash, length = word.partition("/")
+    if not slash or not length.isdigit():
+        return None
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    ctx.error(node, f"number '{length}' outside range [0, {ip.max_prefixlen}]")
+    ctx.error(
+        node,
+        f"Invalid address prefix len {length} for address {word} - using {ip.max_prefixlen}",
+    )
+    return f"{ip}/{ip.max_prefixlen}"
+
+
 def parse_vip(ctx: Context, node: Node, words: tuple[str, ...]) -> VirtualIp | None:
     """One ``virtual_ipaddress`` line (reference notes §1.8)."""
     try:
         address = str(ipaddress.ip_interface(words[0]))
     except ValueError:
-        ctx.error(node, f"VRRP parsed invalid IP {words[0]}. skipping IP...")
-        return None
+        host = _host_for_bad_prefix(ctx, node, words[0])
+        if host is None:
+            ctx.error(node, f"VRRP parsed invalid IP {words[0]}. skipping IP...")
+            return None
+        address = host
     values: Fields = {}
     flags: list[str] = []
     rest = list(words[1:])
