@@ -292,6 +292,11 @@ RESTORES = [
     "-A -t 10.0.1.1:80 -s rr # trailing\n",
     "-L -n\n-S -n\n--set 1 2 3\n-L --timeout\n--set 900 120 300\n",
     "-R\n",
+    # CRLF files (#17): CR separates words, anywhere in the line.
+    "-A -t 10.0.1.1:80 -s rr\r\n-a -t 10.0.1.1:80 -r 192.168.1.1:80 -m -w 3\r\n",
+    "-A -t 10.0.1.1:80\r-s rr\n-A -t 10.0.1.2:80\v-s rr\n-A -t 10.0.1.3:80\f-s rr\n",
+    # A NUL ends its word (#17); the words after it still count.
+    "-A -t 10.0.1.1:80 -s rr\0xyz -p 5\n-A -t 10.0.1.2:80 -s wrr\0x\r\n",
 ]
 
 

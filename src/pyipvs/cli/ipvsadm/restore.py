@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """``-R``: read ipvsadm command lines from stdin and apply them in batches.
 
-Each line is split on blanks (space, tab, newline; ipvsadm's ``config_stream``), the word
+Each line is split on blanks (space, tab, carriage return, newline, as ipvsadm 1.31 does, so
+CRLF files restore; vertical tab and form feed stay in the word), a NUL ends its word (the rest
+of that word is dropped, as C strings end there), the word
 ``ipvsadm`` is dropped wherever it appears, blank lines are skipped, and the rest is parsed as a
 command line of its own. Table changes are collected and sent through the batched
 :meth:`pyipvs.Ipvs.apply`; anything else (a listing, a daemon command, an error that ends the
@@ -33,12 +35,14 @@ from pyipvs.cli.ipvsadm.rules import ModelRefused, operation
 from pyipvs.cli.ipvsadm.session import Session
 from pyipvs.ipvs.ops import Operation
 
-_BLANKS = re.compile(r"[ \t\n]+")
+_BLANKS = re.compile(r"[ \t\r\n]+")
 
 
 def command_lines(stream: TextIO) -> Iterator[list[str]]:
     """The words of each non-blank line, without any ``ipvsadm`` word."""
     for line in stream:
+        if "\0" in line:
+            line = " ".join(w.partition("\0")[0] for w in _BLANKS.split(line))
         words = [w for w in _BLANKS.split(line) if w and w != "ipvsadm"]
         if words:
             yield words
