@@ -47,7 +47,7 @@ virtual_server 10.0.0.5 80 {{
         inhibit_on_failure
         notify_down "/usr/bin/touch {marker}"
         TCP_CHECK {{
-            connect_timeout 1
+            connect_timeout 3
             retry 0
         }}
     }}
@@ -56,6 +56,8 @@ virtual_server 10.0.0.5 80 {{
         MISC_CHECK {{
             misc_path "/bin/sh {script}"
             misc_dynamic
+            # misc_timeout defaults to delay_loop (0.2 s): a fork on a loaded box can take longer
+            misc_timeout 5
             retry 0
         }}
     }}
