@@ -115,7 +115,10 @@ class InconsistentListing(KernelError):
     second, and raise this when none was consistent rather than return a wrong table. The table
     itself is unharmed: retry later. errno is ``EAGAIN``.
 
-    :ivar service: a service the last read listed twice.
+    The checker process (:mod:`pyipvs.daemon.reconcile`) raises it too, after one read, when a
+    listing repeats a real server within a service; it lists again before deciding anything.
+
+    :ivar service: a service (or real server) the last read listed twice.
     """
 
     default_errno = errno.EAGAIN
@@ -123,7 +126,8 @@ class InconsistentListing(KernelError):
     def __init__(self, service: str, attempts: int) -> None:
         super().__init__(
             errno.EAGAIN,
-            f"the kernel's listing stayed inconsistent over {attempts} reads "
+            f"the kernel's listing stayed inconsistent over {attempts} read"
+            f"{'' if attempts == 1 else 's'} "
             f"({service} listed twice); retry later",
             "IPVS_CMD_GET_SERVICE dump",
         )

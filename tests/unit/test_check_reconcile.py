@@ -8,12 +8,12 @@ import pytest
 
 from pyipvs import RealServer, VirtualService, ops
 from pyipvs.daemon.reconcile import (
-    InconsistentListing,
     Owned,
     check_listing,
     owned_from,
     reconcile,
 )
+from pyipvs.errors import InconsistentListing
 
 WEB = VirtualService("tcp", "10.0.0.5", 80, scheduler="wlc")
 WEB_RR = VirtualService("tcp", "10.0.0.5", 80, scheduler="rr")

@@ -23,7 +23,6 @@ from pyipvs.check.scheduler import Listener
 from pyipvs.daemon.checkers_from_config import ServiceSpec, describe_server
 from pyipvs.daemon.pool import Health, PoolState, weight_sum
 from pyipvs.daemon.reconcile import (
-    InconsistentListing,
     LiveTable,
     Owned,
     check_listing,
@@ -32,6 +31,7 @@ from pyipvs.daemon.reconcile import (
     server_key,
     service_key,
 )
+from pyipvs.errors import InconsistentListing
 from pyipvs.ipvs import ops
 
 log = logging.getLogger("pyipvs.daemon")

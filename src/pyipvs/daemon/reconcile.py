@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyipvs import RealServer, VirtualService
+from pyipvs.errors import InconsistentListing
 from pyipvs.ipvs import ops
 
 ServiceKey = tuple[object, ...]
@@ -57,11 +58,6 @@ def _server_config(rs: RealServer) -> tuple[object, ...]:
     )
 
 
-class InconsistentListing(Exception):
-    """The kernel's listing repeats an entry (kernel 7.2 does so right after a burst of
-    changes); a decision must not be made on it: list again."""
-
-
 @dataclass(frozen=True)
 class Owned:
     """Entries this process manages: whole services, and real servers of services."""
@@ -88,18 +84,19 @@ class LiveTable:
 def check_listing(
     listing: Iterable[tuple[VirtualService, Sequence[RealServer]]],
 ) -> LiveTable:
-    """Indexes a listing; raises :class:`InconsistentListing` on a repeated key."""
+    """Indexes a listing; raises :class:`~pyipvs.errors.InconsistentListing` on a repeated key
+    (a decision must not be made on such a listing: list again)."""
     table = LiveTable()
     for vs, servers in listing:
         key = service_key(vs)
         if key in table.services:
-            raise InconsistentListing(f"service {key} listed twice")
+            raise InconsistentListing(f"service {key}", 1)
         table.services[key] = vs
         by_key: dict[ServerKey, RealServer] = {}
         for rs in servers:
             rkey = server_key(rs)
             if rkey in by_key:
-                raise InconsistentListing(f"real server {rkey} listed twice in {key}")
+                raise InconsistentListing(f"real server {rkey} of service {key}", 1)
             by_key[rkey] = rs
         table.servers[key] = by_key
     return table
