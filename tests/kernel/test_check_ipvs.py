@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "netns"))
 
 from check_servers import PageServer, in_netns, serving
 

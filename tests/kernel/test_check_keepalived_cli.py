@@ -16,9 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "netns"))
-
 from check_servers import PageServer, _enter, serving
 
 from pyipvs import Ipvs
