@@ -1,6 +1,7 @@
-"""The README's main job (scripts/demo.sh) runs scripts/seed-ipvsadm-demo.sh on a kernel with
-ip_vs: the seed's virtual server programmed with pyipvsadm must list byte for byte as the real
-ipvsadm lists it. Running it here keeps the README's first command true."""
+"""scripts/seed-ipvsadm-demo.sh on a kernel with ip_vs: the seed's virtual server programmed
+with pyipvsadm must list byte for byte as the real ipvsadm lists it (docs/reference/pyipvsadm.rst
+shows this run). The README's main job, scripts/demo.sh, runs pyipvs-lab instead, whose listing
+phase compares the two on the live table: tests/kernel/test_seed_scenario.py."""
 
 from __future__ import annotations
 

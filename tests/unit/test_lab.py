@@ -9,7 +9,7 @@ import pytest
 from pyipvs.config import HttpGet, TcpCheck, parse_config
 from pyipvs.lab import seed
 from pyipvs.lab.bounds import MARGIN, bounds_of
-from pyipvs.lab.main import parser, steps_of
+from pyipvs.lab.main import main, parser, steps_of
 from pyipvs.lab.observe import Row, Sample, Table, changes
 from pyipvs.lab.summary import judge, split_tolerance
 from pyipvs.lab.view import Progress, frame
@@ -143,3 +143,21 @@ def test_verdicts() -> None:
         "notify scripts ran": False,  # lb2's never ran
     }
     assert 0.17 < split_tolerance(20 / 28, 56) < 0.19
+
+
+def test_show_config_prints_both_configs_and_every_edit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--show-config", "--delay-loop", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("the seed's keepalived.conf with these edits") == 2
+    assert out.count("#   - --delay-loop 3: checks every 3 s instead of 30 s") == 2
+    assert "state BACKUP" in out and out.count("virtual_server 10.0.0.5 80 {") == 2
+
+
+@pytest.mark.parametrize("value", ["0", "151", "-3", "many"])
+def test_a_request_count_out_of_range_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--requests", value])
+    assert exit_.value.code == 2
+    assert f"a whole number from 1 to 150, not '{value}'" in capsys.readouterr().err

@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 import platform
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +32,7 @@ from pyipvs.lab.view import Progress, Screen, frame
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
 DEFAULT_DAEMON = "keepalived"
+MAX_REQUESTS = 150  # client addresses 10.0.0.100 to 10.0.0.249
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,7 +74,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--requests",
-        type=int,
+        type=request_count,
         default=56,
         metavar="N",
         help="requests for the split, one per client address (default 56)",
@@ -88,6 +91,17 @@ def parser() -> argparse.ArgumentParser:
         help="print both keepalived.conf files and the edits, and exit",
     )
     return p
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def request_count(text: str) -> int:
+    count = int(text) if text.isdigit() else 0
+    if not 1 <= count <= MAX_REQUESTS:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_REQUESTS}, not {text!r}")
+    return count
 
 
 def steps_of(text: str) -> list[str]:
@@ -119,6 +133,14 @@ def environment_problem() -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # stdout closed early (| head): the rest is lost, as with stdio
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         steps = steps_of(args.scenario)
@@ -132,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"pyipvs-lab: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    signal.signal(signal.SIGTERM, _interrupt)  # taken down as after Ctrl-C
     live = args.live
     if live is None:
         live = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
@@ -145,7 +168,7 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
     documents: list[dict[str, Any]] = []
     try:
         lab.build()
-    except (LabError, TopologyError, OSError) as exc:
+    except (LabError, TopologyError, OSError, subprocess.SubprocessError, KeyboardInterrupt) as exc:
         lab.close()
         print(f"pyipvs-lab: the lab could not be built: {exc}", file=sys.stderr)
         return EXIT_BUILD
@@ -168,6 +191,8 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
             emit(document, args.json, screen)
     except LabError as exc:
         failure = str(exc)
+    except KeyboardInterrupt:
+        failure = "interrupted"
     except Exception as exc:  # a bug of the lab's: said in one line, the lab still taken down
         failure = f"{type(exc).__name__}: {exc}"
     finally:

@@ -137,7 +137,10 @@ class Observer:
 
     def run(self) -> None:
         while not self._stop.wait(PERIOD):
-            self.step()
+            try:
+                self.step()
+            except OSError as exc:  # said among the events; the next sample may do better
+                self.mark(f"observer: a sample failed: {exc}")
 
     def start(self) -> threading.Thread:
         self.step()
