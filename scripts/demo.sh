@@ -13,10 +13,12 @@
 #
 # Arguments go to pyipvs-lab (docs/reference/pyipvs-lab.rst). On a terminal the view redraws in
 # place; into a pipe or a file it prints events as lines and the whole view after each phase.
+# Each run's configs, daemon logs, pid files and notify log stay in .cache/lab/DATE-TIME.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 scripts/bootstrap.sh
 view=--plain
 [[ -t 1 ]] && view=--live
-exec scripts/kernel-tier.sh -- .venv/bin/pyipvs-lab "$view" "$@"
+exec scripts/kernel-tier.sh -- .venv/bin/pyipvs-lab "$view" \
+    --workdir ".cache/lab/$(date +%Y%m%d-%H%M%S)" "$@"

@@ -25,11 +25,13 @@ class LabError(Exception):
 class Lab:
     """Everything one run of the lab started, so that ``close`` can take it down."""
 
-    def __init__(self, daemon: str, split_requests: int, delay_loop: int | None) -> None:
+    def __init__(
+        self, daemon: str, split_requests: int, delay_loop: int | None, workdir: Path | None
+    ) -> None:
         self.kind = daemon
         self.split_requests = split_requests
         self.delay_loop = delay_loop
-        self.directory = Path(tempfile.mkdtemp(prefix="pyipvs-lab-"))
+        self.directory = run_directory(workdir)
         self.notify_log = self.directory / "notify.log"
         self.daemons: dict[str, Daemon] = {}
         self.servers: dict[str, subprocess.Popen[bytes]] = {}
@@ -106,6 +108,16 @@ class Lab:
         for netns in list(self.servers):
             self.stop_server(netns)
         topology.destroy()
+
+
+def run_directory(workdir: Path | None) -> Path:
+    """``workdir`` (made if missing, refused unless empty), or a new temporary directory."""
+    if workdir is None:
+        return Path(tempfile.mkdtemp(prefix="pyipvs-lab-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if any(workdir.iterdir()):
+        raise LabError(f"--workdir {workdir}: not empty (a run's files would mix with another's)")
+    return workdir.resolve()
 
 
 def wait_for_port(host: Host, port: int = 80, limit: float = 30.0) -> None:

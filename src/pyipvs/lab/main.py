@@ -16,7 +16,7 @@ import platform
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,55 +41,26 @@ def parser() -> argparse.ArgumentParser:
         description="The seed scenario (lb1/lb2, rs1/rs2, VIP 10.0.0.5) in network namespaces, "
         "with real traffic, a failover, a dead real server and the sorry server.",
     )
-    p.add_argument(
-        "--daemon",
-        choices=DAEMONS,
-        default=DEFAULT_DAEMON,
-        help=f"what runs on lb1 and lb2 (default: {DEFAULT_DAEMON})",
-    )
-    p.add_argument(
-        "--scenario",
-        default=",".join(STEPS),
-        metavar="STEPS",
-        help="comma-separated steps after start (default: all: %(default)s)",
-    )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="one JSON document per phase on stdout, no terminal view",
-    )
+    p.add_argument("--daemon", choices=DAEMONS, default=DEFAULT_DAEMON,
+                   help=f"what runs on lb1 and lb2 (default: {DEFAULT_DAEMON})")  # fmt: skip
+    p.add_argument("--scenario", default=",".join(STEPS), metavar="STEPS",
+                   help="comma-separated steps after start (default: %(default)s)")  # fmt: skip
+    p.add_argument("--json", action="store_true",
+                   help="one JSON document per phase on stdout, no terminal view")  # fmt: skip
     view = p.add_mutually_exclusive_group()
-    view.add_argument(
-        "--live",
-        dest="live",
-        action="store_true",
-        default=None,
-        help="redraw the view in place (default: on a terminal)",
-    )
-    view.add_argument(
-        "--plain",
-        dest="live",
-        action="store_false",
-        help="events as lines, the whole view at the end of each phase",
-    )
-    p.add_argument(
-        "--requests",
-        type=request_count,
-        default=56,
-        metavar="N",
-        help="requests for the split, one per client address (default 56)",
-    )
-    p.add_argument(
-        "--delay-loop",
-        type=int,
-        metavar="SECONDS",
-        help="check every SECONDS instead of the seed's delay_loop 30",
-    )
-    p.add_argument(
-        "--show-config",
-        action="store_true",
-        help="print both keepalived.conf files and the edits, and exit",
-    )
+    view.add_argument("--live", dest="live", action="store_true", default=None,
+                      help="redraw the view in place (default: on a terminal)")  # fmt: skip
+    view.add_argument("--plain", dest="live", action="store_false",
+                      help="events as lines, the whole view at the end of each phase")  # fmt: skip
+    p.add_argument("--requests", type=whole(1, MAX_REQUESTS), default=56, metavar="N",
+                   help="requests for the split, one per client address (default 56)")  # fmt: skip
+    p.add_argument("--delay-loop", type=whole(1, 3600), metavar="SECONDS",
+                   help="check every SECONDS instead of the seed's delay_loop 30")  # fmt: skip
+    p.add_argument("--workdir", type=Path, metavar="DIR",
+                   help="keep the run's configs, logs and pid files in DIR (new or empty; "
+                   "default: a temporary directory)")  # fmt: skip
+    p.add_argument("--show-config", action="store_true",
+                   help="print both keepalived.conf files and the edits, and exit")  # fmt: skip
     return p
 
 
@@ -97,11 +68,16 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def request_count(text: str) -> int:
-    count = int(text) if text.isdigit() else 0
-    if not 1 <= count <= MAX_REQUESTS:
-        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_REQUESTS}, not {text!r}")
-    return count
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        value = int(text) if text.isdigit() else low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}, not {text!r}")
+        return value
+
+    return parse
 
 
 def steps_of(text: str) -> list[str]:
@@ -164,7 +140,11 @@ def _main(argv: Sequence[str] | None) -> int:
 def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
     version = daemon_version(args.daemon)
     progress = Progress(f"pyipvs-lab: the seed scenario, {version}, kernel {platform.release()}")
-    lab = Lab(args.daemon, args.requests, args.delay_loop)
+    try:
+        lab = Lab(args.daemon, args.requests, args.delay_loop, args.workdir)
+    except (LabError, OSError) as exc:
+        print(f"pyipvs-lab: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     documents: list[dict[str, Any]] = []
     try:
         lab.build()
