@@ -124,6 +124,9 @@ def test_the_frame_shows_roles_tables_split_and_events() -> None:
     assert "lb1 MASTER 10.0.0.5 192.168.0.1" in text
     assert "lb2 BACKUP" in text
     assert "  -> 192.168.0.12:80  Masq      20    0    40" in text
+    not_started = sample((), (RS1,))
+    not_started = Sample(not_started.vips, not_started.tables, not_started.alive, {"lb2": False})
+    assert "lb2 DOWN" in frame(progress, not_started, [], 0.0)  # its daemon does not run
     assert "rs1    " + "#" * 21 + "." * 9 + "  40  71%   weights ask for 71%" in text
 
 

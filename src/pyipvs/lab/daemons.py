@@ -67,6 +67,7 @@ class Daemon:
     def __init__(self, kind: str, lb: str, directory: Path) -> None:
         self.kind, self.lb, self.directory = kind, lb, directory
         self.log = directory / "daemon.log"
+        self.killed = False  # set when the lab kills or stops it
         self._process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
@@ -90,6 +91,14 @@ class Daemon:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def exit_problem(self) -> str | None:
+        """Why the daemon is gone when nobody stopped it: its exit status and last log lines."""
+        if self._process is None or self._process.poll() is None or self.killed:
+            return None
+        tail = self.log.read_text(errors="replace").splitlines()[-8:]
+        return (f"{self.lb}'s {self.kind} exited with status {self._process.returncode}; "
+                f"the end of {self.log}:\n" + "\n".join(tail))  # fmt: skip
+
     def pids(self) -> list[int]:
         """The pids in the daemon's pid files (those written so far), parent first."""
         found = []
@@ -110,12 +119,14 @@ class Daemon:
         self.signal_all(signal.SIGSTOP)
 
     def kill(self) -> None:
+        self.killed = True
         self.signal_all(signal.SIGKILL)
         if self._process is not None:
             self._process.wait(timeout=10)
 
     def stop(self) -> None:
         """SIGTERM as keepalived's stop, SIGKILL for what is left after 10 s."""
+        self.killed = True
         if not self.running():
             self.signal_all(signal.SIGKILL)
             return

@@ -102,6 +102,10 @@ class Lab:
         topology.set_links(next(host for host in LB_HOSTS if host.name == lb), "down")
         daemon.kill()
 
+    def daemon_problem(self) -> str | None:
+        """A daemon that exited on its own, said with its log's end; None while all run."""
+        return next(filter(None, (d.exit_problem() for d in self.daemons.values())), None)
+
     def close(self) -> None:
         for daemon in self.daemons.values():
             daemon.stop()

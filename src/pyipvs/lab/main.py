@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
         lab.close()
         print(f"pyipvs-lab: the lab could not be built: {exc}", file=sys.stderr)
         return EXIT_BUILD
-    observer = Observer(lab.notify_log)
+    observer = Observer(lab.notify_log, lambda lb: lab.daemons[lb].running())
     observer.mark(f"lab: built; configs, logs, pid files in {lab.directory}")
     observer.mark(f"lab: rs2's page digest (pyipvs-genhash): {lab.digest}")
     observer.start()

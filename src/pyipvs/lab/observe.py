@@ -8,6 +8,7 @@ import json
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,8 @@ class Table:
 class Sample:
     vips: dict[str, tuple[str, ...]]  # load balancer -> the VIPs it holds
     tables: dict[str, tuple[Table, ...]]
-    alive: dict[str, bool]
+    alive: dict[str, bool]  # False once the lab has killed it
+    running: dict[str, bool] = field(default_factory=dict)  # its daemon runs
 
     @property
     def master(self) -> str:
@@ -91,6 +93,7 @@ class Observer:
     ``mark`` records what the lab does (a kill, a request burst) among what it sees."""
 
     notify_log: Path
+    running: Callable[[str], bool] = lambda lb: True
     started: float = field(default_factory=time.monotonic)
     events: list[Event] = field(default_factory=list)
     latest: Sample | None = None
@@ -116,7 +119,8 @@ class Observer:
             tables[host.name] = read_tables(handle)
         vips = {host.name: held_vips(host.name) for host in LB_HOSTS}
         alive = {host.name: host.name not in self.dead for host in LB_HOSTS}
-        return Sample(vips, tables, alive)
+        running = {host.name: self.running(host.name) for host in LB_HOSTS}
+        return Sample(vips, tables, alive, running)
 
     def step(self) -> None:
         current = self.sample()

@@ -53,6 +53,9 @@ class Scenario:
         """Seconds until ``ready()``; LabError after ``limit``."""
         start = time.monotonic()
         while not ready():
+            problem = self.lab.daemon_problem()
+            if problem:
+                raise LabError(f"{what}: {problem}")
             if time.monotonic() - start > limit:
                 raise LabError(f"{what}: not after {limit:.1f} s")
             time.sleep(0.05)

@@ -45,7 +45,7 @@ def _table_lines(lb: str, tables: tuple[Table, ...], alive: bool) -> list[str]:
 def _roles(sample: Sample) -> str:
     parts = []
     for lb, vips in sample.vips.items():
-        role = "MASTER" if vips else "BACKUP"
+        role = "MASTER" if vips else "BACKUP" if sample.running.get(lb, True) else "DOWN"
         if not sample.alive[lb]:
             role = "DEAD"
         parts.append(f"{lb} {role:<6} {' '.join(vips) or '-':<22}")
