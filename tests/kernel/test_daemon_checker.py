@@ -124,3 +124,25 @@ def test_the_daemon_with_its_checker_child(ipvs_netns: str, tmp_path: Path) -> N
     assert f"Healthcheck child process({first}) died: Respawning" in text
     assert text.count(": Reloading\n") == 1, text  # the child heard only the good reload
     assert all(CONSOLE_LINE.match(line) for line in text.splitlines() if line), text
+
+
+def test_with_I_the_table_stays_after_stop(ipvs_netns: str, tmp_path: Path) -> None:
+    """``-I``: the checker child leaves IPVS as it is when the daemon stops."""
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(CONFIG.format(weight=2))
+    listener = in_netns(ipvs_netns, lambda: socket.create_server(("127.0.0.2", 9090)))
+    flags = ["-n", "-G", "-I", "-C", "-s", ipvs_netns, "-f", str(conf)]
+    pids = ["-p", str(tmp_path / "k.pid"), "-c", str(tmp_path / "c.pid")]
+    proc = subprocess.Popen([sys.executable, "-m", "pyipvs.cli.keepalived", *flags, *pids])
+    try:
+        key = "10.0.0.5:80>127.0.0.2:9090"
+        wait_for(lambda: weights(ipvs_netns).get(key) == 2, "the real server in the table")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(PATIENCE) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        listener.close()
+    assert weights(ipvs_netns) == {key: 2}
+    assert list(tmp_path.glob("*.pid")) == []

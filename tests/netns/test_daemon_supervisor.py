@@ -193,6 +193,22 @@ def test_a_reload_sent_while_a_child_starts_reaches_it(
     assert t.wait() == 0
 
 
+def test_a_reload_starts_a_child_the_new_configuration_needs(
+    tmp_path: Path, tree: Callable[..., Tree]
+) -> None:
+    (tmp_path / "unwanted-two").write_text("")
+    t = tree()
+    wait_for(lambda: "one" in started(tmp_path), "one started")
+    t.signal(signal.SIGHUP)
+    wait_for(lambda: ("one", "SIGHUP") in {(n, e) for n, _p, e in events(tmp_path)}, "a reload")
+    assert "two" not in started(tmp_path)
+    (tmp_path / "unwanted-two").unlink()
+    t.signal(signal.SIGHUP)
+    wait_for(lambda: "two" in started(tmp_path), "two started by the reload")
+    t.signal(signal.SIGTERM)
+    assert t.wait() == 0
+
+
 def test_sd_notify_on_a_real_datagram_socket(tmp_path: Path, tree: Callable[..., Tree]) -> None:
     path = str(tmp_path / "notify")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:

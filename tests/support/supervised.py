@@ -5,7 +5,8 @@ process by tests/netns/test_daemon_supervisor.py: ``python supervised.py DIR [-R
 Two children, ``one`` and ``two`` (``two`` also takes SIGUSR2), each appending what happens to
 it to ``DIR/events`` (``<name> <pid> <event>``). ``DIR/exit-<name>`` holding a number makes that
 child exit with it at start, ``DIR/slow-<name>`` (seconds) delays its handlers;
-``DIR/refuse`` makes the reload check refuse.
+``DIR/refuse`` makes the reload check refuse; ``DIR/unwanted-<name>`` leaves that child out
+(the configuration has nothing for it) until a reload finds the file gone.
 """
 
 from __future__ import annotations
@@ -57,12 +58,16 @@ def main(argv: list[str]) -> int:
     where = Path(argv[0])
     setup_logging(console=True, detail=0, facility=3, use_syslog=False)
 
+    def wanted() -> list[str]:
+        return [name for name in ("one", "two") if not (where / f"unwanted-{name}").exists()]
+
     def reload_check() -> list[str] | None:
-        return None if (where / "refuse").exists() else ["one", "two"]
+        return None if (where / "refuse").exists() else wanted()
 
     supervisor = Supervisor(
         argparse.Namespace(),
         [_child(where, "one"), _child(where, "two")],
+        start=wanted(),
         respawn="-R" not in argv,
         pid_file=str(where / "parent.pid"),
         reload_check=reload_check,

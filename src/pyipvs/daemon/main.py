@@ -172,7 +172,8 @@ def _supervise(args: argparse.Namespace, config: KeepalivedConfig) -> int:
 
     supervisor = Supervisor(
         args,
-        [specs[name] for name in wanted_children(args, config)],
+        specs.values(),
+        start=wanted_children(args, config),
         respawn=not args.dont_respawn,
         pid_file=args.pid,
         reload_check=reload_check,

@@ -60,13 +60,15 @@ class _Child:
 
 
 class Supervisor:
-    """Runs ``specs`` until stopped; :meth:`run` returns the daemon's exit status."""
+    """Runs the children named in ``start`` (all of ``specs`` by default) until stopped; a
+    reload may start the others. :meth:`run` returns the daemon's exit status."""
 
     def __init__(
         self,
         args: argparse.Namespace,
         specs: Iterable[ChildSpec],
         *,
+        start: Collection[str] | None = None,
         respawn: bool = True,
         pid_file: str | None = None,
         reload_check: Callable[[], Collection[str] | None] = lambda: None,
@@ -75,6 +77,7 @@ class Supervisor:
     ) -> None:
         self.args = args
         self.children = {spec.name: _Child(spec) for spec in specs}
+        self.start = list(self.children) if start is None else list(start)
         self.respawn = respawn
         self.pid_file = pid_file
         self.reload_check = reload_check
@@ -88,9 +91,9 @@ class Supervisor:
         try:
             if self.pid_file and not runtime.write_pid(self.pid_file):
                 return EXIT_FATAL
-            for child in self.children.values():
-                self._start(child, previous)
-            if not self.children:
+            for name in self.start:
+                self._start(self.children[name], previous)
+            if not self.start:
                 log.info("Warning - keepalived has no configuration to run")
             log.info("Startup complete")
             runtime.notify_ready()
