@@ -44,7 +44,6 @@ from pyipvs.daemon.child import (
 
 log = logging.getLogger("pyipvs.daemon")
 
-_IDLE_WAIT = 1.0  # seconds between looks at pending respawns when no signal comes
 _RAN_LONG_ENOUGH = 60.0
 _MAX_DELAY = 60
 
@@ -109,16 +108,16 @@ class Supervisor:
     # -- the loop -------------------------------------------------------------------------
 
     def _step(self, mask: Mask) -> None:
-        info = signal.sigtimedwait(HANDLED, self._wait_time())
+        """Sleeps until a signal comes (or a respawn is due): the idle parent never wakes."""
+        wait = self._wait_time()
+        info = signal.sigwaitinfo(HANDLED) if wait is None else signal.sigtimedwait(HANDLED, wait)
         if info is not None:
             self._on_signal(info.si_signo, mask)
         self._respawn_due(mask)
 
-    def _wait_time(self) -> float:
+    def _wait_time(self) -> float | None:
         due = [c.respawn_at for c in self.children.values() if c.respawn_at is not None]
-        if not due:
-            return _IDLE_WAIT
-        return max(0.0, min(min(due) - time.monotonic(), _IDLE_WAIT))
+        return None if not due else max(0.0, min(due) - time.monotonic())
 
     def _on_signal(self, signo: int, mask: Mask) -> None:
         if signo == signal.SIGCHLD:
