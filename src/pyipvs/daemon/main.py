@@ -8,10 +8,10 @@ detaches (unless ``-n``) and supervises its children. Which children run is keep
 flag both, and each only when the configuration has something for it (``vrrp_instance`` or
 static addresses/routes/rules; ``virtual_server``), unless ``--all``.
 
-A reload (SIGHUP) is checked here first, in the parent: a new configuration with an error, a
-fatal problem, a failed include check or unbalanced braces is refused, its problems logged as
-``file:line: message``, and the children keep the old one. keepalived instead lets each child
-apply what it could read (a truncated file drops what was cut off).
+A reload (SIGHUP) is checked here first, in the parent: a new configuration with a fatal
+problem, a failed include check or unbalanced braces (any problem with ``--strict``) is refused,
+its problems logged as ``file:line: message``, and the children keep the old one. keepalived
+instead lets each child apply what it could read (a truncated file drops what was cut off).
 """
 
 from __future__ import annotations
@@ -46,10 +46,9 @@ _BRACE_WORDS = ("missing '}'s", "Extra '}'")
 def refusal(result: ParseResult, *, strict: bool, reloading: bool) -> list[str]:
     """The problems that stop this configuration from being used, as ``file:line: message``;
     empty when it can run. At start: fatal problems and failed include checks (keepalived's
-    rule), every problem with ``--strict``. At a reload also errors and unbalanced braces."""
+    rule), every problem with ``--strict``. At a reload also unbalanced braces: a file saved
+    half-way must not replace a running configuration with what was read before the cut."""
     refused = {Severity.FATAL, Severity.INCLUDE}
-    if reloading:
-        refused |= {Severity.ERROR, Severity.SECURITY}
     return [
         str(d)
         for d in result.diagnostics
