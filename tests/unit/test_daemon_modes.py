@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pyipvs.config import parse_config
-from pyipvs.daemon.main import refusal, wanted_children
+from pyipvs.daemon.main import child_wait_time, refusal, wanted_children
 from pyipvs.daemon.options import parse_options
 
 VRRP = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n priority 100\n}\n"
@@ -55,3 +55,8 @@ def test_refusal(text: str, at_start: int, at_reload: int) -> None:
     assert len(reload) == at_reload
     assert all(line.startswith("/etc/keepalived/keepalived.conf:") for line in reload)
     assert len(refusal(result, strict=True, reloading=False)) == len(result.diagnostics)
+
+
+def test_child_wait_time() -> None:
+    assert child_wait_time(parse_config(VRRP).config) == 5.0  # keepalived's CHILD_WAIT_SECS
+    assert child_wait_time(parse_config("child_wait_time 12\n" + VRRP).config) == 12.0

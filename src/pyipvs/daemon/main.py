@@ -40,6 +40,7 @@ log = logging.getLogger("pyipvs.daemon")
 EXIT_NO_CONFIG = 6
 VRRP_NAME = "VRRP"
 VRRP_IDENT = "Keepalived_vrrp"
+DEFAULT_CHILD_WAIT = 5.0
 _BRACE_WORDS = ("missing '}'s", "Extra '}'")
 
 
@@ -102,6 +103,15 @@ def child_specs(args: argparse.Namespace) -> dict[str, ChildSpec]:
 def wanted_children(args: argparse.Namespace, config: KeepalivedConfig) -> list[str]:
     names = [VRRP_NAME] if wants_vrrp(args, config) else []
     return [*names, CHECKER_NAME] if wants_checker(args, config) else names
+
+
+def child_wait_time(config: KeepalivedConfig) -> float:
+    """``child_wait_time SECS`` (a top-level keyword): how long a stop waits for the children
+    before SIGKILL; keepalived's default 5."""
+    for keyword, words in config.options:
+        if keyword == "child_wait_time" and words and words[0].isdigit():
+            return float(words[0])
+    return DEFAULT_CHILD_WAIT
 
 
 def _read(args: argparse.Namespace, *, reloading: bool) -> KeepalivedConfig | None:
@@ -177,6 +187,7 @@ def _supervise(args: argparse.Namespace, config: KeepalivedConfig) -> int:
         pid_file=args.pid,
         reload_check=reload_check,
         in_child=in_child,
+        child_wait=child_wait_time(config),
     )
     status = supervisor.run()
     log.info("Stopped pyipvs-keepalived %s", __version__)

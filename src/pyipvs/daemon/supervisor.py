@@ -153,7 +153,12 @@ class Supervisor:
 
     def _start(self, child: _Child, mask: Mask) -> None:
         child.respawn_at = None
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # out of processes or memory: try again later, as a death
+            log.error("%s child process: fork error(%s)", child.spec.name, exc.strerror)
+            child.respawn_at = time.monotonic() + self._restart_delay(child)
+            return
         if pid == 0:
             os._exit(run_child(child.spec, self.args, mask, self.in_child))
         child.pid, child.started, child.running = pid, time.monotonic(), True
