@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import platform
@@ -136,6 +137,14 @@ def _logging_for(args: argparse.Namespace, ident: str) -> None:
     )
 
 
+def _log_config(config: KeepalivedConfig) -> None:
+    """``-d``: the resolved configuration, to the log (the model ``--dump-config`` prints)."""
+    from pyipvs.config import to_data
+
+    for line in json.dumps(to_data(config), indent=1).splitlines():
+        log.info("%s", line)
+
+
 def _log_start(argv: list[str], args: argparse.Namespace) -> None:
     log.info("Starting pyipvs-keepalived %s (keepalived v2.2.7 compatible)", __version__)
     log.info("Running on %s %s", platform.system(), platform.release())
@@ -151,6 +160,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     config = _read(args, reloading=False)
     if config is None:
         return EXIT_NO_CONFIG
+    if args.dump_conf:
+        _log_config(config)
     if args.namespace:
         try:
             runtime.enter_netns(args.namespace)
