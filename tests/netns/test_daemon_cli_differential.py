@@ -34,6 +34,9 @@ OURS = [sys.executable, "-m", "pyipvs.cli.keepalived"]
     "argv",
     [
         ["--bogus"],
+        ["--co"],
+        ["--c=x"],
+        ["--bogus=3"],
         ["-Z"],
         ["-nZ"],
         ["-f"],

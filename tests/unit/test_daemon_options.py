@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyipvs.cli import keepalived
 from pyipvs.daemon.options import OptionError, parse_options, parse_umask, signum_of
@@ -58,6 +60,8 @@ def test_options(argv: list[str], dest: str, value: object) -> None:
     ("argv", "message"),
     [
         (["--bogus"], "Unknown option --bogus"),
+        (["--co"], "Unknown option --co"),  # ambiguous prefix: getopt's '?'
+        (["--c=x"], "Unknown option --c=x"),
         (["-Z"], "Unknown option -Z"),
         (["-nZ"], "Unknown option -Z"),
         (["-f"], "Missing parameter for option -f"),
@@ -146,3 +150,17 @@ def test_a_configuration_keepalived_would_not_start_with_exits_6(
     err = capsys.readouterr().err
     assert f"{tmp_path / 'none.conf'}:0: Configuration file" in err
     assert not (tmp_path / "p.pid").exists()
+
+
+WORDS = ["-f", "-t", "-tX", "--use", "--use-file=", "-nlDC", "-S", "-p", "--signum", "--", "-", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(argv=st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=8)), max_size=8))
+def test_any_command_line_parses_or_is_refused_in_words(argv: list[str]) -> None:
+    try:
+        args = parse_options(argv)
+    except OptionError as exc:
+        assert str(exc).startswith(("Unknown option", "Missing parameter")), exc
+        return
+    assert isinstance(args.rest, list)

@@ -141,6 +141,8 @@ def _keepalived_words(message: str, argv: Sequence[str]) -> str:
         names = message.split(":")[0].removeprefix("argument ").split("/")
         used = next((w for w in reversed(argv) if w in names), names[0])
         return f"Missing parameter for option {used}"
+    if message.startswith("ambiguous option: "):  # getopt_long: '?', keepalived: unknown
+        return f"Unknown option {message.split()[2]}"
     if "ignored explicit argument" in message:
         letter = message.rsplit("'", 2)[-2][:1]
         return f"Unknown option -{letter}"

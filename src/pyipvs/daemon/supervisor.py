@@ -136,7 +136,11 @@ class Supervisor:
 
     def _reload(self, mask: Mask) -> None:
         log.info("Reloading ...")
-        wanted = self.reload_check()
+        try:
+            wanted = self.reload_check()
+        except Exception as exc:  # a reload must never take the parent down
+            log.error("Reload check failed: %s: %s", type(exc).__name__, exc)
+            wanted = None
         if wanted is None:
             log.error("Reload refused: the running configuration is kept (no child was told)")
             return
