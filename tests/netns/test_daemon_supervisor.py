@@ -210,12 +210,15 @@ def test_a_reload_starts_a_child_the_new_configuration_needs(
 
 
 def test_sd_notify_on_a_real_datagram_socket(tmp_path: Path, tree: Callable[..., Tree]) -> None:
+    """READY=1 only once both children said they are up (one of them slow to start)."""
     path = str(tmp_path / "notify")
+    (tmp_path / "slow-one").write_text("1.0")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(path)
         sock.settimeout(PATIENCE)
         t = tree(env={"NOTIFY_SOCKET": path})
         ready = sock.recv(4096).decode()
+        assert set(started(tmp_path)) == {"one", "two"}
         t.up()
         t.signal(signal.SIGHUP)
         reloading = sock.recv(4096).decode()

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from pyipvs.daemon.child import ChildSpec
+from pyipvs.daemon.child import ChildSpec, report_ready
 from pyipvs.daemon.runtime import setup_logging
 from pyipvs.daemon.supervisor import Supervisor
 
@@ -42,16 +42,19 @@ def _child(where: Path, name: str) -> ChildSpec:
             nonlocal stopping
             _record(where, name, signal.Signals(signo).name)
             stopping = stopping or signo == signal.SIGTERM
+            if signo == signal.SIGHUP:
+                report_ready()
 
         for signo in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(signo, on_signal)
         _record(where, name, "started")
+        report_ready()
         while not stopping:
             time.sleep(0.05)
         return 0
 
     extra = frozenset({int(signal.SIGUSR2)}) if name == "two" else frozenset()
-    return ChildSpec(name, entry, str(where / f"{name}.pid"), extra)
+    return ChildSpec(name, entry, str(where / f"{name}.pid"), extra, reports_ready=True)
 
 
 def main(argv: list[str]) -> int:

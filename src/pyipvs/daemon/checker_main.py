@@ -18,7 +18,7 @@ import random
 import signal
 from typing import TYPE_CHECKING
 
-from pyipvs.daemon.child import EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION
+from pyipvs.daemon.child import EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, report_ready
 
 if TYPE_CHECKING:
     from pyipvs.config import GlobalDefs
@@ -78,6 +78,7 @@ async def run_checker(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGHUP, lambda: _reload(args, process))
         loop.add_signal_handler(signal.SIGUSR1, lambda: _dump(process))
         log.info("Startup complete")
+        report_ready()
         await process.run()
     log.info("Stopped")
     return 0
@@ -91,10 +92,11 @@ def _stop(process: CheckerProcess) -> None:
 def _reload(args: argparse.Namespace, process: CheckerProcess) -> None:
     log.info("Reloading")
     loaded = load_specs(args)
-    if loaded is None:
+    if loaded is not None:
+        process.reload(loaded[0])
+    else:
         log.error("reload refused: keeping the running configuration")
-        return
-    process.reload(loaded[0])
+    report_ready()  # done, either way: the parent may say "Reload complete"
 
 
 def _dump(process: CheckerProcess) -> None:

@@ -28,17 +28,19 @@ PERMANENT = {
 }
 SIG_JSON = int(signal.SIGRTMIN) + 2
 SIG_STATS_CLEAR = int(signal.SIGRTMAX) - 1
+SIG_READY = int(signal.SIGRTMIN) + 6  # child to parent: configuration read, handlers in place
 STOP_SIGNALS = frozenset({int(signal.SIGTERM), int(signal.SIGINT)})
 FORWARDED_TO_ALL = frozenset({int(signal.SIGHUP), int(signal.SIGUSR1)})
 HANDLED = frozenset(
     {int(signal.SIGHUP), int(signal.SIGUSR1), int(signal.SIGUSR2), SIG_JSON, SIG_STATS_CLEAR}
     | STOP_SIGNALS
-    | {int(signal.SIGCHLD)}
+    | {int(signal.SIGCHLD), SIG_READY}
 )
 Mask = set[int | signal.Signals]
 _EARLY_RETRY = 0.2  # seconds before a signal that came too early is delivered again
 _EARLY_MAX_TRIES = 300
 _EARLY_TRIES: dict[int, int] = {}
+_SUPERVISED: list[int] = []  # in a supervised child: the parent's pid
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ChildSpec:
     pid_file: str | None = None
     extra_signals: frozenset[int] = frozenset()  # beyond SIGHUP, SIGUSR1 and SIGTERM
     ident: str = runtime.PARENT_IDENT
+    reports_ready: bool = False  # the entry calls report_ready() after its start and reloads
 
 
 def run_child(
@@ -74,6 +77,7 @@ def run_child(
             signal.signal(signo, _redeliver_later)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         runtime.die_with_parent(signal.SIGTERM)
+        _SUPERVISED.append(os.getppid())
         in_child(spec)
         if spec.pid_file:
             runtime.write_pid(spec.pid_file)
@@ -101,3 +105,12 @@ def _redeliver_later(signo: int, _frame: object) -> None:
     timer = threading.Timer(_EARLY_RETRY, os.kill, (os.getpid(), signo))
     timer.daemon = True
     timer.start()
+
+
+def report_ready() -> None:
+    """Tells the supervising parent that this child has read its configuration and installed
+    its handlers (after its start, and after each reload); nothing outside a supervisor. The
+    parent says ``Startup complete`` / ``Reload complete`` and ``READY=1`` to systemd once every
+    child that reports has done so, as keepalived's parent waits for its children."""
+    if _SUPERVISED and os.getppid() == _SUPERVISED[0]:  # never a reused pid's process
+        os.kill(_SUPERVISED[0], SIG_READY)

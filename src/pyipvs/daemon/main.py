@@ -96,7 +96,7 @@ def child_specs(args: argparse.Namespace) -> dict[str, ChildSpec]:
     return {
         VRRP_NAME: ChildSpec(VRRP_NAME, vrrp, args.vrrp_pid, extra, VRRP_IDENT),
         CHECKER_NAME: ChildSpec(
-            CHECKER_NAME, checker_child, args.checkers_pid, ident=CHECKER_IDENT
+            CHECKER_NAME, checker_child, args.checkers_pid, ident=CHECKER_IDENT, reports_ready=True
         ),
     }
 

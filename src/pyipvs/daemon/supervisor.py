@@ -36,6 +36,7 @@ from pyipvs.daemon.child import (
     FORWARDED_TO_ALL,
     HANDLED,
     PERMANENT,
+    SIG_READY,
     STOP_SIGNALS,
     ChildSpec,
     Mask,
@@ -45,6 +46,7 @@ from pyipvs.daemon.child import (
 log = logging.getLogger("pyipvs.daemon")
 
 _RAN_LONG_ENOUGH = 60.0
+READY_PATIENCE = 30.0  # seconds a start or reload waits for the children's word
 _MAX_DELAY = 60
 
 
@@ -56,6 +58,7 @@ class _Child:
     next_delay: int = 0
     respawn_at: float | None = None
     running: bool = field(default=False)
+    ready: bool = False
 
 
 class Supervisor:
@@ -83,6 +86,8 @@ class Supervisor:
         self.in_child = in_child
         self.child_wait = child_wait
         self.exit_status: int | None = None
+        self._settling: str | None = None  # "Startup" or "Reload" while waiting for children
+        self._settle_by = 0.0
 
     def run(self) -> int:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
@@ -94,8 +99,7 @@ class Supervisor:
                 self._start(self.children[name], previous)
             if not self.start:
                 log.info("Warning - keepalived has no configuration to run")
-            log.info("Startup complete")
-            runtime.notify_ready()
+            self._settle("Startup")
             while self.exit_status is None:
                 self._step(previous)
             return self.exit_status
@@ -103,6 +107,8 @@ class Supervisor:
             if self.pid_file:
                 runtime.remove_pid(self.pid_file, os.getpid())
             signal.signal(signal.SIGPIPE, old_pipe)
+            # A child's late "ready" must not kill us (a real-time signal's default action).
+            signal.signal(SIG_READY, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     # -- the loop -------------------------------------------------------------------------
@@ -112,15 +118,21 @@ class Supervisor:
         wait = self._wait_time()
         info = signal.sigwaitinfo(HANDLED) if wait is None else signal.sigtimedwait(HANDLED, wait)
         if info is not None:
-            self._on_signal(info.si_signo, mask)
+            self._on_signal(info.si_signo, info.si_pid, mask)
         self._respawn_due(mask)
+        self._check_settled()
 
     def _wait_time(self) -> float | None:
         due = [c.respawn_at for c in self.children.values() if c.respawn_at is not None]
+        if self._settling is not None:
+            due.append(self._settle_by)
         return None if not due else max(0.0, min(due) - time.monotonic())
 
-    def _on_signal(self, signo: int, mask: Mask) -> None:
-        if signo == signal.SIGCHLD:
+    def _on_signal(self, signo: int, sender: int, mask: Mask) -> None:
+        if signo == SIG_READY:
+            for child in self.children.values():
+                child.ready = child.ready or (child.running and child.pid == sender)
+        elif signo == signal.SIGCHLD:
             self._reap(mask)
         elif signo in STOP_SIGNALS:
             self.stop(EXIT_OK)
@@ -145,12 +157,37 @@ class Supervisor:
             log.error("Reload refused: the running configuration is kept (no child was told)")
             return
         runtime.notify_reloading()
+        for each in self.children.values():
+            each.ready = False
         self._forward(int(signal.SIGHUP))
         for name in wanted:
             child = self.children.get(name)
             if child is not None and not child.running and child.respawn_at is None:
                 self._start(child, mask)
-        log.info("Reload complete")
+        self._settle("Reload")
+
+    def _settle(self, what: str) -> None:
+        self._settling, self._settle_by = what, time.monotonic() + READY_PATIENCE
+        self._check_settled()
+
+    def _check_settled(self) -> None:
+        """``Startup complete`` / ``Reload complete`` and READY=1 once every running child that
+        reports readiness has (or ``READY_PATIENCE`` ran out)."""
+        if self._settling is None or self.exit_status is not None:
+            return
+        waiting = [
+            c.spec.name
+            for c in self.children.values()
+            if c.running and c.spec.reports_ready and not c.ready
+        ]
+        if waiting and time.monotonic() < self._settle_by:
+            return
+        if waiting:
+            log.warning(
+                "No word from the %s child after %gs", " and ".join(waiting), READY_PATIENCE
+            )
+        log.info("%s complete", self._settling)
+        self._settling = None
         runtime.notify_ready()
 
     # -- children -------------------------------------------------------------------------
@@ -165,7 +202,7 @@ class Supervisor:
             return
         if pid == 0:
             os._exit(run_child(child.spec, self.args, mask, self.in_child))
-        child.pid, child.started, child.running = pid, time.monotonic(), True
+        child.pid, child.started, child.running, child.ready = pid, time.monotonic(), True, False
         log.info("Starting %s child process, pid=%d", child.spec.name, pid)
 
     def _reap(self, mask: Mask) -> None:
