@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pyipvs.config import parse_config
-from pyipvs.daemon.main import child_wait_time, refusal, wanted_children
+from pyipvs.daemon.main import child_wait_time, network_namespace, refusal, wanted_children
 from pyipvs.daemon.options import parse_options
 
 VRRP = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n priority 100\n}\n"
@@ -60,3 +60,10 @@ def test_refusal(text: str, at_start: int, at_reload: int) -> None:
 def test_child_wait_time() -> None:
     assert child_wait_time(parse_config(VRRP).config) == 5.0  # keepalived's CHILD_WAIT_SECS
     assert child_wait_time(parse_config("child_wait_time 12\n" + VRRP).config) == 12.0
+
+
+def test_the_namespace_from_the_file_unless_s() -> None:
+    config = parse_config("net_namespace lb\n" + VRRP).config
+    assert network_namespace(parse_options([]), config) == "lb"
+    assert network_namespace(parse_options(["-s", "other"]), config) == "other"
+    assert network_namespace(parse_options([]), parse_config(VRRP).config) is None

@@ -106,6 +106,18 @@ def wanted_children(args: argparse.Namespace, config: KeepalivedConfig) -> list[
     return [*names, CHECKER_NAME] if wants_checker(args, config) else names
 
 
+def network_namespace(args: argparse.Namespace, config: KeepalivedConfig) -> str | None:
+    """``-s NAME``, else the file's top-level ``net_namespace NAME`` (``-s`` overrides it)."""
+    from_file = next((w[0] for k, w in config.options if k == "net_namespace" and w), None)
+    if args.namespace and from_file and args.namespace != from_file:
+        log.info(
+            "Overriding config net_namespace '%s' with command line namespace '%s'",
+            from_file,
+            args.namespace,
+        )
+    return str(args.namespace) if args.namespace else from_file
+
+
 def child_wait_time(config: KeepalivedConfig) -> float:
     """``child_wait_time SECS`` (a top-level keyword): how long a stop waits for the children
     before SIGKILL; keepalived's default 5."""
@@ -162,11 +174,12 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         return EXIT_NO_CONFIG
     if args.dump_conf:
         _log_config(config)
-    if args.namespace:
+    namespace = network_namespace(args, config)
+    if namespace:
         try:
-            runtime.enter_netns(args.namespace)
+            runtime.enter_netns(namespace)
         except OSError as exc:
-            log.error("Unable to set network namespace %s - exiting (%s)", args.namespace, exc)
+            log.error("Unable to set network namespace %s - exiting (%s)", namespace, exc)
             return EXIT_NO_CONFIG
     if runtime.running_pid(args.pid) is not None:
         log.info("daemon is already running")
