@@ -28,7 +28,7 @@ STATIC = "static_ipaddress {\n 192.0.2.1/32 dev lo\n}\n"
         (["-C"], VRRP, []),
         (["-P", "-C"], VRRP + LVS, []),  # keepalived clears both: nothing runs
         (["--all"], "global_defs {\n}\n", ["VRRP", "Healthcheck"]),
-        (["-C", "--all"], "", ["Healthcheck"]),
+        (["--all", "-C"], "", ["Healthcheck"]),  # keepalived: a -C after --all still counts
     ],
 )
 def test_children(flags: list[str], text: str, children: list[str]) -> None:
