@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The VRRP process of ``pyipvs-keepalived -P``: every ``vrrp_instance`` of a keepalived.conf,
+each a :class:`~pyipvs.vrrp.VrrpInstance` run by a :class:`~pyipvs.vrrp.driver.VrrpDriver`,
+``vrrp_sync_group`` members moving together.
+
+Reload (keepalived's ``clear_diff_vrrp``, matched here by instance name): an instance whose
+plan is unchanged keeps its state, timers and driver, and sends nothing extra; one whose
+virtual addresses alone changed gets them in place (a master installs the new ones, no
+transition); any other change rebuilds the instance; a removed one stops as on SIGTERM
+(priority 0 if it was master, addresses removed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from pyipvs.config import KeepalivedConfig
+from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
+from pyipvs.vrrp import events as ev
+from pyipvs.vrrp.driver import VrrpDriver
+
+log = logging.getLogger("pyipvs.daemon")
+#: Called with (instance name, change) for every state change.
+Listener = Callable[[str, StateChanged], None]
+
+
+class VrrpProcess:
+    """Instances, drivers and sync groups built from *config*.
+
+    :param config: the resolved keepalived.conf (:func:`pyipvs.config.read_config`).
+    :param release_vips: remove the virtual addresses on stop (``False``: keepalived's
+        ``--dont-release-vrrp``).
+    :param primary: finds an interface's own address when the instance names none.
+    :raises PyipvsValueError: an instance cannot run (named in the message).
+    """
+
+    def __init__(
+        self,
+        config: KeepalivedConfig,
+        *,
+        release_vips: bool = True,
+        primary: PrimaryLookup = interface_primary,
+    ) -> None:
+        self._primary = primary
+        self._release_vips = release_vips
+        self.config = config
+        self.plans = plan_instances(config, primary)
+        self.instances: dict[str, VrrpInstance] = {}
+        self.drivers: dict[str, VrrpDriver] = {}
+        self.groups: dict[str, VrrpSyncGroup] = {}
+        self._listeners: list[Listener] = []
+        self._stop_requested: asyncio.Event | None = None
+        self._lock: asyncio.Lock | None = None
+        for plan in self.plans.values():
+            self._build(plan)
+        self._build_groups()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Calls *listener(name, change)* on every state change of every instance (also of
+        instances added by a reload)."""
+        self._listeners.append(listener)
+
+    # ===== lifecycle =====
+
+    async def run(self) -> None:
+        """Starts every instance and runs until :meth:`stop`; then shuts them all down."""
+        self._stop_requested = asyncio.Event()
+        self._lock = asyncio.Lock()
+        async with self._lock:
+            for name in list(self.drivers):
+                await self._start(name)
+            self._build_groups()
+        await self._stop_requested.wait()
+        async with self._lock:
+            await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
+
+    def stop(self) -> None:
+        """Asks :meth:`run` to shut down: masters send priority 0, addresses are removed."""
+        if self._stop_requested is not None:
+            self._stop_requested.set()
+
+    async def reload(self, config: KeepalivedConfig) -> None:
+        """Applies a new configuration (see the module's description).
+
+        :raises PyipvsValueError: the new configuration cannot run; nothing was changed.
+        """
+        new = plan_instances(config, self._primary)  # raises before anything changes
+        assert self._lock is not None, "reload() before run()"
+        async with self._lock:
+            old = self.plans
+            for name in (old.keys() - new.keys()) & self.drivers.keys():
+                log.info("(%s) removed from the configuration: stopping", name)
+                await self._shutdown(name)
+            for name, plan in new.items():
+                await self._apply(name, old.get(name), plan)
+            self.plans, self.config = new, config
+            self._build_groups()
+
+    async def _apply(self, name: str, old: InstancePlan | None, plan: InstancePlan) -> None:
+        running = old is not None and name in self.drivers  # it may have failed to start
+        if running and old == plan:
+            return
+        if running and old is not None and old.same_but_addresses(plan):
+            log.info("(%s) virtual addresses changed", name)
+            self.drivers[name].update_addresses(plan.config.addresses)
+            return
+        if running:
+            log.info("(%s) configuration changed: restarting the instance", name)
+            await self._shutdown(name)
+        self._build(plan)
+        await self._start(name)
+
+    # ===== one instance =====
+
+    def _build(self, plan: InstancePlan) -> None:
+        instance = VrrpInstance(plan.config)
+        driver = VrrpDriver(
+            instance,
+            plan.interface,
+            unicast_peers=plan.unicast_peers,
+            v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
+            garp_repeat=plan.garp_repeat,
+        )
+        driver.subscribe(lambda change: self._changed(plan.name, change))
+        self.instances[plan.name] = instance
+        self.drivers[plan.name] = driver
+
+    async def _start(self, name: str) -> None:
+        try:
+            await self.drivers[name].start()
+        except (OSError, LookupError) as exc:  # no interface, a socket refused: others run on
+            log.error("(%s) cannot start: %s", name, exc)
+            self.drivers.pop(name).close()
+            self.instances.pop(name)
+
+    async def _shutdown(self, name: str) -> None:
+        driver = self.drivers.pop(name)
+        self.instances.pop(name)
+        try:
+            await driver.stop(release_vips=self._release_vips)
+        except OSError as exc:
+            log.error("(%s) stop: %s", name, exc)
+
+    def _changed(self, name: str, change: StateChanged) -> None:
+        if change.new != "INIT":
+            log.info("(%s) Entering %s STATE (%s)", name, change.new, change.reason)
+        for listener in self._listeners:
+            listener(name, change)
+
+    # ===== sync groups =====
+
+    def _build_groups(self) -> None:
+        """Sync groups over the current instances; a member's events go through its group."""
+        self.groups.clear()
+        for driver in self.drivers.values():
+            driver.route = None
+        for group in self.config.vrrp_sync_groups:
+            members = {m: self.instances[m] for m in group.group if m in self.instances}
+            if len(members) < 2:
+                if group.group:
+                    log.warning("vrrp_sync_group %s: fewer than two members, ignored", group.name)
+                continue
+            sync = VrrpSyncGroup(group.name, members)
+            self.groups[group.name] = sync
+            for member in members:
+                self.drivers[member].route = self._router(sync, member)
+
+    def _router(self, group: VrrpSyncGroup, member: str) -> Callable[[ev.Event, float], None]:
+        def route(event: ev.Event, now: float) -> None:
+            for name, action in group.handle(member, event, now):
+                driver = self.drivers.get(name)
+                if driver is not None:
+                    driver.perform([action])
+
+        return route
