@@ -45,7 +45,7 @@ vrrp_instance VI_1 {{
     priority {priority}
     advert_int {interval}
     version {version}
-    virtual_ipaddress {{
+{extra}    virtual_ipaddress {{
 {vips}
     }}
 }}
@@ -57,10 +57,10 @@ DUMP = re.compile(r"\(VI_1\) state (\w+) .* sent (\d+) .* wakeups (\d+) .* trans
 class Ours:
     """``vrrp_child`` in lb1's namespace, its log on stdout."""
 
-    def __init__(self, lan: Lan, priority: int, version: int = 3) -> None:
+    def __init__(self, lan: Lan, priority: int, version: int = 3, extra: str = "") -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-p-"))
         self.conf = self.dir / "keepalived.conf"
-        self.priority, self.version = priority, version
+        self.priority, self.version, self.extra = priority, version, extra
         self.write((VIP,))
         command = ["ip", "netns", "exec", lan.ns("lb1"), sys.executable, "-c", CHILD,
                    str(self.conf), str(self.dir / "vrrp.pid")]  # fmt: skip
@@ -73,7 +73,13 @@ class Ours:
         interval = 1 if self.version == 2 else 0.1
         text = "\n".join(f"        {vip}/32" for vip in vips)
         self.conf.write_text(
-            CONF.format(priority=self.priority, interval=interval, version=self.version, vips=text)
+            CONF.format(
+                priority=self.priority,
+                interval=interval,
+                version=self.version,
+                vips=text,
+                extra=self.extra,
+            )
         )
 
     def wait_for(self, state: str) -> None:
@@ -219,3 +225,26 @@ def test_a_vip_added_on_reload_appears_without_a_transition(
     ours.signal(signal.SIGHUP, "Reload finished")
     wait_until(lambda: not has_vip(lan.ns("lb1")), "the dropped VIP gone")
     assert has_vip(lan.ns("lb1"), VIP2)
+
+
+def test_notify_scripts_run_with_keepalived_arguments(
+    lan: Lan, started: list[Ours | Keepalived], tmp_path: Path
+) -> None:
+    record = tmp_path / "record.sh"
+    record.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/calls.txt\n')
+    record.chmod(0o755)
+    extra = f'    notify {record}\n    notify_master "{record} master-script"\n'
+    theirs = Keepalived(lan, "lb2", 100, 3, 4, False)
+    started.append(theirs)
+    theirs.wait_for("MASTER")
+    ours = Ours(lan, 150, extra=extra)
+    started.append(ours)
+    ours.wait_for("MASTER")
+    assert ours.stop() == 0  # the child waits for its notify scripts before it exits
+    # Scripts run side by side, so their lines may come in any order.
+    assert sorted((tmp_path / "calls.txt").read_text().splitlines()) == [
+        "INSTANCE VI_1 BACKUP 150",
+        "INSTANCE VI_1 MASTER 150",
+        "INSTANCE VI_1 STOP 150",
+        "master-script",
+    ]

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 
 from pyipvs.config import KeepalivedConfig
+from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
 from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
@@ -34,6 +35,7 @@ class VrrpProcess:
     :param release_vips: remove the virtual addresses on stop (``False``: keepalived's
         ``--dont-release-vrrp``).
     :param primary: finds an interface's own address when the instance names none.
+    :param notify_timeout: seconds before a notify script is killed.
     :raises PyipvsValueError: an instance cannot run (named in the message).
     """
 
@@ -43,8 +45,10 @@ class VrrpProcess:
         *,
         release_vips: bool = True,
         primary: PrimaryLookup = interface_primary,
+        notify_timeout: float = NOTIFY_TIMEOUT,
     ) -> None:
         self._primary = primary
+        self.notifier = Notifier(config, timeout=notify_timeout)
         self._release_vips = release_vips
         self.config = config
         self.plans = plan_instances(config, primary)
@@ -76,6 +80,7 @@ class VrrpProcess:
         await self._stop_requested.wait()
         async with self._lock:
             await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
+        await self.notifier.drain()
 
     def stop(self) -> None:
         """Asks :meth:`run` to shut down: masters send priority 0, addresses are removed."""
@@ -94,6 +99,7 @@ class VrrpProcess:
             for name in (old.keys() - new.keys()) & self.drivers.keys():
                 log.info("(%s) removed from the configuration: stopping", name)
                 await self._shutdown(name)
+            self.notifier.update(config)
             for name, plan in new.items():
                 await self._apply(name, old.get(name), plan)
             self.plans, self.config = new, config
@@ -124,7 +130,7 @@ class VrrpProcess:
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
             garp_repeat=plan.garp_repeat,
         )
-        driver.subscribe(lambda change: self._changed(plan.name, change))
+        driver.subscribe(lambda change: self._changed(plan.name, instance, change))
         self.instances[plan.name] = instance
         self.drivers[plan.name] = driver
 
@@ -144,9 +150,10 @@ class VrrpProcess:
         except OSError as exc:
             log.error("(%s) stop: %s", name, exc)
 
-    def _changed(self, name: str, change: StateChanged) -> None:
+    def _changed(self, name: str, instance: VrrpInstance, change: StateChanged) -> None:
         if change.new != "INIT":
             log.info("(%s) Entering %s STATE (%s)", name, change.new, change.reason)
+        self.notifier.instance_changed(name, change.new, instance.priority)
         for listener in self._listeners:
             listener(name, change)
 
