@@ -34,6 +34,7 @@ args = argparse.Namespace(use_file=sys.argv[1], config_id="lb1", vrrp_pid=sys.ar
 sys.exit(vrrp_child(args))
 """
 CONF = """
+{prologue}
 global_defs {{
     router_id lb1
     vrrp_garp_master_delay 0
@@ -57,10 +58,13 @@ DUMP = re.compile(r"\(VI_1\) state (\w+) .* sent (\d+) .* wakeups (\d+) .* trans
 class Ours:
     """``vrrp_child`` in lb1's namespace, its log on stdout."""
 
-    def __init__(self, lan: Lan, priority: int, version: int = 3, extra: str = "") -> None:
+    def __init__(
+        self, lan: Lan, priority: int, version: int = 3, extra: str = "", prologue: str = ""
+    ) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-p-"))
         self.conf = self.dir / "keepalived.conf"
         self.priority, self.version, self.extra = priority, version, extra
+        self.prologue = prologue
         self.write((VIP,))
         command = ["ip", "netns", "exec", lan.ns("lb1"), sys.executable, "-c", CHILD,
                    str(self.conf), str(self.dir / "vrrp.pid")]  # fmt: skip
@@ -79,6 +83,7 @@ class Ours:
                 version=self.version,
                 vips=text,
                 extra=self.extra,
+                prologue=self.prologue,
             )
         )
 

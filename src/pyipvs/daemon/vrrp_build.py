@@ -26,6 +26,7 @@ from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.lexer import Lexer
 from pyipvs.config.parser import default_config_id
 from pyipvs.config.tree import Node, TreeBuilder
+from pyipvs.daemon.vrrp_track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
 
@@ -46,6 +47,7 @@ class InstancePlan:
     unicast_peers: tuple[IPAddress, ...] = ()
     garp_repeat: int = 5
     v3_ipv4_pseudo_header: bool = True
+    track_interface: bool = True  # FAULT while its own interface is down (dont_track_primary)
 
     def same_but_addresses(self, other: InstancePlan) -> bool:
         """Whether *other* differs from this plan in its virtual addresses at most."""
@@ -191,6 +193,7 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         garp_lower_prio=not strict,
         higher_prio_send_advert=gdefs.vrrp_higher_prio_send_advert,
         down_timer_adverts=gdefs.vrrp_down_timer_adverts,
+        tracked=tracked_weights(inst, config),
     )
     options = {option[0] for option in inst.options}
     return InstancePlan(
@@ -200,6 +203,7 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         unicast_peers=tuple(ipaddress.ip_address(p.address) for p in inst.unicast_peer),
         garp_repeat=inst.garp_master_repeat or gdefs.vrrp_garp_master_repeat,
         v3_ipv4_pseudo_header="v3_checksum_as_v2" not in options,
+        track_interface=not inst.dont_track_primary,
     )
 
 

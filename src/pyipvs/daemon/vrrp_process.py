@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
 from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.daemon.vrrp_track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
@@ -49,6 +50,7 @@ class VrrpProcess:
     ) -> None:
         self._primary = primary
         self.notifier = Notifier(config, timeout=notify_timeout)
+        self.tracking = Tracking(config)
         self._release_vips = release_vips
         self.config = config
         self.plans = plan_instances(config, primary)
@@ -73,6 +75,7 @@ class VrrpProcess:
         """Starts every instance and runs until :meth:`stop`; then shuts them all down."""
         self._stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.tracking.start()
         async with self._lock:
             for name in list(self.drivers):
                 await self._start(name)
@@ -80,6 +83,7 @@ class VrrpProcess:
         await self._stop_requested.wait()
         async with self._lock:
             await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
+        self.tracking.stop()
         await self.notifier.drain()
 
     def stop(self) -> None:
@@ -100,6 +104,7 @@ class VrrpProcess:
                 log.info("(%s) removed from the configuration: stopping", name)
                 await self._shutdown(name)
             self.notifier.update(config)
+            self.tracking.update(config)
             for name, plan in new.items():
                 await self._apply(name, old.get(name), plan)
             self.plans, self.config = new, config
@@ -134,15 +139,26 @@ class VrrpProcess:
         self.instances[plan.name] = instance
         self.drivers[plan.name] = driver
 
+        def feed(event: ev.Event) -> None:
+            if driver.started:
+                driver.feed(event)
+            else:  # before Startup: the instance only records it (INIT acts on nothing)
+                instance.handle(event, 0.0)
+
+        own = plan.interface if plan.track_interface else None
+        self.tracking.attach(plan.name, own, dict(plan.config.tracked), feed)
+
     async def _start(self, name: str) -> None:
         try:
             await self.drivers[name].start()
         except (OSError, LookupError) as exc:  # no interface, a socket refused: others run on
             log.error("(%s) cannot start: %s", name, exc)
+            self.tracking.detach(name)
             self.drivers.pop(name).close()
             self.instances.pop(name)
 
     async def _shutdown(self, name: str) -> None:
+        self.tracking.detach(name)
         driver = self.drivers.pop(name)
         self.instances.pop(name)
         try:

@@ -119,6 +119,11 @@ class VrrpDriver:
         #: hands them to the group and gives each member's driver its actions (:meth:`perform`).
         self.route: Callable[[ev.Event, float], None] | None = None
 
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has run (and :meth:`stop` / :meth:`close` not yet)."""
+        return self._worker is not None
+
     def subscribe(self, callback: Callable[[act.StateChanged], None]) -> None:
         """Calls *callback* with every :class:`~pyipvs.vrrp.StateChanged` (from the loop)."""
         self._subscribers.append(callback)
@@ -149,6 +154,7 @@ class VrrpDriver:
         failed half-way; :meth:`stop` ends with it)."""
         if self._worker is not None:
             self._worker.cancel()
+            self._worker = None
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
