@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,9 +60,15 @@ class Ours:
     """``vrrp_child`` in lb1's namespace, its log on stdout."""
 
     def __init__(
-        self, lan: Lan, priority: int, version: int = 3, extra: str = "", prologue: str = ""
+        self,
+        lan: Lan,
+        priority: int,
+        version: int = 3,
+        extra: str = "",
+        prologue: str = "",
+        directory: Path | None = None,
     ) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-p-"))
+        self.dir = directory or Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-p-"))
         self.conf = self.dir / "keepalived.conf"
         self.priority, self.version, self.extra = priority, version, extra
         self.prologue = prologue
@@ -201,6 +208,7 @@ def test_reload_of_an_unchanged_master_sends_nothing_extra(
     reload_lines += ours.lines.seen
     after = ours.dump()
     while after[2] < wakeups + 3:  # let the advert timer fire a few times
+        time.sleep(0.1)
         after = ours.dump()
     # Every advert since the first dump came from the advert timer: none from the reloads.
     assert (after[0], after[3]) == (state, transitions) == ("MASTER", transitions)

@@ -41,7 +41,7 @@ def load_vrrp_config(args: argparse.Namespace) -> KeepalivedConfig | None:
     from pyipvs.config import read_config
     from pyipvs.daemon.vrrp_build import vrrp_refusals
 
-    path, config_id = args.use_file, getattr(args, "config_id", None)
+    path, config_id = args.use_file, args.config_id
     result = read_config(path, config_id=config_id)
     for diagnostic in result.diagnostics:
         log.warning("%s", diagnostic)
@@ -57,12 +57,18 @@ def load_vrrp_config(args: argparse.Namespace) -> KeepalivedConfig | None:
 async def run_vrrp(args: argparse.Namespace) -> int:
     """Runs the VRRP process until SIGTERM / SIGINT; the exit status."""
     from pyipvs.daemon.vrrp_process import VrrpProcess
+    from pyipvs.daemon.vrrp_state import StateFile, state_path
 
     config = load_vrrp_config(args)
     if config is None:
         return EXIT_FATAL
+    where = state_path(args.use_file, getattr(args, "namespace", None), args.config_id)
     try:
-        process = VrrpProcess(config, release_vips=not getattr(args, "dont_release_vrrp", False))
+        process = VrrpProcess(
+            config,
+            release_vips=not getattr(args, "dont_release_vrrp", False),
+            state_file=StateFile(where),
+        )
     except LocalError as exc:
         log.error("%s: %s", args.use_file, exc)
         return EXIT_FATAL
@@ -136,7 +142,15 @@ def _syslog_as_vrrp() -> None:
 
 
 def vrrp_child(args: argparse.Namespace) -> int:
-    """The VRRP child: pid file (``-r``), the process, its exit status (4: cannot start)."""
+    """The VRRP child: pid file (``-r``), the process, its exit status (4: cannot start).
+
+    *args* is keepalived's option namespace; it reads ``use_file``, ``config_id``,
+    ``vrrp_pid``, ``namespace`` (only to name its state file: the parent has entered it) and
+    ``dont_release_vrrp``; missing ones take keepalived's defaults.
+    """
+    for name in ("config_id", "vrrp_pid", "namespace"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
     pid_file = getattr(args, "vrrp_pid", None) or DEFAULT_VRRP_PID
     _syslog_as_vrrp()
     Path(pid_file).write_text(f"{os.getpid()}\n")

@@ -19,10 +19,12 @@ from collections.abc import Callable
 from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
 from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.daemon.vrrp_state import StateFile
 from pyipvs.daemon.vrrp_track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
+from pyipvs.vrrp.vips import addresses_on
 
 log = logging.getLogger("pyipvs.daemon")
 #: Called with (instance name, change) for every state change.
@@ -37,6 +39,8 @@ class VrrpProcess:
         ``--dont-release-vrrp``).
     :param primary: finds an interface's own address when the instance names none.
     :param notify_timeout: seconds before a notify script is killed.
+    :param state_file: where states are recorded for a respawned successor, which resumes a
+        master without a flap (:mod:`~pyipvs.daemon.vrrp_state`); None: no record, no resume.
     :raises PyipvsValueError: an instance cannot run (named in the message).
     """
 
@@ -47,7 +51,9 @@ class VrrpProcess:
         release_vips: bool = True,
         primary: PrimaryLookup = interface_primary,
         notify_timeout: float = NOTIFY_TIMEOUT,
+        state_file: StateFile | None = None,
     ) -> None:
+        self.state_file = state_file
         self._primary = primary
         self.notifier = Notifier(config, timeout=notify_timeout)
         self.tracking = Tracking(config)
@@ -76,14 +82,19 @@ class VrrpProcess:
         self._stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
         self.tracking.start()
+        previous, age = self.state_file.load() if self.state_file else ({}, None)
         async with self._lock:
             for name in list(self.drivers):
-                await self._start(name)
+                await self._start(name, await self._resumes(name, previous.get(name), age))
             self._build_groups()
+        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         await self._stop_requested.wait()
+        heartbeat.cancel()
         async with self._lock:
             await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
         self.tracking.stop()
+        if self.state_file is not None:
+            self.state_file.remove()  # priority 0 sent: a successor must not resume
         await self.notifier.drain()
 
     def stop(self) -> None:
@@ -103,6 +114,8 @@ class VrrpProcess:
             for name in (old.keys() - new.keys()) & self.drivers.keys():
                 log.info("(%s) removed from the configuration: stopping", name)
                 await self._shutdown(name)
+                if self.state_file is not None:
+                    self.state_file.forget(name)
             self.notifier.update(config)
             self.tracking.update(config)
             for name, plan in new.items():
@@ -135,7 +148,7 @@ class VrrpProcess:
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
             garp_repeat=plan.garp_repeat,
         )
-        driver.subscribe(lambda change: self._changed(plan.name, instance, change))
+        driver.subscribe(lambda change: self._changed(plan, instance, change))
         self.instances[plan.name] = instance
         self.drivers[plan.name] = driver
 
@@ -148,9 +161,9 @@ class VrrpProcess:
         own = plan.interface if plan.track_interface else None
         self.tracking.attach(plan.name, own, dict(plan.config.tracked), feed)
 
-    async def _start(self, name: str) -> None:
+    async def _start(self, name: str, resume_master: bool = False) -> None:
         try:
-            await self.drivers[name].start()
+            await self.drivers[name].start(resume_master=resume_master)
         except (OSError, LookupError) as exc:  # no interface, a socket refused: others run on
             log.error("(%s) cannot start: %s", name, exc)
             self.tracking.detach(name)
@@ -166,12 +179,42 @@ class VrrpProcess:
         except OSError as exc:
             log.error("(%s) stop: %s", name, exc)
 
-    def _changed(self, name: str, instance: VrrpInstance, change: StateChanged) -> None:
+    def _changed(self, plan: InstancePlan, instance: VrrpInstance, change: StateChanged) -> None:
+        name = plan.name
+        if self.state_file is not None:
+            self.state_file.record(plan, change.new)
         if change.new != "INIT":
             log.info("(%s) Entering %s STATE (%s)", name, change.new, change.reason)
         self.notifier.instance_changed(name, change.new, instance.priority)
         for listener in self._listeners:
             listener(name, change)
+
+    # ===== resuming after a respawn =====
+
+    async def _resumes(
+        self, name: str, previous: dict[str, object] | None, age: float | None
+    ) -> bool:
+        plan, instance = self.plans[name], self.instances[name]
+        if self.state_file is None or not self.state_file.resumable(
+            plan, previous, age, instance.master_down_interval
+        ):
+            return False
+        present = await addresses_on(plan.interface)
+        if not set(plan.config.addresses) <= present:
+            return False
+        log.info("(%s) was MASTER %.3fs ago, addresses in place: resuming as MASTER", name, age)
+        return True
+
+    async def _heartbeat(self) -> None:
+        """Touches the state file while an instance is master (its age tells a successor
+        whether a backup may have taken over)."""
+        if self.state_file is None or not self.plans:
+            return
+        period = min(plan.config.advert_interval for plan in self.plans.values())
+        while True:
+            await asyncio.sleep(period)
+            if any(i.state == "MASTER" for i in self.instances.values()):
+                self.state_file.touch()
 
     # ===== sync groups =====
 

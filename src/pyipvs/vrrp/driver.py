@@ -130,15 +130,16 @@ class VrrpDriver:
 
     # ===== lifecycle =====
 
-    async def start(self) -> None:
-        """Opens the sockets and starts the instance."""
+    async def start(self, *, resume_master: bool = False) -> None:
+        """Opens the sockets and starts the instance (as master at once with
+        *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._index, self._mac = await interface_info(self.interface)
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
         self._worker = asyncio.create_task(self._work())
-        self._feed(ev.Startup())
+        self._feed(ev.Startup(resume_master))
 
     async def stop(self, *, release_vips: bool = True) -> None:
         """Shuts the instance down (a master sends priority 0 and removes its addresses,

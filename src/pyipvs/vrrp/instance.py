@@ -255,11 +255,13 @@ class VrrpInstance:
 
     # ===== handlers =====
 
-    def _on_startup(self, _: ev.Startup, now: float, out: Actions) -> None:
+    def _on_startup(self, event: ev.Startup, now: float, out: Actions) -> None:
         if self._state != INIT:
             return
         if self.faulty:
             self._become_fault("startup", "startup with a fault", out)
+        elif event.resume_master:
+            self._become_master("startup", "resumed: the predecessor was master", now, out)
         elif self._config.priority == 255:
             # RFC 5798 6.4.1: the owner becomes master at once.
             self._become_master("startup", "startup as address owner", now, out)
