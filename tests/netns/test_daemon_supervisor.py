@@ -193,6 +193,20 @@ def test_a_reload_sent_while_a_child_starts_reaches_it(
     assert t.wait() == 0
 
 
+def test_a_stop_sent_while_a_child_starts_still_stops_it_cleanly(
+    tmp_path: Path, tree: Callable[..., Tree]
+) -> None:
+    t = tree()
+    first = t.up()
+    (tmp_path / "slow-one").write_text("1.0")
+    os.kill(first["one"], signal.SIGKILL)
+    wait_for(lambda: pid_of(tmp_path, "one") not in (0, first["one"]), "one respawned")
+    again = pid_of(tmp_path, "one")
+    t.signal(signal.SIGTERM)
+    assert t.wait() == 0
+    assert ("one", again, "SIGTERM") in events(tmp_path)  # its own handler ran: a clean stop
+
+
 def test_a_reload_starts_a_child_the_new_configuration_needs(
     tmp_path: Path, tree: Callable[..., Tree]
 ) -> None:

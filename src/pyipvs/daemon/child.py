@@ -47,9 +47,10 @@ _SUPERVISED: list[int] = []  # in a supervised child: the parent's pid
 class ChildSpec:
     """One kind of child: ``name`` as keepalived logs it (``VRRP``, ``Healthcheck``).
 
-    ``entry`` runs in the forked child with SIGTERM at its default action; a signal it is sent
-    (SIGHUP, SIGUSR1, ``extra_signals``) before it installed its own handler is delivered again
-    until it has one (:func:`_redeliver_later`). Its return value is the child's exit status.
+    ``entry`` runs in the forked child; a signal it is sent (SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+    ``extra_signals``) before it installed its own handler is delivered again until it has one
+    (:func:`_redeliver_later`): a stop that comes while a respawned child starts still stops it
+    cleanly (IPVS released, VIPs removed). Its return value is the child's exit status.
     """
 
     name: str
@@ -73,7 +74,7 @@ def run_child(
     try:
         for signo in HANDLED | {int(signal.SIGPIPE)}:
             signal.signal(signo, signal.SIG_DFL)
-        for signo in FORWARDED_TO_ALL | spec.extra_signals:
+        for signo in FORWARDED_TO_ALL | STOP_SIGNALS | spec.extra_signals:
             signal.signal(signo, _redeliver_later)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         runtime.die_with_parent(signal.SIGTERM)

@@ -17,14 +17,12 @@ instead lets each child apply what it could read (a truncated file drops what wa
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
 import platform
 import shlex
 import signal
-from collections.abc import Callable
 
 from pyipvs import __version__
 from pyipvs.config import KeepalivedConfig, ParseResult, Severity, read_config
@@ -35,12 +33,13 @@ from pyipvs.daemon.checker_main import checker_child
 from pyipvs.daemon.child import SIG_JSON, SIG_STATS_CLEAR, ChildSpec
 from pyipvs.daemon.options import DEFAULT_CONFIG_FILE
 from pyipvs.daemon.supervisor import Supervisor
+from pyipvs.daemon.vrrp_main import SYSLOG_IDENT as VRRP_IDENT
+from pyipvs.daemon.vrrp_main import vrrp_child
 
 log = logging.getLogger("pyipvs.daemon")
 
 EXIT_NO_CONFIG = 6
 VRRP_NAME = "VRRP"
-VRRP_IDENT = "Keepalived_vrrp"
 DEFAULT_CHILD_WAIT = 5.0
 _BRACE_WORDS = ("missing '}'s", "Extra '}'")
 
@@ -74,27 +73,11 @@ def wants_checker(args: argparse.Namespace, config: KeepalivedConfig) -> bool:
     return not args.vrrp and (bool(config.virtual_servers) or bool(args.all))
 
 
-def _vrrp_entry() -> Callable[[argparse.Namespace], int] | None:
-    """The VRRP child's entry point, ``pyipvs.daemon.vrrp_main.vrrp_child``, when built in."""
-    try:
-        module = importlib.import_module("pyipvs.daemon.vrrp_main")
-    except ImportError:
-        return None
-    entry: Callable[[argparse.Namespace], int] = module.vrrp_child
-    return entry
-
-
-def _no_vrrp(args: argparse.Namespace) -> int:
-    log.error("the VRRP subsystem is not part of this build")
-    return 1
-
-
 def child_specs(args: argparse.Namespace) -> dict[str, ChildSpec]:
     """Every child this daemon knows, by name; which of them run depends on the config."""
-    vrrp = _vrrp_entry() or _no_vrrp
     extra = frozenset({int(signal.SIGUSR2), SIG_JSON, SIG_STATS_CLEAR})  # keepalived: VRRP only
     return {
-        VRRP_NAME: ChildSpec(VRRP_NAME, vrrp, args.vrrp_pid, extra, VRRP_IDENT),
+        VRRP_NAME: ChildSpec(VRRP_NAME, vrrp_child, args.vrrp_pid, extra, VRRP_IDENT),
         CHECKER_NAME: ChildSpec(
             CHECKER_NAME, checker_child, args.checkers_pid, ident=CHECKER_IDENT, reports_ready=True
         ),
