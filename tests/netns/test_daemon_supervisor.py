@@ -207,6 +207,23 @@ def test_a_stop_sent_while_a_child_starts_still_stops_it_cleanly(
     assert ("one", again, "SIGTERM") in events(tmp_path)  # its own handler ran: a clean stop
 
 
+def test_a_signal_a_child_does_not_handle_does_not_kill_it(
+    tmp_path: Path, tree: Callable[..., Tree]
+) -> None:
+    """Once a child said it is ready, what it left unhandled is ignored, not its death."""
+    (tmp_path / "nohup-one").write_text("")
+    t = tree()
+    pids = t.up()
+    t.signal(signal.SIGHUP)
+    seen = lambda: {(n, p, e) for n, p, e in events(tmp_path)}  # noqa: E731
+    wait_for(lambda: ("two", pids["two"], "SIGHUP") in seen(), "two reloaded")
+    t.signal(signal.SIGUSR1)
+    wait_for(lambda: ("one", pids["one"], "SIGUSR1") in seen(), "one still there")
+    assert pid_of(tmp_path, "one") == pids["one"]
+    t.signal(signal.SIGTERM)
+    assert t.wait() == 0
+
+
 def test_a_reload_starts_a_child_the_new_configuration_needs(
     tmp_path: Path, tree: Callable[..., Tree]
 ) -> None:

@@ -96,6 +96,8 @@ def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "10.77.0.101" in addresses(netns), "the VIP the reload adds", log)
 
+        proc.send_signal(signal.SIGUSR2)  # STATS: the VRRP child's; never its death
+
         conf.write_text(conf.read_text().rsplit("}", 2)[0])
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "Reload refused" in log.read_text(), "the refused reload", log)

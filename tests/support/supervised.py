@@ -3,10 +3,13 @@
 process by tests/netns/test_daemon_supervisor.py: ``python supervised.py DIR [-R]``.
 
 Two children, ``one`` and ``two`` (``two`` also takes SIGUSR2), each appending what happens to
-it to ``DIR/events`` (``<name> <pid> <event>``). ``DIR/exit-<name>`` holding a number makes that
-child exit with it at start, ``DIR/slow-<name>`` (seconds) delays its handlers;
-``DIR/refuse`` makes the reload check refuse; ``DIR/unwanted-<name>`` leaves that child out
-(the configuration has nothing for it) until a reload finds the file gone.
+it to ``DIR/events`` (``<name> <pid> <event>``). Files in DIR steer them:
+
+* ``exit-<name>`` holding a number: that child exits with it at start;
+* ``slow-<name>`` (seconds): its handlers come that much later;
+* ``nohup-<name>``: it leaves SIGHUP unhandled;
+* ``unwanted-<name>``: the configuration has nothing for it, until a reload finds it gone;
+* ``refuse``: the reload check refuses.
 """
 
 from __future__ import annotations
@@ -45,7 +48,10 @@ def _child(where: Path, name: str) -> ChildSpec:
             if signo == signal.SIGHUP:
                 report_ready()
 
-        for signo in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+        handled = [signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2]
+        if (where / f"nohup-{name}").exists():  # a child that does not handle SIGHUP
+            handled.remove(signal.SIGHUP)
+        for signo in handled:
             signal.signal(signo, on_signal)
         _record(where, name, "started")
         report_ready()

@@ -38,7 +38,7 @@ HANDLED = frozenset(
 )
 Mask = set[int | signal.Signals]
 _EARLY_RETRY = 0.2  # seconds before a signal that came too early is delivered again
-_EARLY_MAX_TRIES = 300
+_EARLY_MAX_TRIES = 50  # 10 s of retries
 _EARLY_TRIES: dict[int, int] = {}
 _SUPERVISED: list[int] = []  # in a supervised child: the parent's pid
 
@@ -97,10 +97,12 @@ def run_child(
 def _redeliver_later(signo: int, _frame: object) -> None:
     """A child's stand-in handler while its entry starts (reads the configuration, builds its
     handlers): the signal, e.g. a reload sent to a child respawned a moment ago, is sent again
-    shortly, so the entry's own handler gets it once installed; neither lost nor fatal."""
+    shortly, so the entry's own handler gets it once installed; neither lost nor fatal. A
+    signal the entry never takes gets its end after ``_EARLY_MAX_TRIES``: a stop signal its
+    default action (the child ends), any other is ignored from then on."""
     tries = _EARLY_TRIES.get(signo, 0)
     if tries >= _EARLY_MAX_TRIES:
-        log.error("signal %d was never handled by this child - dropped", signo)
+        _give_up(signo)
         return
     _EARLY_TRIES[signo] = tries + 1
     timer = threading.Timer(_EARLY_RETRY, os.kill, (os.getpid(), signo))
@@ -108,10 +110,26 @@ def _redeliver_later(signo: int, _frame: object) -> None:
     timer.start()
 
 
+def _give_up(signo: int, *, arrived: bool = True) -> None:
+    """The stand-in's end for ``signo``: a stop signal gets its default action back (and acts
+    if one ``arrived``), any other is ignored from then on."""
+    if signo in STOP_SIGNALS:
+        signal.signal(signo, signal.SIG_DFL)
+        if arrived:
+            os.kill(os.getpid(), signo)
+        return
+    if arrived:
+        log.warning("signal %d is not handled by this child - ignored", signo)
+    signal.signal(signo, signal.SIG_IGN)
+
+
 def report_ready() -> None:
     """Tells the supervising parent that this child has read its configuration and installed
     its handlers (after its start, and after each reload); nothing outside a supervisor. The
     parent says ``Startup complete`` / ``Reload complete`` and ``READY=1`` to systemd once every
     child that reports has done so, as keepalived's parent waits for its children."""
+    for signo in HANDLED:  # what the entry left to the stand-in, it does not handle
+        if signal.getsignal(signo) is _redeliver_later:
+            _give_up(signo, arrived=False)
     if _SUPERVISED and os.getppid() == _SUPERVISED[0]:  # never a reused pid's process
         os.kill(_SUPERVISED[0], SIG_READY)
