@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from check_servers import in_netns
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
 CONFIG = """
@@ -61,6 +64,19 @@ def pid_in(path: Path) -> int:
         return 0
 
 
+def priorities_seen(sniffer: socket.socket) -> list[int]:
+    """The priorities of the VRRP adverts (IPv4 protocol 112) the sniffer has queued."""
+    found = []
+    while True:
+        try:
+            frame = sniffer.recv(2048)
+        except BlockingIOError:
+            return found
+        if frame[12:14] == b"\x08\x00" and frame[23] == 112:
+            header = (frame[14] & 0x0F) * 4
+            found.append(frame[14 + header + 2])
+
+
 def write(conf: Path, *vips: str) -> None:
     conf.write_text(CONFIG.format(vips="\n".join(f"        {vip}/32" for vip in vips)))
 
@@ -71,6 +87,9 @@ def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
     for link in ("eth0", "eth1"):
         subprocess.run([*ip, "link", "set", link, "up"], check=True)
     subprocess.run([*ip, "addr", "add", "10.77.0.2/24", "dev", "eth0"], check=True)
+    sniffer = in_netns(netns, lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW))
+    sniffer.bind(("eth1", 0x0800))
+    sniffer.setblocking(False)
     conf, log = tmp_path / "keepalived.conf", tmp_path / "daemon.log"
     write(conf, "10.77.0.100")
     pids = {name: tmp_path / f"{name}.pid" for name in ("parent", "vrrp", "checkers")}
@@ -104,9 +123,14 @@ def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
         assert {"10.77.0.100", "10.77.0.101"} <= addresses(netns)
         assert pid_in(pids["vrrp"]) == second
 
+        priorities_seen(sniffer)  # what came before the stop
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(PATIENCE) == 0
+        seen: list[int] = []
+        # the master's goodbye: an advert with priority 0 (RFC 5798 section 6.4.3)
+        wait_for(lambda: 0 in seen or seen.extend(priorities_seen(sniffer)), "priority 0", log)
     finally:
+        sniffer.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
