@@ -110,3 +110,20 @@ def test_journal_records_on_a_real_datagram_socket(tmp_path: Path) -> None:
         "SYSLOG_IDENTIFIER": "Keepalived_vrrp",
         "SYSLOG_PID": str(os.getpid()),
     }
+
+
+def test_the_files_namespace_is_entered_and_cannot_change_at_a_reload(
+    netns: str, tmp_path: Path
+) -> None:
+    conf, pid_file = tmp_path / "keepalived.conf", tmp_path / "k.pid"
+    conf.write_text(f"net_namespace {netns}\nglobal_defs {{\n    router_id lb1\n}}\n")
+    flags = ["-n", "-l", "-G", "-P", "-C", "-f", str(conf), "-p", str(pid_file)]
+    proc = subprocess.Popen([*OURS, *flags], stderr=subprocess.PIPE, text=True)
+    wait_for(pid_file.exists, "the pid file")
+    assert os.stat(f"/proc/{proc.pid}/ns/net").st_ino == os.stat(f"/run/netns/{netns}").st_ino
+    conf.write_text("net_namespace pyipvs-elsewhere\nglobal_defs {\n    router_id lb1\n}\n")
+    proc.send_signal(signal.SIGHUP)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=PATIENCE)
+    assert proc.returncode == 0
+    assert "Cannot change network namespace at a reload" in err and "Reload refused" in err

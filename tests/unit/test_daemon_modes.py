@@ -64,6 +64,6 @@ def test_child_wait_time() -> None:
 
 def test_the_namespace_from_the_file_unless_s() -> None:
     config = parse_config("net_namespace lb\n" + VRRP).config
-    assert network_namespace(parse_options([]), config) == "lb"
-    assert network_namespace(parse_options(["-s", "other"]), config) == "other"
-    assert network_namespace(parse_options([]), parse_config(VRRP).config) is None
+    assert network_namespace(None, config) == "lb"
+    assert network_namespace("other", config) == "other"
+    assert network_namespace(None, parse_config(VRRP).config) is None

@@ -89,16 +89,16 @@ def wanted_children(args: argparse.Namespace, config: KeepalivedConfig) -> list[
     return [*names, CHECKER_NAME] if wants_checker(args, config) else names
 
 
-def network_namespace(args: argparse.Namespace, config: KeepalivedConfig) -> str | None:
-    """``-s NAME``, else the file's top-level ``net_namespace NAME`` (``-s`` overrides it)."""
+def network_namespace(option: str | None, config: KeepalivedConfig) -> str | None:
+    """``-s NAME`` (``option``), else the file's top-level ``net_namespace NAME``."""
     from_file = next((w[0] for k, w in config.options if k == "net_namespace" and w), None)
-    if args.namespace and from_file and args.namespace != from_file:
+    if option and from_file and option != from_file:
         log.info(
             "Overriding config net_namespace '%s' with command line namespace '%s'",
             from_file,
-            args.namespace,
+            option,
         )
-    return str(args.namespace) if args.namespace else from_file
+    return option or from_file
 
 
 def child_wait_time(config: KeepalivedConfig) -> float:
@@ -157,7 +157,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         return EXIT_NO_CONFIG
     if args.dump_conf:
         _log_config(config)
-    namespace = network_namespace(args, config)
+    option, namespace = args.namespace, network_namespace(args.namespace, config)
+    args.namespace = namespace  # what the children see
     if namespace:
         try:
             runtime.enter_netns(namespace)
@@ -168,20 +169,25 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         log.info("daemon is already running")
         return 0
     if args.dont_fork:
-        return _supervise(args, config)
+        return _supervise(args, config, option)
     if not runtime.detach():
         return 0  # the process that started the daemon
-    status = _supervise(args, config)
+    status = _supervise(args, config, option)
     logging.shutdown()
     os._exit(status)  # the detached daemon never returns into its caller's stack
 
 
-def _supervise(args: argparse.Namespace, config: KeepalivedConfig) -> int:
+def _supervise(args: argparse.Namespace, config: KeepalivedConfig, option: str | None) -> int:
     specs = child_specs(args)
 
     def reload_check() -> list[str] | None:
         new = _read(args, reloading=True)
-        return None if new is None else wanted_children(args, new)
+        if new is None:
+            return None
+        if network_namespace(option, new) != args.namespace:  # args.namespace: the running one
+            log.error("Cannot change network namespace at a reload - please restart")
+            return None
+        return wanted_children(args, new)
 
     def in_child(spec: ChildSpec) -> None:
         _logging_for(args, spec.ident)
