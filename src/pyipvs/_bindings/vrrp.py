@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Thin layer over csrc/vrrp.c and csrc/garp.c.
+"""Thin layer over csrc/vrrp.c (the frames a new master sends: :mod:`pyipvs._bindings.garp`).
 
 Parsing is the hot path of a VRRP receiver, so :class:`Parser` keeps its C structures allocated
 once and returns a plain tuple of the advert's fields (unpacked in one ``struct`` call from the
@@ -274,15 +274,3 @@ class Builder:
         build = lib.pyipvs_vrrp_build_ip if whole_packet else lib.pyipvs_vrrp_build_message
         n = check_rc(build(self._advert, addrs, flags, self._buf, MAX_PACKET), "vrrp build")
         return ffi.buffer(self._buf, n)[:]
-
-
-def garp(mac: bytes, ip: bytes) -> bytes:
-    buf = ffi.new("uint8_t[]", int(lib.PYIPVS_GARP_FRAME_LEN))
-    n = check_rc(lib.pyipvs_garp_build(mac, ip, buf, len(buf)), "gratuitous ARP")
-    return ffi.buffer(buf, n)[:]
-
-
-def unsolicited_na(mac: bytes, src: bytes, target: bytes, router: bool) -> bytes:
-    buf = ffi.new("uint8_t[]", int(lib.PYIPVS_UNA_FRAME_LEN))
-    n = check_rc(lib.pyipvs_una_build(mac, src, target, int(router), buf, len(buf)), "NA")
-    return ffi.buffer(buf, n)[:]
