@@ -170,3 +170,17 @@ def test_a_line_longer_than_the_line_buffer_is_read_in_the_same_pieces(
     assert pieces(messages_of_pyipvs(ours[1], path)) == pieces(messages_of_keepalived(theirs[1]))
     assert {line for line, _ in messages_of_pyipvs(ours[1], path)} == {2}
     assert len(pieces(messages_of_pyipvs(ours[1], path))) == 5
+
+
+def test_an_include_loop(root: None, tmp_path: Path) -> None:
+    """keepalived opens the file until it runs out of descriptors, then skips it and exits 0;
+    pyipvs stops at the loop and says so (exit 5)."""
+    path = tmp_path / "k.conf"
+    path.write_text(f"include {path}\n")
+    theirs = run(["keepalived", "-t", "-l", "-n", "-f", str(path)])
+    ours = run([sys.executable, "-m", "pyipvs.cli.keepalived", "-t", "-f", str(path)])
+    assert (theirs[0], ours[0]) == (0, 5)
+    assert "open problem (Too many open files) - skipping" in theirs[1]
+    assert messages_of_pyipvs(ours[1], path) == [
+        (1, f"include of '{path}' nests too deeply (a loop?)")
+    ]
