@@ -177,3 +177,20 @@ def test_lvs_flush_plans_a_flush_then_every_add(
     assert status == EXIT_PENDING
     assert out.splitlines() == ["-C", *EXPECTED_EMPTY_PLAN]
     assert save(ipvs_netns) == before
+
+
+def test_quorum_down_at_start_plans_the_sorry_server(
+    capsys: pytest.CaptureFixture[str], conf: Path, ipvs_netns: str
+) -> None:
+    conf.write_text(
+        "virtual_server fwmark 7 {\n    lb_algo rr\n    lb_kind DR\n"
+        "    sorry_server 192.168.0.99 0\n"
+        "    real_server 192.168.0.12 0 {\n        alpha\n        TCP_CHECK {\n"
+        "            connect_port 80\n        }\n    }\n}\n"
+    )
+    status, out = plan(capsys, conf, ipvs_netns)
+    assert status == EXIT_PENDING
+    assert out.splitlines() == ["-A -f 7 -s rr", "-a -f 7 -r 192.168.0.99:0 -g -w 1"]
+    assert save(ipvs_netns) == ""
+    run_in(ipvs_netns, "ipvsadm", "-R", stdin=out)
+    assert plan(capsys, conf, ipvs_netns) == (EXIT_NOTHING_TO_DO, "")
