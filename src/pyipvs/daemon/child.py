@@ -123,6 +123,30 @@ def _give_up(signo: int, *, arrived: bool = True) -> None:
     signal.signal(signo, signal.SIG_IGN)
 
 
+def report_end(name: str, pid: int, status: int) -> int | None:
+    """Logs how child ``name`` (``pid``) ended, from its wait status; that exit status when
+    keepalived treats it as permanent (``report_child_status``), else None."""
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        if code in PERMANENT:
+            log.info(
+                "%s child process(%d) exited with permanent error %s", name, pid, PERMANENT[code]
+            )
+            return code
+        if code != 0:
+            log.info("%s child process(%d) exited with status %d", name, pid, code)
+    elif os.WIFSIGNALED(status):
+        signo = os.WTERMSIG(status)
+        log.info(
+            "%s child process(%d) exited due to signal %d (%s)",
+            name,
+            pid,
+            signo,
+            signal.strsignal(signo) or "unknown",
+        )
+    return None
+
+
 def report_ready() -> None:
     """Tells the supervising parent that this child has read its configuration and installed
     its handlers (after its start, and after each reload); nothing outside a supervisor. The

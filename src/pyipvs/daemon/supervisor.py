@@ -35,11 +35,11 @@ from pyipvs.daemon.child import (
     EXIT_OK,
     FORWARDED_TO_ALL,
     HANDLED,
-    PERMANENT,
     SIG_READY,
     STOP_SIGNALS,
     ChildSpec,
     Mask,
+    report_end,
     run_child,
 )
 
@@ -221,7 +221,7 @@ class Supervisor:
         child.running = False
         if child.spec.pid_file:
             runtime.remove_pid(child.spec.pid_file, child.pid)
-        permanent = _report(child, status)
+        permanent = report_end(child.spec.name, child.pid, status)
         if self.exit_status is not None:
             return
         if permanent is not None:
@@ -283,30 +283,6 @@ class Supervisor:
                 child.running = False
                 if child.spec.pid_file:
                     runtime.remove_pid(child.spec.pid_file, child.pid)
-
-
-def _report(child: _Child, status: int) -> int | None:
-    """Logs how ``child`` ended; its status when keepalived treats it as permanent."""
-    name, pid = child.spec.name, child.pid
-    if os.WIFEXITED(status):
-        code = os.WEXITSTATUS(status)
-        if code in PERMANENT:
-            log.info(
-                "%s child process(%d) exited with permanent error %s", name, pid, PERMANENT[code]
-            )
-            return code
-        if code != 0:
-            log.info("%s child process(%d) exited with status %d", name, pid, code)
-    elif os.WIFSIGNALED(status):
-        signo = os.WTERMSIG(status)
-        log.info(
-            "%s child process(%d) exited due to signal %d (%s)",
-            name,
-            pid,
-            signo,
-            signal.strsignal(signo) or "unknown",
-        )
-    return None
 
 
 def _kill(pid: int, signo: int) -> None:
