@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The ``vrrp`` section of a status document, from the running instances and their drivers.
+
+:class:`~pyipvs.vrrp.VrrpInstance` is sans-IO and keeps only what the protocol needs: its
+state, counters and timers. Who the master is and when and why the last transition happened
+are facts about the history; :class:`ObservedVrrpInstance` is a drop-in subclass that records
+them as events go through ``handle()``. :func:`vrrp_section` takes either kind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyipvs.vrrp import (
+    Action,
+    AdvertReceived,
+    Event,
+    PacketRejected,
+    StateChanged,
+    VrrpInstance,
+)
+from pyipvs.vrrp.driver import Lateness, VrrpDriver
+from pyipvs.vrrp.machine import BACKUP, MASTER, VrrpConfig
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    """One state change: wall-clock time (Unix seconds), states and the instance's reason."""
+
+    time: float
+    old: str
+    new: str
+    reason: str
+
+
+class ObservedVrrpInstance(VrrpInstance):
+    """A :class:`~pyipvs.vrrp.VrrpInstance` that remembers the master's address and the last
+    transition, for the status API. Behaviour is the parent's, action for action.
+
+    :param wall_clock: gives the Unix time a transition is stamped with.
+    """
+
+    def __init__(self, config: VrrpConfig, *, wall_clock: Callable[[], float] = time.time) -> None:
+        super().__init__(config)
+        self._wall_clock = wall_clock
+        self.master_address: str | None = None
+        self.last_transition: TransitionRecord | None = None
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        actions = super().handle(event, now)
+        changes = [a for a in actions if isinstance(a, StateChanged)]
+        if changes:
+            last = changes[-1]
+            self.last_transition = TransitionRecord(
+                self._wall_clock(), changes[0].old, last.new, last.reason
+            )
+        self._note_master(event, actions)
+        return actions
+
+    def _note_master(self, event: Event, actions: list[Action]) -> None:
+        if self.state == MASTER:
+            self.master_address = str(self.config.primary_address)
+        elif self.state != BACKUP:
+            self.master_address = None
+        elif isinstance(event, AdvertReceived):
+            rejected = any(isinstance(a, PacketRejected) for a in actions)
+            if not rejected and event.packet.priority > 0:
+                # RFC 5798 6.4.2: a backup accepts adverts from the master only.
+                self.master_address = str(event.source)
+            elif not rejected:
+                self.master_address = None  # priority 0: the master is leaving
+        elif any(isinstance(a, StateChanged) and a.old == MASTER for a in actions):
+            self.master_address = None  # we left MASTER; the new master shows with its advert
+
+
+def vrrp_section(
+    instances: Mapping[str, VrrpInstance],
+    drivers: Mapping[str, VrrpDriver] | None = None,
+) -> dict[str, Any]:
+    """``{"instances": {name: {...}}}``; *drivers* (by the same names) add the interface, the
+    codec's drops and the timer wake-up lateness measured by the driver."""
+    drivers = drivers or {}
+    by_name = {name: instance_status(i, drivers.get(name)) for name, i in instances.items()}
+    return {"instances": by_name}
+
+
+def instance_status(instance: VrrpInstance, driver: VrrpDriver | None = None) -> dict[str, Any]:
+    c, counters = instance.config, instance.counters
+    observed = instance if isinstance(instance, ObservedVrrpInstance) else None
+    last = observed.last_transition if observed is not None else None
+    return {
+        "state": instance.state,
+        "vrid": c.vrid,
+        "version": c.version,
+        "family": c.family,
+        "interface": driver.interface if driver is not None else None,
+        "priority": {"effective": instance.priority, "configured": c.priority},
+        "vips": [str(a) for a in c.addresses],
+        "primary_address": str(c.primary_address),
+        "master_address": observed.master_address if observed is not None else None,
+        "advert_interval": c.advert_interval,
+        "master_adver_interval": instance.master_adver_interval,
+        "master_down_interval": instance.master_down_interval,
+        "last_transition": None
+        if last is None
+        else {"time": last.time, "from": last.old, "to": last.new, "reason": last.reason},
+        "transitions": dict(counters.transitions),
+        "adverts": {"sent": counters.adverts_sent, "received": counters.adverts_received},
+        "rejected": dict(counters.drops),
+        "dropped": dict(driver.codec_drops) if driver is not None else {},
+        "timers": {
+            "late_expiries": counters.late_wakeups,
+            "max_lateness": counters.max_lateness,
+            "stale_expiries": counters.stale_timers,
+            "wakeups": lateness_status(driver.lateness) if driver is not None else None,
+        },
+    }
+
+
+def lateness_status(lateness: Lateness) -> dict[str, Any]:
+    """The driver's wake-up lateness: counts and percentiles in seconds."""
+    ordered = sorted(lateness.samples)
+    last = len(ordered) - 1
+    return {
+        "count": lateness.wakeups,
+        "late": lateness.late,
+        "p50": ordered[last * 50 // 100] if ordered else 0.0,
+        "p99": ordered[last * 99 // 100] if ordered else 0.0,
+        "max": lateness.max,
+    }
