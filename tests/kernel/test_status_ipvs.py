@@ -4,10 +4,16 @@ one refused operation, and the section shows the table as the kernel holds it.""
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
+
+from status_servers import serving
 
 from pyipvs import Ipvs, RealServer, VirtualService
+from pyipvs.daemon.status import document
 from pyipvs.daemon.status_check import CountingIpvs, ipvs_section
+from pyipvs.daemon.status_view import status_main
 from pyipvs.ipvs import ops
 
 
@@ -36,3 +42,19 @@ def test_the_kernel_table_and_the_operations_counted(ipvs_netns: str) -> None:
     weights = {(s["address"], s["weight"], s["forward"]) for s in service["real_servers"]}
     assert weights == {("192.168.0.12", 20, "masq"), ("192.168.0.13", 8, "masq")}
     assert counting.listings == 1
+
+
+def test_the_status_view_reads_the_kernel_table_itself(ipvs_netns: str, tmp_path: Path) -> None:
+    vs = VirtualService("tcp", "10.0.0.5", 80, scheduler="wlc", persistence_timeout=50)
+    with Ipvs(ipvs_netns) as ipvs:
+        ipvs.add_service(vs)
+        ipvs.add_real_server(vs, RealServer("192.168.0.12", 80, weight=20, forward="masq"))
+    checker_doc = document(ipvs={"error": None, "services": None, "operations": {}, "errors": {}})
+    out, err = io.StringIO(), io.StringIO()
+    with serving({tmp_path / "check.sock": lambda: checker_doc}):
+        code = status_main(["--status-dir", str(tmp_path), "--netns", ipvs_netns], out, err)
+    assert code == 0, err.getvalue()
+    view = out.getvalue()
+    assert "[10.0.0.5]:tcp:80  wlc persistent 50" in view
+    assert "-> 192.168.0.12:80     Masq   weight 20   conns 0/0" in view
+    assert "(not configured: someone else's entry)" in view
