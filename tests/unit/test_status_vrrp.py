@@ -11,6 +11,7 @@ from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import (
     MASTER_DOWN_TIMER,
     AdvertReceived,
+    Shutdown,
     Startup,
     TimerExpired,
     VrrpConfig,
@@ -45,7 +46,13 @@ def test_a_backup_reports_its_master_then_itself_after_taking_over() -> None:
         "reason": "startup",
     }
     assert status["rejected"] == {"vrid_mismatch": 1, "lower_priority": 1}
-    assert status["adverts"] == {"sent": 0, "received": 3}
+    assert status["adverts"] == {
+        "sent": 0,
+        "received": 3,
+        "priority_zero_sent": 0,
+        "priority_zero_received": 0,
+    }
+    assert status["master_priority"] == 150
 
     wall[0] = 1003.5
     deadline = instance.deadlines[MASTER_DOWN_TIMER]
@@ -72,7 +79,12 @@ def test_priority_zero_means_no_master_known() -> None:
     instance.handle(Startup(), 0.0)
     instance.handle(advert(150), 0.5)
     instance.handle(advert(0), 0.9)
-    assert instance.master_address is None
+    assert instance.master_address is None and instance.master_priority is None
+    assert instance.priority_zero_received == 1
+    deadline = instance.deadlines["master_down"]
+    instance.handle(TimerExpired("master_down"), deadline)
+    instance.handle(Shutdown(), deadline + 0.1)  # a master leaving sends priority 0
+    assert instance.priority_zero_sent == 1 and instance.state == "INIT"
 
 
 def test_configuration_priorities_and_a_driver_s_measurements() -> None:

@@ -19,6 +19,7 @@ from pyipvs.vrrp import (
     AdvertReceived,
     Event,
     PacketRejected,
+    SendAdvert,
     StateChanged,
     VrrpInstance,
 )
@@ -47,7 +48,11 @@ class ObservedVrrpInstance(VrrpInstance):
         super().__init__(config)
         self._wall_clock = wall_clock
         self.master_address: str | None = None
+        #: the priority in the master's last accepted advert (None while this one is master)
+        self.master_priority: int | None = None
         self.last_transition: TransitionRecord | None = None
+        self.priority_zero_sent = 0
+        self.priority_zero_received = 0
 
     def handle(self, event: Event, now: float) -> list[Action]:
         actions = super().handle(event, now)
@@ -57,23 +62,33 @@ class ObservedVrrpInstance(VrrpInstance):
             self.last_transition = TransitionRecord(
                 self._wall_clock(), changes[0].old, last.new, last.reason
             )
+        self.priority_zero_sent += sum(
+            1 for a in actions if isinstance(a, SendAdvert) and a.priority == 0
+        )
         self._note_master(event, actions)
         return actions
 
     def _note_master(self, event: Event, actions: list[Action]) -> None:
+        accepted = isinstance(event, AdvertReceived) and not any(
+            isinstance(a, PacketRejected) for a in actions
+        )
+        if accepted and isinstance(event, AdvertReceived) and event.packet.priority == 0:
+            self.priority_zero_received += 1
         if self.state == MASTER:
-            self.master_address = str(self.config.primary_address)
+            self._set_master(str(self.config.primary_address), None)
         elif self.state != BACKUP:
-            self.master_address = None
-        elif isinstance(event, AdvertReceived):
-            rejected = any(isinstance(a, PacketRejected) for a in actions)
-            if not rejected and event.packet.priority > 0:
+            self._set_master(None, None)
+        elif accepted and isinstance(event, AdvertReceived):
+            if event.packet.priority > 0:
                 # RFC 5798 6.4.2: a backup accepts adverts from the master only.
-                self.master_address = str(event.source)
-            elif not rejected:
-                self.master_address = None  # priority 0: the master is leaving
+                self._set_master(str(event.source), event.packet.priority)
+            else:
+                self._set_master(None, None)  # priority 0: the master is leaving
         elif any(isinstance(a, StateChanged) and a.old == MASTER for a in actions):
-            self.master_address = None  # we left MASTER; the new master shows with its advert
+            self._set_master(None, None)  # we left MASTER; the new master shows in its advert
+
+    def _set_master(self, address: str | None, priority: int | None) -> None:
+        self.master_address, self.master_priority = address, priority
 
 
 def vrrp_section(
@@ -101,6 +116,9 @@ def instance_status(instance: VrrpInstance, driver: VrrpDriver | None = None) ->
         "vips": [str(a) for a in c.addresses],
         "primary_address": str(c.primary_address),
         "master_address": observed.master_address if observed is not None else None,
+        "master_priority": observed.master_priority if observed is not None else None,
+        "preempt": c.preempt,
+        "preempt_delay": c.preempt_delay,
         "advert_interval": c.advert_interval,
         "master_adver_interval": instance.master_adver_interval,
         "master_down_interval": instance.master_down_interval,
@@ -108,7 +126,12 @@ def instance_status(instance: VrrpInstance, driver: VrrpDriver | None = None) ->
         if last is None
         else {"time": last.time, "from": last.old, "to": last.new, "reason": last.reason},
         "transitions": dict(counters.transitions),
-        "adverts": {"sent": counters.adverts_sent, "received": counters.adverts_received},
+        "adverts": {
+            "sent": counters.adverts_sent,
+            "received": counters.adverts_received,
+            "priority_zero_sent": observed.priority_zero_sent if observed else None,
+            "priority_zero_received": observed.priority_zero_received if observed else None,
+        },
         "rejected": dict(counters.drops),
         "dropped": dict(driver.codec_drops) if driver is not None else {},
         "timers": {
