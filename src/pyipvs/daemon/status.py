@@ -88,7 +88,8 @@ class StatusServer:
 
     def __init__(self, path: str | os.PathLike[str], snapshot: Snapshot) -> None:
         self.path = Path(path)
-        self._snapshot = snapshot
+        #: the document function, also for keepalived's dump signals
+        self.snapshot = snapshot
         self._server: asyncio.AbstractServer | None = None
         self.served = 0
 
@@ -141,7 +142,7 @@ class StatusServer:
 
     def _encoded(self) -> bytes:
         try:
-            snapshot = self._snapshot()
+            snapshot = self.snapshot()
         except Exception as exc:  # a provider bug must not kill the daemon: say it, serve that
             log.exception("status snapshot failed")
             snapshot = {"schema": SCHEMA, "error": f"snapshot failed: {type(exc).__name__}"}
