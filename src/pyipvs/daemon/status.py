@@ -116,7 +116,8 @@ class StatusServer:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
-        self._server = await asyncio.start_unix_server(self._serve, sock=sock)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_unix_server(self._protocol, sock=sock)
 
     async def close(self) -> None:
         """Stops listening and removes the socket."""
@@ -127,18 +128,8 @@ class StatusServer:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
-    async def _serve(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            payload = self._encoded()
-            writer.write(payload)
-            await writer.drain()
-            self.served += 1
-        except (ConnectionError, OSError):
-            pass  # the client left early: nothing to do
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+    def _protocol(self) -> asyncio.Protocol:
+        return _OneDocument(self)
 
     def _encoded(self) -> bytes:
         try:
@@ -147,6 +138,19 @@ class StatusServer:
             log.exception("status snapshot failed")
             snapshot = {"schema": SCHEMA, "error": f"snapshot failed: {type(exc).__name__}"}
         return json.dumps(snapshot, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+
+
+class _OneDocument(asyncio.Protocol):
+    """Writes the document as the client connects, then closes: no task, no stream."""
+
+    def __init__(self, server: StatusServer) -> None:
+        self._server = server
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(self._server._encoded())  # buffered by the loop if the client is slow
+        transport.close()  # after the buffer is flushed
+        self._server.served += 1
 
 
 def _remove_stale(path: Path) -> None:
