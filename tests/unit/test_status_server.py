@@ -148,6 +148,8 @@ def test_a_failing_snapshot_is_served_as_an_error_document(tmp_path: Path) -> No
 
     doc = _serve_and_read(tmp_path / "s.sock", broken)[0]
     assert doc == {"schema": SCHEMA, "error": "snapshot failed: KeyError"}
+    doc = _serve_and_read(tmp_path / "s.sock", lambda: {"schema": 1, "x": float("nan")})[0]
+    assert doc == {"schema": SCHEMA, "error": "snapshot failed: ValueError"}
 
 
 def test_the_directory_comes_from_the_argument_the_environment_or_the_default(

@@ -78,7 +78,7 @@ class MetricsServer:
         except (
             asyncio.IncompleteReadError,
             asyncio.LimitOverrunError,
-            TimeoutError,
+            asyncio.TimeoutError,  # not yet the builtin TimeoutError on Python 3.10
             ConnectionError,
         ):
             pass  # a client that sent no full request gets nothing

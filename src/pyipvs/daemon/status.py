@@ -131,13 +131,16 @@ class StatusServer:
     def _protocol(self) -> asyncio.Protocol:
         return _OneDocument(self)
 
-    def _encoded(self) -> bytes:
+    def encoded(self) -> bytes:
+        """One document as the socket sends it: compact JSON and a newline. A snapshot that
+        raises is logged and answered with ``{"schema": 1, "error": ...}``."""
+        self.served += 1
         try:
-            snapshot = self.snapshot()
+            text = json.dumps(self.snapshot(), separators=(",", ":"), allow_nan=False)
         except Exception as exc:  # a provider bug must not kill the daemon: say it, serve that
             log.exception("status snapshot failed")
-            snapshot = {"schema": SCHEMA, "error": f"snapshot failed: {type(exc).__name__}"}
-        return json.dumps(snapshot, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+            text = json.dumps({"schema": SCHEMA, "error": f"snapshot failed: {type(exc).__name__}"})
+        return text.encode() + b"\n"
 
 
 class _OneDocument(asyncio.Protocol):
@@ -148,9 +151,8 @@ class _OneDocument(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.WriteTransport)
-        transport.write(self._server._encoded())  # buffered by the loop if the client is slow
+        transport.write(self._server.encoded())  # buffered by the loop if the client is slow
         transport.close()  # after the buffer is flushed
-        self._server.served += 1
 
 
 def _remove_stale(path: Path) -> None:

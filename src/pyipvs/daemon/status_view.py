@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -59,10 +60,13 @@ def status_main(argv: Sequence[str], out: TextIO | None = None, err: TextIO | No
         reasons = "; ".join(s["error"] for s in sources.values())
         print(f"pyipvs-keepalived is not running: {reasons}", file=err)
         return EXIT_NOT_RUNNING
-    if args.json:
-        out.write(json.dumps(merged, indent=2, allow_nan=False) + "\n")
-    else:
-        out.write(render(merged, time.time()))
+    text = json.dumps(merged, indent=2) + "\n" if args.json else render(merged, time.time())
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:  # ``--status | head``: the reader has what it wanted
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
