@@ -10,6 +10,7 @@ import json
 from status_sources import PATIENCE, checker_up_then_down
 
 from pyipvs.check.latency import LatencyHistogram
+from pyipvs.check.lateness import LatenessWindow
 
 
 def test_a_checked_real_server_up_then_down() -> None:
@@ -51,3 +52,16 @@ def test_the_latency_histogram_counts_at_or_under_each_bound() -> None:
     assert buckets[0.005] == 3 and buckets[10.0] == 3
     assert buckets[float("inf")] == histogram.count == 4
     assert histogram.sum == 0.0002 + 0.001 + 0.003 + 30.0
+
+
+def test_lateness_percentiles_over_the_recent_runs_keep_the_worst_ever() -> None:
+    window = LatenessWindow()
+    for late in [5.0] * 60 + [0.001] * 40:  # a bad start, then on time
+        window.add(late)
+    assert window.percentiles()["lateness_p50"] == 5.0
+    assert window.percentiles(recent=40) == {
+        "lateness_p50": 0.001,
+        "lateness_p99": 0.001,
+        "lateness_max": 5.0,
+    }
+    assert window.percentiles(recent=1000) == window.percentiles()

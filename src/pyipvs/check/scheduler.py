@@ -272,8 +272,10 @@ class CheckScheduler:
             except Exception:  # one subscriber's bug must not starve the others
                 log.exception("check listener failed")
 
-    def stats(self) -> dict[str, float]:
-        """Counters and lateness percentiles (seconds) for metrics and benchmarks."""
+    def stats(self, recent: int | None = None) -> dict[str, float]:
+        """Counters and lateness percentiles (seconds) for metrics and benchmarks; with
+        *recent*, the percentiles are over that many last runs (cheap enough for every status
+        request)."""
         return {
             "checks": float(self.checks),
             "runs": float(self.runs),
@@ -281,5 +283,5 @@ class CheckScheduler:
             "overruns": float(self.overruns),
             "stalls": float(self.watchdog.stalls),
             "loop_lag_max": self.watchdog.max_lag,
-            **self.lateness.percentiles(),
+            **self.lateness.percentiles(recent),
         }

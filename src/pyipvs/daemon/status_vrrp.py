@@ -143,9 +143,15 @@ def instance_status(instance: VrrpInstance, driver: VrrpDriver | None = None) ->
     }
 
 
+#: Percentiles are taken over this many recent samples: a status request runs on the VRRP
+#: loop, and sorting each instance's full history there would delay adverts.
+LATENESS_WINDOW = 256
+
+
 def lateness_status(lateness: Lateness) -> dict[str, Any]:
-    """The driver's wake-up lateness: counts and percentiles in seconds."""
-    ordered = sorted(lateness.samples)
+    """The driver's wake-up lateness: counts, the maximum, and percentiles (seconds) over the
+    last :data:`LATENESS_WINDOW` recorded samples."""
+    ordered = sorted(lateness.samples[-LATENESS_WINDOW:])
     last = len(ordered) - 1
     return {
         "count": lateness.wakeups,
