@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import signal
+import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -191,3 +195,41 @@ def test_a_bad_request_gets_400(raw: bytes) -> None:
             await server.close()
 
     assert asyncio.run(scenario()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+CHILD = """
+import logging, sys
+from pathlib import Path
+from pyipvs.daemon.metrics_server import metrics_child
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+sys.exit(metrics_child(Path(sys.argv[1]), "127.0.0.1", int(sys.argv[2])))
+"""
+
+
+def test_the_metrics_process_serves_until_sigterm(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path), str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == f"Prometheus metrics on http://127.0.0.1:{port}/metrics\n"
+        status, _, body = _get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        assert value(samples(body), "pyipvs_child_up", child="vrrp") == 0
+        # A second one on the same port is refused with a message and exit status 1.
+        taken = subprocess.run(
+            [sys.executable, "-c", CHILD, str(tmp_path), str(port)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert taken.returncode == 1
+        assert f"metrics: cannot listen on 127.0.0.1:{port}" in taken.stdout
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=20) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,32 @@ def _response(status: str, body: bytes) -> bytes:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     return head.encode() + body
+
+
+async def serve_metrics(
+    directory: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+) -> None:
+    """Serves both children's metrics (read from their sockets in *directory*) until
+    SIGTERM or SIGINT."""
+    server = MetricsServer(lambda: read_children(directory), host, port)
+    await server.start()
+    log.info("Prometheus metrics on http://%s:%d/metrics", host, server.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+
+
+def metrics_child(directory: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """The entry of a process (e.g. a third child of the supervisor) that serves the metrics:
+    0 after SIGTERM, 1 when the address cannot be bound (logged)."""
+    try:
+        asyncio.run(serve_metrics(directory, host, port))
+    except OSError as exc:
+        log.error("metrics: cannot listen on %s:%d: %s", host, port, exc.strerror or exc)
+        return 1
+    return 0
