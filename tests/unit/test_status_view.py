@@ -150,3 +150,17 @@ def test_a_bad_option_is_exit_2_without_a_traceback(capsys: pytest.CaptureFixtur
 )
 def test_durations_read_well(seconds: float | None, text: str) -> None:
     assert duration(seconds) == text
+
+
+def test_a_child_that_cannot_make_its_document_and_an_unknown_shape(tmp_path: Path) -> None:
+    broken = {"schema": 1, "error": "snapshot failed: KeyError"}
+    odd = {**document(), "vrrp": {"instances": {"VI_1": {"state": "MASTER"}}}}
+    with serving({tmp_path / "vrrp.sock": lambda: odd, tmp_path / "check.sock": lambda: broken}):
+        code, view, err = run(["--status-dir", str(tmp_path), "--no-ipvs"])
+        json_code, out, _ = run(["--status-dir", str(tmp_path), "--no-ipvs", "--json"])
+    assert code == 1 and view == ""
+    assert err.startswith("pyipvs-keepalived: cannot show this status (KeyError(")
+    assert json_code == 0
+    merged = json.loads(out)
+    assert merged["sources"]["check"]["error"].endswith("check.sock: snapshot failed: KeyError")
+    assert merged["vrrp"]["instances"]["VI_1"] == {"state": "MASTER"}

@@ -60,7 +60,11 @@ def status_main(argv: Sequence[str], out: TextIO | None = None, err: TextIO | No
         reasons = "; ".join(s["error"] for s in sources.values())
         print(f"pyipvs-keepalived is not running: {reasons}", file=err)
         return EXIT_NOT_RUNNING
-    text = json.dumps(merged, indent=2) + "\n" if args.json else render(merged, time.time())
+    try:
+        text = json.dumps(merged, indent=2) + "\n" if args.json else render(merged, time.time())
+    except (KeyError, TypeError, ValueError) as exc:  # a document this view does not know
+        print(f"pyipvs-keepalived: cannot show this status ({exc!r}); try --json", file=err)
+        return EXIT_NOT_RUNNING
     try:
         out.write(text)
         out.flush()
@@ -82,6 +86,12 @@ def gather(directory: Path, *, netns: str | None = None, read_ipvs: bool = True)
             doc = read_status(path)
         except StatusUnavailable as exc:
             docs[name], sources[name] = None, {"socket": str(path), "error": str(exc)}
+            continue
+        if "error" in doc:  # the child answered, but could not make its document
+            docs[name], sources[name] = (
+                None,
+                {"socket": str(path), "error": f"{path}: {doc['error']}"},
+            )
             continue
         docs[name] = doc
         sources[name] = {
