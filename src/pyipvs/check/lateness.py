@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 
@@ -23,10 +24,15 @@ class LatenessWindow:
         self.count = 0
         self.worst = 0.0
 
-    def percentiles(self) -> dict[str, float]:
+    def percentiles(self, recent: int | None = None) -> dict[str, float]:
+        """p50 and p99 of the window (or of its *recent* last samples: cheaper), and the
+        worst lateness ever seen."""
         if not self._samples:
             return {"lateness_p50": 0.0, "lateness_p99": 0.0, "lateness_max": self.worst}
-        ordered = sorted(self._samples)
+        if recent is not None and recent < len(self._samples):
+            ordered = sorted(itertools.islice(self._samples, len(self._samples) - recent, None))
+        else:
+            ordered = sorted(self._samples)
         last = len(ordered) - 1
         return {
             "lateness_p50": ordered[last * 50 // 100],

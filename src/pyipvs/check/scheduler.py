@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pyipvs.check.latency import LatencyHistogram
 from pyipvs.check.lateness import LatenessWindow
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.state import CheckerState, Schedule, Transition
@@ -119,6 +120,8 @@ class CheckScheduler:
         self._overdue: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.lateness = LatenessWindow()
+        #: probe run times by checker kind (``TCP_CHECK``, ...), for status and metrics.
+        self.latency: dict[str, LatencyHistogram] = {}
         self.watchdog = Watchdog(clock, interval=watchdog_interval, stall_after=stall_after)
         self.runs = 0
         self.overruns = 0
@@ -227,6 +230,7 @@ class CheckScheduler:
     async def _execute(self, runner: _Runner, started: float) -> None:
         check = runner.check
         self.lateness.add(started - runner.due)
+        began = self._clock()
         try:
             result = await check.probe.run()
         except asyncio.CancelledError:
@@ -245,11 +249,20 @@ class CheckScheduler:
             self._slots.release()
             runner.running = False
         self.runs += 1
+        self._record_latency(runner, self._clock() - began)
         step = runner.state.observe(result)
         if not runner.retired:
             self._push(runner, self._clock() + step.next_delay)
         if step.transition is not None or step.weight_changed:
             self._notify(runner, result, step.transition)
+
+    def _record_latency(self, runner: _Runner, latency: float) -> None:
+        runner.state.latency = latency
+        kind = runner.check.probe.kind
+        histogram = self.latency.get(kind)
+        if histogram is None:
+            histogram = self.latency[kind] = LatencyHistogram()
+        histogram.add(latency)
 
     def _notify(self, runner: _Runner, result: ProbeResult, transition: Transition | None) -> None:
         event = CheckEvent(runner.check, result, runner.state.up, transition, runner.state.weight)
@@ -259,8 +272,10 @@ class CheckScheduler:
             except Exception:  # one subscriber's bug must not starve the others
                 log.exception("check listener failed")
 
-    def stats(self) -> dict[str, float]:
-        """Counters and lateness percentiles (seconds) for metrics and benchmarks."""
+    def stats(self, recent: int | None = None) -> dict[str, float]:
+        """Counters and lateness percentiles (seconds) for metrics and benchmarks; with
+        *recent*, the percentiles are over that many last runs (cheap enough for every status
+        request)."""
         return {
             "checks": float(self.checks),
             "runs": float(self.runs),
@@ -268,5 +283,5 @@ class CheckScheduler:
             "overruns": float(self.overruns),
             "stalls": float(self.watchdog.stalls),
             "loop_lag_max": self.watchdog.max_lag,
-            **self.lateness.percentiles(),
+            **self.lateness.percentiles(recent),
         }

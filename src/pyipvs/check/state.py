@@ -58,6 +58,10 @@ class CheckerState:
     retries_done: int = field(init=False)
     weight: int | None = field(init=False, default=None)
     last: ProbeResult | None = field(init=False, default=None)
+    #: up/down transitions so far (for status and metrics).
+    flaps: int = field(init=False, default=0)
+    #: how long the last probe run took, in seconds (set by the scheduler).
+    latency: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.up = not self.schedule.alpha
@@ -75,6 +79,8 @@ class CheckerState:
         if result.weight is not None:
             self.weight = result.weight
         transition = None if self.up else Transition.UP
+        if transition is not None:
+            self.flaps += 1
         self.up = True
         return Step(transition, self.schedule.delay_loop, weight_changed)
 
@@ -83,6 +89,8 @@ class CheckerState:
             self.retries_done += 1
             return Step(None, self.schedule.delay_before_retry)
         transition = Transition.DOWN if self.up else None
+        if transition is not None:
+            self.flaps += 1
         self.up = False
         self.retries_done = 0
         return Step(transition, self.schedule.delay_loop)

@@ -8,6 +8,10 @@ starts a multi-line one, which takes the following lines), expand ``$NAME`` / ``
 (and test ``@`` again, so ``$IF_MAIN=@main`` works), expand ``~SEQ(...)`` / ``~LST(...)``, then
 split at every ``{`` and ``}`` outside quotes: each ``{`` ends a logical line and each ``}`` is a
 logical line of its own. Problems go to the :class:`Reporter`; nothing here raises.
+
+A physical line longer than keepalived's line buffer (``MAXBUF`` 1024: ``fgets`` takes 1023
+bytes at a time) is read as keepalived reads it, in pieces of that size, each a line of its own
+(reported at the line it came from).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
@@ -25,6 +30,7 @@ from pyipvs.config.include import (
 from pyipvs.config.macros import MacroExpander, is_generator
 from pyipvs.config.tree import MAX_BLOCK_DEPTH, Node, TreeBuilder
 
+LINE_BUFFER = 1023  # bytes keepalived reads of a line at a time (lib/parser.c, MAXBUF - 1)
 _NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
 _COMMENT_START = re.compile(r"[#!]")
@@ -214,6 +220,25 @@ def _plain_entry(raw: str) -> Entry:
     return _OTHER, (), statements, ()
 
 
+def physical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """``(line number, text)`` of each line; one longer than :data:`LINE_BUFFER` bytes comes in
+    pieces of that size, all with its number."""
+    lines = text.splitlines()
+    if not lines or max(map(len, lines)) <= LINE_BUFFER // 4:  # short even in 4-byte UTF-8
+        return enumerate(lines, start=1)
+    return _cut_long_lines(lines)
+
+
+def _cut_long_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(lines, start=1):
+        data = raw.encode("utf-8")
+        if len(data) <= LINE_BUFFER:
+            yield number, raw
+            continue
+        for start in range(0, len(data), LINE_BUFFER):
+            yield number, data[start : start + LINE_BUFFER].decode("utf-8", errors="replace")
+
+
 class Lexer(IncludeReader, MacroExpander):
     """Reads a main file and everything it includes into a list of :class:`Line`; includes
     come from :class:`~pyipvs.config.include.IncludeReader`, macros, conditions and generators
@@ -277,7 +302,7 @@ class Lexer(IncludeReader, MacroExpander):
         emit = self.emit
         known: dict[str, Statements] = {}
         defining = False  # inside a multi-line macro definition: every line is part of it
-        for number, raw in enumerate(text.splitlines(), start=1):
+        for number, raw in physical_lines(text):
             statements = None if defining else known.get(raw)
             if statements is None:
                 if defining or needs_slow_path(raw) is not None:
@@ -302,7 +327,7 @@ class Lexer(IncludeReader, MacroExpander):
         current = stack[-1]
         last = -1  # the last line that gave a statement, for tree.last_*
         defining = False  # inside a multi-line macro definition: every line is part of it
-        for number, raw in enumerate(text.splitlines(), start=1):
+        for number, raw in physical_lines(text):
             entry = None if defining else known.get(raw)
             if entry is None:
                 if defining or needs_slow_path(raw) is not None:
