@@ -184,7 +184,8 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
         lab.close()
     verdicts = judge(documents, failure)
     if args.json:
-        print(json.dumps({"phase": "summary", "daemon": version, "verdicts": verdicts}), flush=True)
+        summary = {"phase": "summary", "daemon": version, "daemon_kind": args.daemon}
+        print(json.dumps({**summary, "verdicts": verdicts}), flush=True)
     else:
         progress.phase, progress.doing = ("FAILED", failure) if failure else ("done", "")
         if live or failure:
