@@ -64,6 +64,10 @@ class Scenario:
     def serving(self, timeout: float = 0.25) -> bool:
         return self.client.get(timeout=timeout).ok
 
+    def notified(self, lb: str, kind: str) -> bool:
+        _, events = self.observer.snapshot()
+        return any(e.text.startswith(f"{lb}: notify_{kind} ") for e in events)
+
     def settle(self, lb: str, limit: float = 10.0) -> None:
         """Waits (up to ``limit``) until ``lb`` has no active connection: wlc weighs one as 256
         finished ones, so a leftover would skew the split; if one stays, the events say so."""
@@ -112,6 +116,10 @@ class Scenario:
             lambda: any(t.addresses() == pools for t in self.sample().tables["lb2"]),
             START_LIMIT,
         )
+        # BACKUP, as its notify_backup says: only then can it take over (the checker child
+        # programs the table first; the VRRP child may still be starting).
+        self.wait("lb2 BACKUP (its notify_backup)", lambda: self.notified("lb2", "backup"),
+                  START_LIMIT)  # fmt: skip
         self.progress.results.append(f"start     lb1 serving 10.0.0.5 {seconds:.1f} s after start")
         return self.document("start", serving_after=round(seconds, 3))
 
@@ -158,7 +166,15 @@ class Scenario:
         self.lab.kill_load_balancer("lb1")
         self.observer.dead.add("lb1")
         self.observer.mark("lab: lb1 frozen, links cut, killed")
-        seconds = time.monotonic() - start + self.wait("HTTP through 10.0.0.5", self.serving, limit)
+        try:
+            self.wait("HTTP through 10.0.0.5", self.serving, limit)
+        except LabError as exc:  # say whether VRRP or the path behind it failed
+            master = self.sample().master
+            held = (
+                f"{master} holds the VIPs" if master in LBS else "no load balancer holds 10.0.0.5"
+            )
+            raise LabError(f"{exc} ({held})") from None
+        seconds = time.monotonic() - start
         self.observer.mark(f"lab: HTTP through 10.0.0.5 answers again after {seconds:.2f} s")
         self.master()
         self.progress.results.append(
