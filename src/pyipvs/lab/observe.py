@@ -101,6 +101,7 @@ class Observer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _notify_seen: int = 0
+    _steps: int = 0
     _handles: dict[str, Ipvs] = field(default_factory=dict)
 
     def now(self) -> float:
@@ -125,6 +126,7 @@ class Observer:
     def step(self) -> None:
         current = self.sample()
         with self._lock:
+            self._steps += 1
             if self.latest is not None:
                 self.events.extend(Event(self.now(), t) for t in changes(self.latest, current))
             self.latest = current
@@ -156,6 +158,19 @@ class Observer:
         self._stop.set()
         for handle in self._handles.values():
             handle.close()
+
+    def fresh(self, limit: float = 5.0) -> Sample | None:
+        """The first sample taken wholly after this call (two steps on), or the latest after
+        ``limit`` seconds: what a phase's document shows is what the phase left."""
+        with self._lock:
+            wanted = self._steps + 2
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._steps >= wanted:
+                    break
+            time.sleep(PERIOD / 4)
+        return self.snapshot()[0]
 
     def snapshot(self) -> tuple[Sample | None, list[Event]]:
         with self._lock:

@@ -81,7 +81,7 @@ class Scenario:
             self.observer.mark(f"lab: {lb} still has active connections; wlc counts them")
 
     def document(self, phase: str, **found: Any) -> Document:
-        sample = self.sample()
+        sample = self.observer.fresh() or self.sample()
         _, events = self.observer.snapshot()
         return {
             "phase": phase,
