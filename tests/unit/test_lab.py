@@ -4,15 +4,17 @@ view and the verdicts. The scenario itself runs in tests/kernel/test_seed_scenar
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from pyipvs.config import HttpGet, TcpCheck, parse_config
 from pyipvs.lab import seed
 from pyipvs.lab.bounds import MARGIN, bounds_of
 from pyipvs.lab.main import main, parser, steps_of
-from pyipvs.lab.observe import Row, Sample, Table, changes
+from pyipvs.lab.observe import Event, Row, Sample, Table, changes
 from pyipvs.lab.summary import judge, split_tolerance
-from pyipvs.lab.view import Progress, frame
+from pyipvs.lab.view import Progress, Screen, frame
 
 DIGEST = "1bf68749a078983a159f625c01e05a5d"
 
@@ -164,3 +166,19 @@ def test_a_request_count_out_of_range_is_a_usage_error(
         main(["--requests", value])
     assert exit_.value.code == 2
     assert f"a whole number from 1 to 150, not '{value}'" in capsys.readouterr().err
+
+
+def test_the_screen_prints_each_event_once_or_redraws_in_place() -> None:
+    events = [Event(0.5, "lb1: notify_master ran (MASTER)")]
+    plain = io.StringIO()
+    screen = Screen(lambda: ("the frame\n", events), live=False, out=plain)
+    screen.refresh()
+    events.append(Event(1.0, "lb2 holds the VIPs 10.0.0.5, 192.168.0.1"))
+    screen.refresh()
+    assert plain.getvalue() == (
+        "+   0.5 s  lb1: notify_master ran (MASTER)\n"
+        "+   1.0 s  lb2 holds the VIPs 10.0.0.5, 192.168.0.1\n"
+    )
+    live = io.StringIO()
+    Screen(lambda: ("line 1\nline 2\n", events), live=True, out=live).refresh()
+    assert live.getvalue() == "\x1b[Hline 1\x1b[K\nline 2\x1b[K\n\x1b[J"

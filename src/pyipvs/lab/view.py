@@ -102,6 +102,8 @@ class Screen:
         self._thread = threading.Thread(target=self._run, name="lab-screen", daemon=True)
 
     def start(self) -> None:
+        if self.live:
+            self._out.write("\x1b[H\x1b[2J")  # a clear screen once; then each frame over the last
         self._thread.start()
 
     def _run(self) -> None:
@@ -115,7 +117,8 @@ class Screen:
     def _refresh(self) -> None:
         text, events = self._render()
         if self.live:
-            self._out.write("\x1b[H\x1b[2J" + text)
+            # Home, each line over the old one (erasing its rest), then erase below: no flicker.
+            self._out.write("\x1b[H" + text.replace("\n", "\x1b[K\n") + "\x1b[J")
         else:
             for event in events[self._printed :]:
                 self._out.write(f"+{event.at:6.1f} s  {event.text}\n")
