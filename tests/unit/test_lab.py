@@ -92,7 +92,9 @@ def test_steps_keep_the_scenarios_order_and_refuse_unknown_ones() -> None:
     assert steps_of("sorry,split") == ["split", "sorry"]
     with pytest.raises(ValueError, match="unknown step 'reboot'"):
         steps_of("split,reboot")
-    assert parser().parse_args([]).daemon == "keepalived"
+    assert parser().parse_args([]).daemon == {"lb1": "keepalived", "lb2": "keepalived"}
+    mixed = parser().parse_args(["--daemon", "pyipvs,keepalived"]).daemon
+    assert mixed == {"lb1": "pyipvs", "lb2": "keepalived"}
 
 
 def sample(lb1_vips: tuple[str, ...], rows: tuple[Row, ...], lb1_alive: bool = True) -> Sample:
@@ -156,6 +158,18 @@ def test_show_config_prints_both_configs_and_every_edit(capsys: pytest.CaptureFi
     assert out.count("the seed's keepalived.conf with these edits") == 2
     assert out.count("#   - --delay-loop 3: checks every 3 s instead of 30 s") == 2
     assert "state BACKUP" in out and out.count("virtual_server 10.0.0.5 80 {") == 2
+
+
+@pytest.mark.parametrize("daemon", ["bird", "pyipvs,", "keepalived,pyipvs,pyipvs"])
+def test_an_unknown_daemon_is_a_usage_error(
+    daemon: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--daemon", daemon])
+    assert exit_.value.code == 2
+    assert f"keepalived or pyipvs, or two of them for lb1,lb2; not '{daemon}'" in (
+        capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "151", "-3", "many"])

@@ -26,9 +26,13 @@ class Lab:
     """Everything one run of the lab started, so that ``close`` can take it down."""
 
     def __init__(
-        self, daemon: str, split_requests: int, delay_loop: int | None, workdir: Path | None
+        self,
+        daemons: dict[str, str],
+        split_requests: int,
+        delay_loop: int | None,
+        workdir: Path | None,
     ) -> None:
-        self.kind = daemon
+        self.kinds = daemons  # load balancer -> "keepalived" or "pyipvs"
         self.split_requests = split_requests
         self.delay_loop = delay_loop
         self.directory = run_directory(workdir)
@@ -56,7 +60,7 @@ class Lab:
             text = seed.render(host.name, self.digest, str(directory), self.delay_loop)
             (directory / "keepalived.conf").write_text(text)
             self.configs[host.name] = text
-            self.daemons[host.name] = Daemon(self.kind, host.name, directory)
+            self.daemons[host.name] = Daemon(self.kinds[host.name], host.name, directory)
 
     def start_server(self, netns: str, body: str) -> None:
         command = ["ip", "netns", "exec", netns, sys.executable, "-m", "pyipvs.lab.webserver"]

@@ -26,6 +26,7 @@ from pyipvs.lab.daemons import DAEMONS, daemon_version
 from pyipvs.lab.lab import Lab, LabError
 from pyipvs.lab.observe import Observer
 from pyipvs.lab.scenario import STEPS, Scenario
+from pyipvs.lab.seed import LOAD_BALANCERS
 from pyipvs.lab.summary import judge, summary_lines
 from pyipvs.lab.topology import TopologyError
 from pyipvs.lab.view import Progress, Screen, frame
@@ -41,8 +42,9 @@ def parser() -> argparse.ArgumentParser:
         description="The seed scenario (lb1/lb2, rs1/rs2, VIP 10.0.0.5) in network namespaces, "
         "with real traffic, a failover, a dead real server and the sorry server.",
     )
-    p.add_argument("--daemon", choices=DAEMONS, default=DEFAULT_DAEMON,
-                   help=f"what runs on lb1 and lb2 (default: {DEFAULT_DAEMON})")  # fmt: skip
+    p.add_argument("--daemon", type=daemon_pair, default=DEFAULT_DAEMON, metavar="NAME[,NAME]",
+                   help=f"what runs on lb1 and lb2: {' or '.join(DAEMONS)}, or one for each, "
+                   f"e.g. pyipvs,keepalived (default: {DEFAULT_DAEMON})")  # fmt: skip
     p.add_argument("--scenario", default=",".join(STEPS), metavar="STEPS",
                    help="comma-separated steps after start (default: %(default)s)")  # fmt: skip
     p.add_argument("--json", action="store_true",
@@ -66,6 +68,18 @@ def parser() -> argparse.ArgumentParser:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def daemon_pair(text: str) -> dict[str, str]:
+    """``keepalived``, ``pyipvs``, or ``LB1,LB2`` (a mixed pair): load balancer -> daemon."""
+    names = text.split(",")
+    if len(names) == 1:
+        names *= 2
+    if len(names) != 2 or not set(names) <= set(DAEMONS):
+        raise argparse.ArgumentTypeError(
+            f"{' or '.join(DAEMONS)}, or two of them for lb1,lb2; not {text!r}"
+        )
+    return dict(zip(LOAD_BALANCERS, names, strict=True))
 
 
 def whole(low: int, high: int) -> Callable[[str], int]:
@@ -138,7 +152,11 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
-    version = daemon_version(args.daemon)
+    versions = {lb: daemon_version(kind) for lb, kind in args.daemon.items()}
+    if len(set(versions.values())) == 1:
+        version = f"{versions['lb1']} on lb1 and lb2"
+    else:
+        version = ", ".join(f"{v} on {lb}" for lb, v in versions.items())
     progress = Progress(f"pyipvs-lab: the seed scenario, {version}, kernel {platform.release()}")
     try:
         lab = Lab(args.daemon, args.requests, args.delay_loop, args.workdir)
@@ -184,7 +202,8 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
         lab.close()
     verdicts = judge(documents, failure)
     if args.json:
-        summary = {"phase": "summary", "daemon": version, "daemon_kind": args.daemon}
+        kinds = ",".join(dict.fromkeys(args.daemon[lb] for lb in LOAD_BALANCERS))
+        summary = {"phase": "summary", "daemon": version, "daemon_kind": kinds}
         print(json.dumps({**summary, "verdicts": verdicts}), flush=True)
     else:
         progress.phase, progress.doing = ("FAILED", failure) if failure else ("done", "")
