@@ -151,25 +151,35 @@ def _main(argv: Sequence[str] | None) -> int:
     return run(args, steps, live and not args.json)
 
 
-def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
-    versions = {lb: daemon_version(kind) for lb, kind in args.daemon.items()}
+def describe_daemons(daemons: dict[str, str]) -> str:
+    versions = {lb: daemon_version(kind) for lb, kind in daemons.items()}
     if len(set(versions.values())) == 1:
-        version = f"{versions['lb1']} on lb1 and lb2"
-    else:
-        version = ", ".join(f"{v} on {lb}" for lb, v in versions.items())
-    progress = Progress(f"pyipvs-lab: the seed scenario, {version}, kernel {platform.release()}")
+        return f"{versions['lb1']} on lb1 and lb2"
+    return ", ".join(f"{v} on {lb}" for lb, v in versions.items())
+
+
+def built_lab(args: argparse.Namespace) -> Lab | int:
+    """The lab, built; or the exit status, the reason said on stderr."""
     try:
         lab = Lab(args.daemon, args.requests, args.delay_loop, args.workdir)
     except (LabError, OSError) as exc:
         print(f"pyipvs-lab: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    documents: list[dict[str, Any]] = []
     try:
         lab.build()
     except (LabError, TopologyError, OSError, subprocess.SubprocessError, KeyboardInterrupt) as exc:
         lab.close()
         print(f"pyipvs-lab: the lab could not be built: {exc}", file=sys.stderr)
         return EXIT_BUILD
+    return lab
+
+
+def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
+    version = describe_daemons(args.daemon)
+    progress = Progress(f"pyipvs-lab: the seed scenario, {version}, kernel {platform.release()}")
+    lab = built_lab(args)
+    if isinstance(lab, int):
+        return lab
     observer = Observer(lab.notify_log, lambda lb: lab.daemons[lb].running())
     observer.mark(f"lab: built; configs, logs, pid files in {lab.directory}")
     observer.mark(f"lab: rs2's page digest (pyipvs-genhash): {lab.digest}")
@@ -181,21 +191,10 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
     if not args.json:
         screen.start()
     scenario = Scenario(lab, observer, bounds_of(lab.configs["lb2"]), progress)
-    failure = ""
+    documents: list[dict[str, Any]] = []
     try:
-        for step in ["start", *steps]:
-            document = scenario.start() if step == "start" else scenario.run(step)
-            documents.append(document)
-            emit(document, args.json, screen)
-    except LabError as exc:
-        failure = str(exc)
-    except KeyboardInterrupt:
-        failure = "interrupted"
-    except Exception as exc:  # a bug of the lab's: said in one line, the lab still taken down
-        failure = f"{type(exc).__name__}: {exc}"
+        failure = run_phases(scenario, steps, documents, lambda d: emit(d, args.json, screen))
     finally:
-        if failure:
-            observer.mark(f"lab: FAILED: {failure}")
         screen.stop()
         observer.stop()
         scenario.close()
@@ -214,6 +213,30 @@ def run(args: argparse.Namespace, steps: list[str], live: bool) -> int:
                 print_listing(document)
         print("\n".join(summary_lines(verdicts, lab.directory)))
     return EXIT_OK if all(v["ok"] for v in verdicts) else EXIT_FAILED
+
+
+def run_phases(
+    scenario: Scenario,
+    steps: list[str],
+    documents: list[dict[str, Any]],
+    emit: Callable[[dict[str, Any]], None],
+) -> str:
+    """Runs start and ``steps``, appending each document; the failure in words, or ``""``."""
+    failure = ""
+    try:
+        for step in ["start", *steps]:
+            document = scenario.start() if step == "start" else scenario.run(step)
+            documents.append(document)
+            emit(document)
+    except LabError as exc:
+        failure = str(exc)
+    except KeyboardInterrupt:
+        failure = "interrupted"
+    except Exception as exc:  # a bug of the lab's: said in one line, the lab still taken down
+        failure = f"{type(exc).__name__}: {exc}"
+    if failure:
+        scenario.observer.mark(f"lab: FAILED: {failure}")
+    return failure
 
 
 def emit(document: dict[str, Any], as_json: bool, screen: Screen) -> None:
