@@ -4,7 +4,8 @@ kernel with ip_vs, and every way its state comes out: ``--status`` and ``--statu
 (both children and the kernel's table), the Prometheus endpoint scraped over HTTP and parsed by
 prometheus_client's parser (also after its child is killed and respawned), keepalived's dump
 files on SIGUSR1 / SIGUSR2 / the JSON signal sent to the parent, and the sockets gone after
-SIGTERM."""
+SIGTERM. Both children report ready (no wait for the VRRP one) and a reload leaves the metrics
+child alone."""
 
 from __future__ import annotations
 
@@ -217,6 +218,11 @@ def test_the_state_comes_out_of_the_whole_daemon(ipvs_netns: str, tmp_path: Path
         os.kill(first[0], signal.SIGKILL)
         wait_for(lambda: len(metrics_children(daemon.log)) == 2, "a new metrics child", daemon.log)
         check_metrics(daemon)
+
+        daemon.proc.send_signal(signal.SIGHUP)  # both children report; the metrics one ignores
+        wait_for(lambda: "Reload complete" in daemon.log.read_text(), "the reload", daemon.log)
+        check_metrics(daemon)
+        assert len(metrics_children(daemon.log)) == 2
         assert daemon.stop() == 0
     finally:
         if daemon.proc.poll() is None:
@@ -224,4 +230,7 @@ def test_the_state_comes_out_of_the_whole_daemon(ipvs_netns: str, tmp_path: Path
             daemon.proc.wait()
         listener.close()
     assert sorted(p.name for p in daemon.run_dir.iterdir()) == [], daemon.log.read_text()
-    assert f"Metrics child process({first[0]}) died: Respawning" in daemon.log.read_text()
+    text = daemon.log.read_text()
+    assert f"Metrics child process({first[0]}) died: Respawning" in text
+    assert text.count("Starting VRRP child process") == 1  # the supervisor's line only
+    assert "Startup complete" in text and "No word from" not in text, text
