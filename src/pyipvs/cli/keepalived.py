@@ -124,12 +124,16 @@ def _settle(args: argparse.Namespace) -> None:
 
 def _status(args: argparse.Namespace, words: list[str]) -> int:
     """``--status``: *words* (those after it) are status_main's own options; ``-s NAME`` and
-    ``--json`` before it are passed on as ``--netns NAME`` and ``--json``."""
+    ``--json`` before it are passed on as ``--netns NAME`` (and the daemon's status directory
+    in NAME, :func:`~pyipvs.daemon.main.status_dir_for`) and ``--json``."""
+    from pyipvs.daemon.main import status_dir_for
     from pyipvs.daemon.status_view import status_main
 
     extra = ["--netns", args.namespace] if args.namespace and "--netns" not in words else []
+    if args.namespace and "--status-dir" not in words:
+        extra += ["--status-dir", status_dir_for(args.namespace)]
     extra += ["--json"] if args.json and "--json" not in words else []
-    return status_main([*words, *extra])
+    return status_main([*extra, *words])  # an option given after --status wins
 
 
 def _main(arguments: list[str]) -> int:

@@ -122,6 +122,22 @@ def network_namespace(option: str | None, config: KeepalivedConfig) -> str | Non
     return option or from_file
 
 
+def scope_status_dir(namespace: str) -> None:
+    """A daemon in namespace NAME keeps its status sockets in ``/run/pyipvs-keepalived/NAME``
+    (unless ``$PYIPVS_KEEPALIVED_STATUS_DIR`` says where), so that daemons in two namespaces
+    of one host do not meet there; ``-s NAME --status`` looks there (as keepalived moves its
+    default pid files under ``/run/keepalived/keepalived_NAME``)."""
+    from pyipvs.daemon.status import STATUS_DIR_ENV
+
+    os.environ.setdefault(STATUS_DIR_ENV, status_dir_for(namespace))
+
+
+def status_dir_for(namespace: str) -> str:
+    from pyipvs.daemon.status import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
+
+    return os.environ.get(STATUS_DIR_ENV) or os.path.join(DEFAULT_STATUS_DIR, namespace)
+
+
 def child_wait_time(config: KeepalivedConfig) -> float:
     """``child_wait_time SECS`` (a top-level keyword): how long a stop waits for the children
     before SIGKILL; keepalived's default 5."""
@@ -186,6 +202,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         except OSError as exc:
             log.error("Unable to set network namespace %s - exiting (%s)", namespace, exc)
             return EXIT_NO_CONFIG
+        scope_status_dir(namespace)
     if runtime.running_pid(args.pid) is not None:
         log.info("daemon is already running")
         return 0
