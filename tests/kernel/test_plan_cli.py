@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """``pyipvs-keepalived --plan`` as a command against a live ip_vs table (the planner itself:
-tests/kernel/test_plan.py): keepalived's ``-f``, ``-s`` and ``-i`` choose the file, the
-namespace and the ``@`` lines; ``--json`` the form; the exit status says whether anything is
-pending; the table is never changed; what it prints, given to the real ``ipvsadm -R``, leaves
-nothing to do."""
+tests/kernel/test_plan.py): keepalived's ``-f``, ``-s`` (else the file's ``net_namespace``)
+and ``-i`` choose the file, the namespace and the ``@`` lines; ``--json`` the form; the exit
+status says whether anything is pending; the table is never changed; what it prints, given to
+the real ``ipvsadm -R``, leaves nothing to do."""
 
 from __future__ import annotations
 
@@ -60,6 +60,23 @@ def test_the_plan_against_a_live_table(ipvs_netns: str, tmp_path: Path) -> None:
     run_in(ipvs_netns, "ipvsadm", "-R", stdin=done.stdout)
     assert plan(ipvs_netns, conf).returncode == 0
     assert plan(ipvs_netns, conf).stdout == ""
+
+
+def test_the_files_net_namespace_is_planned_against_without_s(
+    ipvs_netns: str, tmp_path: Path
+) -> None:
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(f"net_namespace {ipvs_netns}\n{CONFIG}")
+    command = [sys.executable, "-m", "pyipvs.cli.keepalived", "--plan", "-f", str(conf)]
+    done = subprocess.run([*command, "-i", "lb2"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout.splitlines() == [
+        "-A -t 192.168.0.1:80 -s wlc",
+        "-a -t 192.168.0.1:80 -r 192.168.0.12:80 -m -w 8",
+    ]
+    run_in(ipvs_netns, "ipvsadm", "-R", stdin=done.stdout)  # in the file's namespace
+    again = subprocess.run([*command, "-i", "lb2"], capture_output=True, text=True, timeout=60)
+    assert (again.returncode, again.stdout) == (0, "")
 
 
 def test_a_plan_that_cannot_be_made_says_why(ipvs_netns: str, tmp_path: Path) -> None:

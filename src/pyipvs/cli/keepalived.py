@@ -136,6 +136,19 @@ def _status(args: argparse.Namespace, words: list[str]) -> int:
     return status_main([*extra, *words])  # an option given after --status wins
 
 
+def _plan(args: argparse.Namespace) -> int:
+    """``--plan``: against the table of the namespace the daemon would run in (``-s``, else
+    the file's ``net_namespace``)."""
+    from pyipvs.config import DEFAULT_CONFIG, read_config
+    from pyipvs.daemon.main import network_namespace
+    from pyipvs.daemon.plan import plan_main
+
+    if args.namespace is None:
+        config = read_config(args.use_file or DEFAULT_CONFIG, config_id=args.config_id).config
+        args.namespace = network_namespace(None, config)
+    return plan_main(args)
+
+
 def _main(arguments: list[str]) -> int:
     if any(word in _GENHASH for word in arguments):
         return _genhash(arguments)
@@ -155,9 +168,7 @@ def _main(arguments: list[str]) -> int:
         return _status(args, status_words)
     _settle(args)
     if args.plan:
-        from pyipvs.daemon.plan import plan_main
-
-        return plan_main(args)
+        return _plan(args)
     if args.config_test or args.dump_config:
         return _check_config(args)
     from pyipvs.daemon.main import run
