@@ -3,7 +3,9 @@
 exec to the VIP being held (one VRRP v3 instance, advert 0.1 s, alone on its link, so it becomes
 master after its down timer), memory of the whole process tree (PSS, parent and children), CPU
 used while idle (``--idle`` seconds as master), and time from SIGTERM to exit with the VIP
-removed. Each daemon runs in its own fresh namespace on the host (root; no ip_vs needed):
+removed. A third run, pyipvs with ``--metrics`` (its opt-in Prometheus child, never scraped),
+shows what the endpoint costs. Each daemon runs in its own fresh namespace on the host (root;
+no ip_vs needed):
 
     .venv/bin/python benchmarks/daemon_process.py --idle 10
 """
@@ -99,15 +101,16 @@ def wait(what: object, limit: float = 30.0) -> float:
     return time.monotonic() - start
 
 
-def measure(command: list[str], idle: float) -> dict[str, float]:
+def measure(command: list[str], idle: float, extra: tuple[str, ...] = ()) -> dict[str, float]:
     name = netns()
     work = Path(tempfile.mkdtemp(prefix="daemon-bench-"))
     conf = work / "keepalived.conf"
     conf.write_text(CONFIG)
     pids = ["-p", str(work / "k.pid"), "-r", str(work / "v.pid"), "-c", str(work / "c.pid")]
-    argv = ["ip", "netns", "exec", name, *command, "-P", "-n", "-G", "-f", str(conf), *pids]
+    argv = ["ip", "netns", "exec", name, *command, "-P", "-n", "-G", "-f", str(conf), *pids, *extra]
+    env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(work / "run")}  # its own sockets
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         wait(lambda: has_vip(name))
         to_vip = time.monotonic() - start
@@ -147,18 +150,21 @@ def main() -> int:
     if keepalived is None:
         print("keepalived 2.2.7 is needed as the peer", file=sys.stderr)
         return 1
+    ours = [sys.executable, "-m", "pyipvs.cli.keepalived"]
     results = {
-        "pyipvs": measure([sys.executable, "-m", "pyipvs.cli.keepalived"], args.idle),
+        "pyipvs": measure(ours, args.idle),
+        "pyipvs --metrics": measure(ours, args.idle, ("--metrics=127.0.0.1:9650",)),
         "keepalived": measure([keepalived], args.idle),
     }
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"{'':22} {'pyipvs':>10} {'keepalived':>11} {'ratio':>7}")
+    print(f"{'':22} {'pyipvs':>10} {'--metrics':>10} {'keepalived':>11} {'ratio':>7}")
     for key in results["pyipvs"]:
-        ours, theirs = results["pyipvs"][key], results["keepalived"][key]
-        ratio = f"{ours / theirs:7.2f}" if theirs else "      -"
-        print(f"{key:22} {ours:10g} {theirs:11g} {ratio}")
+        plain, metrics = results["pyipvs"][key], results["pyipvs --metrics"][key]
+        theirs = results["keepalived"][key]
+        ratio = f"{plain / theirs:7.2f}" if theirs else "      -"
+        print(f"{key:22} {plain:10g} {metrics:10g} {theirs:11g} {ratio}")
     return 0
 
 

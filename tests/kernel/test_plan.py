@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,3 +197,36 @@ def test_quorum_down_at_start_plans_the_sorry_server(
     assert save(ipvs_netns) == ""
     run_in(ipvs_netns, "ipvsadm", "-R", stdin=out)
     assert plan(capsys, conf, ipvs_netns) == (EXIT_NOTHING_TO_DO, "")
+
+
+PLAN_SCRIPT = (
+    "import argparse, sys; from pyipvs.daemon.plan import plan_main; "
+    "sys.exit(plan_main(argparse.Namespace(use_file=sys.argv[1], config_id=None, "
+    "namespace=None, json=False)))"
+)
+
+
+@pytest.mark.parametrize(
+    ("redirect", "status", "message"),
+    [
+        (">/dev/full", 1, "cannot write the plan: No space left on device"),
+        (">&-", 1, "cannot write the plan: standard output is closed"),
+        ("| true", EXIT_PENDING, ""),  # the reader is gone before the plan is written
+    ],
+)
+def test_a_plan_that_cannot_be_written_says_so_without_a_traceback(
+    conf: Path, ipvs_netns: str, redirect: str, status: int, message: str
+) -> None:
+    command = f"{sys.executable} -c {shlex.quote(PLAN_SCRIPT)} {conf} {redirect}"
+    if redirect.startswith("|"):  # the plan's own status, not the reader's
+        command = f"set -o pipefail; {command}"
+    done = subprocess.run(
+        ["ip", "netns", "exec", ipvs_netns, "bash", "-c", command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == status, done.stderr
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr
+    assert message in done.stderr
+    assert save(ipvs_netns) == ""

@@ -137,3 +137,29 @@ def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
     assert addresses(netns) == {"10.77.0.2"}, log.read_text()
     assert [p for p in pids.values() if p.exists()] == []
     assert f"VRRP child process({first}) died: Respawning" in log.read_text()
+
+
+def test_a_vrrp_configuration_the_child_refuses_stops_the_daemon_with_2(
+    netns: str, tmp_path: Path
+) -> None:
+    """keepalived's VRRP child ends with KEEPALIVED_EXIT_CONFIG (2) for a configuration it
+    cannot run, and the parent stops with it instead of respawning (report_child_status)."""
+    conf, log = tmp_path / "keepalived.conf", tmp_path / "daemon.log"
+    empty_peer = "    unicast_peer {\n    }\n    virtual_ipaddress {"
+    conf.write_text(
+        CONFIG.format(vips="        10.77.0.100/32").replace("    virtual_ipaddress {", empty_peer)
+    )
+    flags = ["-n", "-l", "-G", "-s", netns, "-f", str(conf), "-p", str(tmp_path / "k.pid")]
+    flags += ["-r", str(tmp_path / "vrrp.pid")]
+    with open(log, "w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "pyipvs.cli.keepalived", *flags],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=PATIENCE,
+        )
+    text = log.read_text()
+    assert done.returncode == 2, text
+    assert f"{conf}:" in text and "unicast_peer" in text, text
+    assert "exited with permanent error CONFIG" in text and "Respawning" not in text, text
+    assert text.count("Starting VRRP child process") == 1, text

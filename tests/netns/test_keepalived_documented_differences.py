@@ -184,3 +184,30 @@ def test_an_include_loop(root: None, tmp_path: Path) -> None:
     assert messages_of_pyipvs(ours[1], path) == [
         (1, f"include of '{path}' nests too deeply (a loop?)")
     ]
+
+
+GLUED = {  # one word to keepalived (not a C blank), so no "extra arguments" warning: exit 0
+    "CRLF line endings": "global_defs {\r\n    router_id lb1\r\n}\r\n",
+    "a non-breaking space": "global_defs {\n    router_id lb\xa01\n}\n",
+    "an ASCII separator control": "global_defs {\n    router_id lb\x1c1\n}\n",
+    "a Unicode line separator": "global_defs {\n    router_id lb\u20281\n}\n",
+}
+
+
+@pytest.mark.parametrize("name", list(GLUED))
+def test_line_ends_and_blanks_are_keepalived_s(root: None, tmp_path: Path, name: str) -> None:
+    path = tmp_path / "k.conf"
+    path.write_bytes(GLUED[name].encode())
+    theirs = run(["keepalived", "-t", "-l", "-n", "-f", str(path)])
+    ours = run([sys.executable, "-m", "pyipvs.cli.keepalived", "-t", "-f", str(path)])
+    assert (theirs[0], ours[0]) == (0, 0), (theirs, ours)
+
+
+def test_a_form_feed_is_a_blank_not_a_line_break(root: None, tmp_path: Path) -> None:
+    path = tmp_path / "k.conf"
+    path.write_text("global_defs {\n    router_id lb1\fnotify_email {\n    }\n}\n")
+    theirs = run(["keepalived", "-t", "-l", "-n", "-f", str(path)])
+    ours = run([sys.executable, "-m", "pyipvs.cli.keepalived", "-t", "-f", str(path)])
+    assert (theirs[0], ours[0]) == (5, 5)
+    assert said(messages_of_keepalived(theirs[1]), 2, "Unexpected '{' - ignoring"), theirs[1]
+    assert said(messages_of_pyipvs(ours[1], path), 2, "Unexpected '{' - ignoring"), ours[1]

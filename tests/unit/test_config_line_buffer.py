@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyipvs.config import Severity, parse_config, read_config
-from pyipvs.config.lexer import LINE_BUFFER, physical_lines
+from pyipvs.config.lexer import _NOT_C_BLANK, C_BLANKS, LINE_BUFFER, physical_lines
 
 
 def test_a_1_mb_router_id_is_cut_as_keepalived_cuts_it() -> None:
@@ -30,9 +30,28 @@ def test_pieces_are_bytes_not_characters() -> None:
     assert [n for n, _ in physical_lines("a\n" + line + "\nb\n")] == [1, 2, 2, 3]
 
 
-def test_short_lines_are_untouched() -> None:
-    text = "a\n" + "b" * LINE_BUFFER + "\r\nc"
-    assert list(physical_lines(text)) == list(enumerate(text.splitlines(), start=1))
+def test_short_lines_are_untouched_and_end_at_newlines_only() -> None:
+    text = "a\n" + "b" * (LINE_BUFFER - 1) + "\r\nc\rd\x0ce\x1cf\u2028g\n"
+    assert list(physical_lines(text)) == [
+        (1, "a"),
+        (2, "b" * (LINE_BUFFER - 1) + "\r"),
+        (3, "c\rd\x0ce\x1cf\u2028g"),
+    ]
+
+
+def test_words_are_split_on_c_blanks_only() -> None:
+    """A CR, VT or FF inside a line separates words; a non-breaking space (pasted from a web
+    page) or an ASCII separator control does not, in keepalived: neither here."""
+    blanks = "router_id a\rb\x0bc\x0cd"
+    assert parse_config(f"global_defs {{\n {blanks}\n}}\n").config.global_defs.router_id == "a"
+    for glued in ("a\xa0b", "a\x1cb", "a\u2003b"):
+        result = parse_config(f"global_defs {{\n router_id {glued}\n}}\n")
+        assert (result.config.global_defs.router_id, result.exit_status) == (glued, 0)
+
+
+def test_python_and_c_blanks_differ_exactly_by_the_listed_characters() -> None:
+    python_only = {chr(c) for c in range(0x110000) if chr(c).isspace()} - set(C_BLANKS)
+    assert python_only == {c for c in map(chr, range(0x3001)) if _NOT_C_BLANK.match(c)}
 
 
 def test_an_interface_problem_is_reported_at_the_interface_line() -> None:

@@ -5,6 +5,7 @@ cannot be read, each end in one message and their exit status, never a plan or a
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,16 @@ def test_a_namespace_that_does_not_exist_is_named(
     out, err = capsys.readouterr()
     assert out == ""
     assert "cannot read the IPVS table in namespace pyipvs-no-such-namespace" in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_main_file_that_is_not_a_file_is_refused_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    path = {"fifo": tmp_path / "k.conf", "device": Path("/dev/zero"), "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    assert run(path) == EXIT_CONFIG_FATAL
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "is not a regular non-executable file" in err or "is a directory" in err

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from pyipvs.config import read_config
+from pyipvs.daemon.child import EXIT_CONFIG
 from pyipvs.daemon.vrrp_build import InstancePlan, plan_instances, vrrp_refusals
-from pyipvs.daemon.vrrp_main import EXIT_FATAL, vrrp_child
+from pyipvs.daemon.vrrp_main import vrrp_child
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import AddVips, RemoveVips, SendGratuitous, Startup, VrrpConfig, VrrpInstance
 
@@ -90,13 +91,13 @@ def test_the_same_vrid_in_the_other_family_is_no_clash(tmp_path: Path) -> None:
     assert refusals(path) == []
 
 
-def test_the_child_exits_fatal_on_a_refusal_without_touching_the_network(
+def test_the_child_exits_config_on_a_refusal_without_touching_the_network(
     tmp_path: Path,
 ) -> None:
     path = conf(tmp_path, instance(extra="    unicast_peer {\n    }\n"))
     pid = tmp_path / "vrrp.pid"
     args = argparse.Namespace(use_file=path, config_id="lb1", vrrp_pid=str(pid))
-    assert vrrp_child(args) == EXIT_FATAL
+    assert vrrp_child(args) == EXIT_CONFIG
     assert not pid.exists()
 
 

@@ -4,6 +4,9 @@
 ``-t`` checks the configuration and exits as keepalived 2.2.7 does: 0 clean, 4 fatal, 5
 configuration errors or warnings, 6 script security, every problem printed as
 ``file:line: message``. ``--dump-config`` prints the resolved model as JSON. ``-T`` is genhash.
+pyipvs's own: ``--plan`` prints the IPVS operations the file would make against the live table
+(:func:`pyipvs.daemon.plan.plan_main`), ``--status [OPTIONS]`` shows the running daemon's
+state (:func:`pyipvs.daemon.status_view.status_main`, the words after it are its options).
 Anything else runs the daemon (:mod:`pyipvs.daemon.main`). A bad option is named with
 keepalived's words and exits 1; never a traceback.
 """
@@ -119,17 +122,53 @@ def _settle(args: argparse.Namespace) -> None:
             os.umask(mask)
 
 
+def _status(args: argparse.Namespace, words: list[str]) -> int:
+    """``--status``: *words* (those after it) are status_main's own options; ``-s NAME`` and
+    ``--json`` before it are passed on as ``--netns NAME`` (and the daemon's status directory
+    in NAME, :func:`~pyipvs.daemon.main.status_dir_for`) and ``--json``."""
+    from pyipvs.daemon.main import status_dir_for
+    from pyipvs.daemon.status_view import status_main
+
+    extra = ["--netns", args.namespace] if args.namespace and "--netns" not in words else []
+    if args.namespace and "--status-dir" not in words:
+        extra += ["--status-dir", status_dir_for(args.namespace)]
+    extra += ["--json"] if args.json and "--json" not in words else []
+    return status_main([*extra, *words])  # an option given after --status wins
+
+
+def _plan(args: argparse.Namespace) -> int:
+    """``--plan``: against the table of the namespace the daemon would run in (``-s``, else
+    the file's ``net_namespace``)."""
+    from pyipvs.config import DEFAULT_CONFIG, read_config
+    from pyipvs.daemon.main import network_namespace
+    from pyipvs.daemon.plan import plan_main
+
+    if args.namespace is None:
+        config = read_config(args.use_file or DEFAULT_CONFIG, config_id=args.config_id).config
+        args.namespace = network_namespace(None, config)
+    return plan_main(args)
+
+
 def _main(arguments: list[str]) -> int:
     if any(word in _GENHASH for word in arguments):
         return _genhash(arguments)
+    status_words: list[str] = []
+    if options.STATUS_OPTION in arguments:
+        at = arguments.index(options.STATUS_OPTION)
+        arguments, status_words = arguments[: at + 1], arguments[at + 1 :]
     try:
         args = options.parse_options(arguments)
+        args.metrics_address = options.parse_metrics(args.metrics) if args.metrics else None
     except OptionError as exc:
         return options.report_problem(str(exc))
     answered = _immediate(args, arguments)
     if answered is not None:
         return answered
+    if args.status:
+        return _status(args, status_words)
     _settle(args)
+    if args.plan:
+        return _plan(args)
     if args.config_test or args.dump_config:
         return _check_config(args)
     from pyipvs.daemon.main import run

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The health-checker child (keepalived's ``Keepalived_healthcheckers``): reads the
-configuration, drives IPVS from the checkers' verdicts, and answers its own signals (SIGTERM
-stop, SIGHUP reload, SIGUSR1 state to the log). The parent (:mod:`pyipvs.daemon.supervisor`)
-forks it, writes its pid file (``-c``) and respawns it.
+configuration, drives IPVS from the checkers' verdicts, answers its own signals (SIGTERM
+stop, SIGHUP reload, SIGUSR1 state to the log) and serves its state, with the IPVS operation
+counters, on ``check.sock`` (:mod:`pyipvs.daemon.status_wiring`). The parent
+(:mod:`pyipvs.daemon.supervisor`) forks it, writes its pid file (``-c``) and respawns it.
 
 Exit statuses are keepalived's (``lib/scheduler.h``): 0 stopped, 1 fatal (no IPVS, a crash),
 2 configuration unusable, 4 missing permission; the parent stops the daemon on 1, 2 and 4
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from pyipvs.config import GlobalDefs
     from pyipvs.daemon.check_process import CheckerProcess
     from pyipvs.daemon.checkers_from_config import ServiceSpec
+    from pyipvs.daemon.status import StatusServer
 
 log = logging.getLogger("pyipvs.daemon")
 SYSLOG_IDENT = "Keepalived_healthcheckers"
@@ -49,6 +51,8 @@ async def run_checker(args: argparse.Namespace) -> int:
     from pyipvs.check import CheckScheduler
     from pyipvs.daemon.check_process import CheckerProcess
     from pyipvs.daemon.checkers_from_config import describe_server
+    from pyipvs.daemon.status_check import CountingIpvs
+    from pyipvs.daemon.status_wiring import checker_status_server
 
     loaded = load_specs(args)
     if loaded is None:
@@ -64,9 +68,10 @@ async def run_checker(args: argparse.Namespace) -> int:
             )
     log.info("Initializing ipvs")
     with Ipvs() as ipvs:
+        counting = CountingIpvs(ipvs)
         process = CheckerProcess(
             specs,
-            ipvs,
+            counting,
             CheckScheduler(rng=random.Random()),
             flush_on_start=gdefs.lvs_flush,
             flush_on_stop=gdefs.lvs_flush_on_stop,
@@ -77,11 +82,27 @@ async def run_checker(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGINT, lambda: _stop(process))
         loop.add_signal_handler(signal.SIGHUP, lambda: _reload(args, process))
         loop.add_signal_handler(signal.SIGUSR1, lambda: _dump(process))
+        status_server = checker_status_server(process, counting)
+        serving = await _start_status(status_server)
         log.info("Startup complete")
         report_ready()
-        await process.run()
+        try:
+            await process.run()
+        finally:
+            if serving:
+                await status_server.close()  # removes check.sock
     log.info("Stopped")
     return 0
+
+
+async def _start_status(server: StatusServer) -> bool:
+    """Listens on the status socket; a failure is logged, never the end of the checkers."""
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("cannot serve the status on %s: %s", server.path, exc)
+        return False
+    return True
 
 
 def _stop(process: CheckerProcess) -> None:

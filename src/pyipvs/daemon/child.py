@@ -147,6 +147,11 @@ def report_end(name: str, pid: int, status: int) -> int | None:
     return None
 
 
+def supervised() -> bool:
+    """Whether this process is a child the supervisor forked (:func:`run_child`)."""
+    return bool(_SUPERVISED)
+
+
 def report_ready() -> None:
     """Tells the supervising parent that this child has read its configuration and installed
     its handlers (after its start, and after each reload); nothing outside a supervisor. The

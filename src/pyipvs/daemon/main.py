@@ -6,7 +6,8 @@ The parent reads the configuration, refuses one keepalived would not start with 
 detaches (unless ``-n``) and supervises its children. Which children run is keepalived's rule
 (``running_vrrp`` / ``running_checker``): ``-P`` only VRRP, ``-C`` only the checkers, neither
 flag both, and each only when the configuration has something for it (``vrrp_instance`` or
-static addresses/routes/rules; ``virtual_server``), unless ``--all``.
+static addresses/routes/rules; ``virtual_server``), unless ``--all``. With ``--metrics`` (pyipvs
+only) a third child serves both children's state to Prometheus, supervised as the others.
 
 A reload (SIGHUP) is checked here first, in the parent: a new configuration with a fatal
 problem, a failed include check or unbalanced braces (any problem with ``--strict``) is refused,
@@ -40,6 +41,9 @@ log = logging.getLogger("pyipvs.daemon")
 
 EXIT_NO_CONFIG = 6
 VRRP_NAME = "VRRP"
+METRICS_NAME = "Metrics"
+METRICS_IDENT = "pyipvs_metrics"
+EXIT_METRICS_NOT_LISTENING = 3  # not one of keepalived's permanent statuses: retried later
 DEFAULT_CHILD_WAIT = 5.0
 _BRACE_WORDS = ("missing '}'s", "Extra '}'")
 
@@ -77,16 +81,33 @@ def child_specs(args: argparse.Namespace) -> dict[str, ChildSpec]:
     """Every child this daemon knows, by name; which of them run depends on the config."""
     extra = frozenset({int(signal.SIGUSR2), SIG_JSON, SIG_STATS_CLEAR})  # keepalived: VRRP only
     return {
-        VRRP_NAME: ChildSpec(VRRP_NAME, vrrp_child, args.vrrp_pid, extra, VRRP_IDENT),
+        VRRP_NAME: ChildSpec(
+            VRRP_NAME, vrrp_child, args.vrrp_pid, extra, VRRP_IDENT, reports_ready=True
+        ),
         CHECKER_NAME: ChildSpec(
             CHECKER_NAME, checker_child, args.checkers_pid, ident=CHECKER_IDENT, reports_ready=True
         ),
+        METRICS_NAME: ChildSpec(METRICS_NAME, metrics_entry, ident=METRICS_IDENT),
     }
+
+
+def metrics_entry(args: argparse.Namespace) -> int:
+    """The metrics child: serves ``/metrics`` from the children's status sockets. A port that
+    cannot be bound is retried at the respawn delays (the daemon goes on without metrics)."""
+    from pyipvs.daemon.metrics_server import metrics_child
+    from pyipvs.daemon.status import status_dir
+
+    for signo in (signal.SIGHUP, signal.SIGUSR1):  # a reload or data dump is not its business
+        signal.signal(signo, signal.SIG_IGN)
+    host, port = args.metrics_address
+    code = metrics_child(status_dir(), host, port)
+    return EXIT_METRICS_NOT_LISTENING if code else 0
 
 
 def wanted_children(args: argparse.Namespace, config: KeepalivedConfig) -> list[str]:
     names = [VRRP_NAME] if wants_vrrp(args, config) else []
-    return [*names, CHECKER_NAME] if wants_checker(args, config) else names
+    names = [*names, CHECKER_NAME] if wants_checker(args, config) else names
+    return [*names, METRICS_NAME] if getattr(args, "metrics_address", None) else names
 
 
 def network_namespace(option: str | None, config: KeepalivedConfig) -> str | None:
@@ -99,6 +120,22 @@ def network_namespace(option: str | None, config: KeepalivedConfig) -> str | Non
             option,
         )
     return option or from_file
+
+
+def scope_status_dir(namespace: str) -> None:
+    """A daemon in namespace NAME keeps its status sockets in ``/run/pyipvs-keepalived/NAME``
+    (unless ``$PYIPVS_KEEPALIVED_STATUS_DIR`` says where), so that daemons in two namespaces
+    of one host do not meet there; ``-s NAME --status`` looks there (as keepalived moves its
+    default pid files under ``/run/keepalived/keepalived_NAME``)."""
+    from pyipvs.daemon.status import STATUS_DIR_ENV
+
+    os.environ.setdefault(STATUS_DIR_ENV, status_dir_for(namespace))
+
+
+def status_dir_for(namespace: str) -> str:
+    from pyipvs.daemon.status import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
+
+    return os.environ.get(STATUS_DIR_ENV) or os.path.join(DEFAULT_STATUS_DIR, namespace)
 
 
 def child_wait_time(config: KeepalivedConfig) -> float:
@@ -165,6 +202,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         except OSError as exc:
             log.error("Unable to set network namespace %s - exiting (%s)", namespace, exc)
             return EXIT_NO_CONFIG
+        scope_status_dir(namespace)
     if runtime.running_pid(args.pid) is not None:
         log.info("daemon is already running")
         return 0

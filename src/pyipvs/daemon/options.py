@@ -6,7 +6,8 @@ spelling (``keepalived --help``; ``keepalived/core/main.c`` ``parse_cmdline``), 
 keepalived reports are reported with its words and exit status: ``Unknown option -Z`` and
 ``Missing parameter for option --use-file`` exit 1, ``Unexpected argument(s): ...`` is printed
 on stdout and the daemon goes on, an invalid ``-S`` facility or ``-u`` umask is reported and
-ignored. ``--strict`` and ``--dump-config`` are pyipvs's own.
+ignored. ``--strict``, ``--dump-config``, ``--plan``, ``--json``, ``--status`` and
+``--metrics`` are pyipvs's own.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ _FLAGS: tuple[tuple[str | None, str, str, str], ...] = (
     ("-h", "--help", "help", "Display this help message"),
     (None, "--strict", "strict", "pyipvs: refuse a configuration with any warning"),
     (None, "--dump-config", "dump_config", "pyipvs: print the resolved configuration as JSON"),
+    (None, "--plan", "plan", "pyipvs: print the IPVS operations the file would make, change none"),
+    (None, "--json", "json", "pyipvs: --plan's operations as JSON"),
+    (None, "--status", "status", "pyipvs: show the running daemon's state (--status -h)"),
 )
 _VALUED: tuple[tuple[str | None, str, str, str | None, str], ...] = (
     ("-f", "--use-file", "use_file", None, "Use the specified configuration file"),
@@ -75,11 +79,15 @@ _VALUED: tuple[tuple[str | None, str, str, str | None, str], ...] = (
     (None, "--config-fd", "config_fd", None, argparse.SUPPRESS),
 )
 # Optional arguments: getopt takes them only attached (-tFILE, --config-test=FILE).
-_OPTIONAL: tuple[tuple[str, str, str, str], ...] = (
+_OPTIONAL: tuple[tuple[str | None, str, str, str], ...] = (
     ("-t", "--config-test", "config_test", "Check the configuration for obvious errors"),
     ("-M", "--core-dump-pattern", "core_dump_pattern", "Also set core_pattern to PATN"),
     ("-g", "--log-file", "log_file", "Log to FILE (keepalived needs --enable-log-file)"),
+    (None, "--metrics", "metrics", "pyipvs: serve Prometheus metrics on [HOST:]PORT"),
 )
+STATUS_OPTION = "--status"
+DEFAULT_METRICS_HOST = "127.0.0.1"
+DEFAULT_METRICS_PORT = 9650  # pyipvs's own choice, unassigned in Prometheus's port list
 
 
 class OptionError(Exception):
@@ -103,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         names = [s for s in (short, long) if s]
         add(*names, dest=dest, default=default, metavar=dest.upper(), help=text)
     for short, long, dest, text in _OPTIONAL:
-        add(short, long, dest=dest, action="store_true", help=text)
+        add(*[s for s in (short, long) if s], dest=dest, action="store_true", help=text)
     add("rest", nargs="*", help=argparse.SUPPRESS)
     return parser
 
@@ -117,7 +125,7 @@ def _split_optional_values(argv: Sequence[str]) -> tuple[list[str], dict[str, st
             if word.startswith(long + "="):
                 values[dest] = word[len(long) + 1 :]
                 word = long
-            elif word.startswith(short) and len(word) > 2 and not word.startswith("--"):
+            elif short and word.startswith(short) and len(word) > 2 and not word.startswith("--"):
                 values[dest] = word[2:]
                 word = short
         out.append(word)
@@ -149,8 +157,31 @@ def _keepalived_words(message: str, argv: Sequence[str]) -> str:
     return message
 
 
+def _keepalived_longs() -> list[str]:
+    """keepalived's own long options (pyipvs's are those whose help starts ``pyipvs:``)."""
+    table = [(long, text) for _s, long, _d, text in (*_FLAGS, *_OPTIONAL)]
+    table += [(long, text) for _s, long, _d, _v, text in _VALUED]
+    table.append(("--log-detail", ""))
+    return [long for long, text in table if not text.startswith("pyipvs:")]
+
+
+def _expand_keepalived_prefix(word: str, longs: Sequence[str]) -> str:
+    """A prefix keepalived's getopt resolves (``--p`` is ``--pid``) stays keepalived's, even
+    where a pyipvs-only option (``--plan``) would make it ambiguous."""
+    if not word.startswith("--") or word == "--":
+        return word
+    name, equal, value = word.partition("=")
+    if name in longs:
+        return word
+    matches = [long for long in longs if long.startswith(name)]
+    return matches[0] + equal + value if len(matches) == 1 else word
+
+
 def parse_options(argv: Sequence[str]) -> argparse.Namespace:
     """keepalived's options from ``argv``; :class:`OptionError` with keepalived's message."""
+    longs = _keepalived_longs()
+    end = list(argv).index("--") if "--" in argv else len(argv)  # getopt stops at "--"
+    argv = [*(_expand_keepalived_prefix(w, longs) for w in argv[:end]), *argv[end:]]
     words, optional_values = _split_optional_values(argv)
     empty = _empty_long_value(words)
     if empty:
@@ -185,6 +216,24 @@ def parse_umask(text: str) -> int | None:
     if negative or value & ~0o777:
         return None
     return value
+
+
+def parse_metrics(value: str | bool) -> tuple[str, int]:
+    """``--metrics`` (True: 127.0.0.1 and :data:`DEFAULT_METRICS_PORT`), ``--metrics=PORT``,
+    ``--metrics=HOST:PORT`` or ``--metrics=[V6]:PORT``; :class:`OptionError` naming the value."""
+    if value is True or value == "":
+        return DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT
+    text = str(value)
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        host = DEFAULT_METRICS_HOST
+    elif host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:  # an IPv6 address without brackets: which colon ends it is a guess
+        host = ""
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise OptionError(f"Invalid --metrics option {text} (expected [HOST:]PORT)")
+    return host, int(port)
 
 
 def usage_text() -> str:

@@ -7,14 +7,17 @@ The plan is the checker process's own first sync (:class:`CheckerProcess`), stop
 ``alpha``; ``inhibit_on_failure`` keeps a down one at weight 0; quorum and the sorry server as
 at start), entries the configuration does not name left alone, and with ``lvs_flush`` a flush
 of the whole table first. Exit status: 0 nothing to do, 2 operations pending (as
-``terraform plan -detailed-exitcode``), 1 the IPVS table cannot be read, 4 the configuration
+``terraform plan -detailed-exitcode``), 1 the IPVS table cannot be read or the plan cannot be
+written (a full disk; a reader that went away, ``| head``, is no error), 4 the configuration
 cannot be used (as keepalived).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -30,6 +33,7 @@ from pyipvs.ipvs.ipvsadm_syntax import operation_line, operation_words
 
 EXIT_NOTHING_TO_DO = 0
 EXIT_IPVS_UNREADABLE = 1
+EXIT_UNWRITABLE = 1
 EXIT_PENDING = 2
 EXIT_CONFIG_FATAL = 4
 
@@ -93,5 +97,29 @@ def plan_main(args: argparse.Namespace) -> int:
         where = f" in namespace {args.namespace}" if args.namespace else ""
         print(f"pyipvs-keepalived: cannot read the IPVS table{where}: {exc}", file=sys.stderr)
         return EXIT_IPVS_UNREADABLE
-    write_plan(operations, path, bool(args.json), sys.stdout)
-    return EXIT_PENDING if operations else EXIT_NOTHING_TO_DO
+    status = EXIT_PENDING if operations else EXIT_NOTHING_TO_DO
+    return _print_plan(operations, path, bool(args.json), status)
+
+
+def _print_plan(operations: Sequence[ops.Operation], path: str, as_json: bool, status: int) -> int:
+    """Writes the plan on stdout: ``status``, or :data:`EXIT_UNWRITABLE` if that failed."""
+    try:
+        if sys.stdout is None:  # started with stdout closed (>&-)
+            raise ValueError("closed")
+        write_plan(operations, path, as_json, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader is gone (| head): it read what it wanted
+        return _silence_stdout(status)
+    except (OSError, ValueError) as exc:  # ValueError: stdout is closed
+        reason = exc.strerror if isinstance(exc, OSError) else "standard output is closed"
+        print(f"pyipvs-keepalived: cannot write the plan: {reason}", file=sys.stderr)
+        return _silence_stdout(EXIT_UNWRITABLE)
+    return status
+
+
+def _silence_stdout(status: int) -> int:
+    # The interpreter flushes stdout again on exit: point it at /dev/null so that flush has
+    # nowhere to fail and prints no "Exception ignored" lines.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
