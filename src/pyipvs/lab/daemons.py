@@ -22,6 +22,7 @@ from pathlib import Path
 DAEMONS = ("keepalived", "pyipvs")
 PID_FILES = ("keepalived.pid", "vrrp.pid", "checkers.pid")  # parent, VRRP child, checker child
 NOTIFY_KINDS = ("master", "backup", "fault")
+STATUS_DIR_ENV = "PYIPVS_KEEPALIVED_STATUS_DIR"  # pyipvs.daemon.status reads it
 
 
 def daemon_program(kind: str) -> str:
@@ -78,10 +79,17 @@ class Daemon:
             "-p", str(d / PID_FILES[0]), "-r", str(d / PID_FILES[1]), "-c", str(d / PID_FILES[2]),
         ]  # fmt: skip
 
+    def environment(self) -> dict[str, str]:
+        """pyipvs-keepalived keeps its status sockets in /run/pyipvs-keepalived unless told
+        otherwise (a daemon started by ``ip netns exec`` does not know its namespace's name):
+        each load balancer gets its own, as two machines would. keepalived ignores it."""
+        return {**os.environ, STATUS_DIR_ENV: str(self.directory / "status")}
+
     def start(self) -> None:
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(
                 self.command(),
+                env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
