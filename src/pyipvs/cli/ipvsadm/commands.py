@@ -100,7 +100,7 @@ def _list_all(session: Session, inv: Invocation, rule: bool) -> None:
     # Every service with its real servers, in the kernel's order (one dump per service,
     # driven from C).
     table = list(session.ipvs.table().items())
-    info = session.ipvs.info() if not rule else None
+    info = session.info if not rule else None
     if inv.json:
         rows = _ordered(table, fmt)
         version = info.version if info else None
