@@ -330,9 +330,9 @@ def _server_rule(rs: RealServer, svc_name: str, name: str) -> str:
 def _address_words(address: object | None, v6: bool) -> tuple[int, int, int, int]:
     if address is None:
         return (0, 0, 0, 0)
-    packed: bytes = address.packed  # type: ignore[attr-defined]
     if not v6:
-        return (int.from_bytes(packed, "big"), 0, 0, 0)
+        return (int(address), 0, 0, 0)  # type: ignore[call-overload]  # an IPv4Address
+    packed: bytes = address.packed  # type: ignore[attr-defined]
     return tuple(int.from_bytes(packed[i : i + 4], "big") for i in range(0, 16, 4))  # type: ignore[return-value]
 
 

@@ -79,8 +79,11 @@ class _Batch:
         if not self.ops:
             return
         results = self.session.ipvs.apply(self.ops)
-        for command, result in zip(self.commands, results, strict=True):
-            self.last_status = self.session.report(command, result.error)
+        # Only the failures are looked at (a batch's successes cost nothing to skip).
+        for failure in results.failures:
+            self.session.report(self.commands[failure.index], failure.error)
+        last = len(self.ops) - 1
+        self.last_status = -1 if results.failures and results[last].error else 0
         self.ops, self.commands = [], []
 
 
