@@ -40,6 +40,9 @@ from pyipvs.cli.ipvsadm.session import Session
 from pyipvs.ipvs.ops import Operation
 
 _BLANKS = re.compile(r"[ \t\r\n]+")
+# Operations sent per apply(): the batch's memory is reused instead of growing with the file
+# (in User-Mode Linux every fresh page costs a fault handled by the guest kernel).
+BATCH_OPS = 1024
 MAX_WORD = 4096  # ipvsadm's config_stream.c: MAX_LINE_LENGTH, the widest word fscanf reads
 
 
@@ -73,6 +76,8 @@ class _Batch:
     def add(self, command: str, op: Operation) -> None:
         self.ops.append(op)
         self.commands.append(command)
+        if len(self.ops) >= BATCH_OPS:
+            self.send()
 
     def send(self) -> None:
         """Apply what was collected and print each failure in order."""

@@ -5,7 +5,6 @@ and the streams every command writes to."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 from typing import Protocol, TextIO
 
@@ -100,5 +99,7 @@ def _init() -> tuple[Ipvs, IpvsInfo]:
 
 
 def _modprobe_ip_vs() -> None:
+    import subprocess  # only on this failure path: most runs never need it
+
     with contextlib.suppress(OSError):
         subprocess.run([MODPROBE, "--", "ip_vs"], check=False, capture_output=True)
