@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from syscalls import count as syscalls
 from where import print_where, take_json_path, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,14 +67,6 @@ def timed(argv: list[str], stdin_path: str | None = None) -> float:
     start = time.perf_counter()
     run(argv, stdin_path, subprocess.DEVNULL)
     return time.perf_counter() - start
-
-
-def syscalls(argv: list[str], stdin_path: str | None = None) -> int:
-    """The syscalls a process and its children make (strace -f -c; not timed)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".strace") as out:
-        run(["strace", "-f", "-c", "-o", out.name, *argv], stdin_path, subprocess.DEVNULL)
-        total = [line.split() for line in out.read().splitlines() if line.endswith(" total")]
-    return int(total[-1][3])
 
 
 def flush() -> None:
