@@ -358,7 +358,7 @@ def main() -> None:
     print(f"kernel {os.uname().release}; seconds, median of {REPEAT} (pyroute2: one run)")
     print_adds(adds)
     print_dump(dump)
-    per_op = ", ".join(f"{name} {value:.2f}" for name, value in calls.items())
+    per_op = ", ".join(f"{name} {value:.3g}" for name, value in calls.items())
     print(f"syscalls per operation (strace, separate untimed runs): {per_op}")
     rows: list[dict[str, object]] = [
         {"case": label, "tool": tool, "value": round(value, 4)}

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pyipvs._bindings import ipvs as _ipvs
 from pyipvs._bindings import netlink as _nl
@@ -181,6 +181,22 @@ class Ipvs:
         :raises InconsistentListing: the kernel kept listing a service twice (re-read first).
         """
         return dict(_consistent_listing(self._read_table, lambda pair: pair[0]))
+
+    def table_records(self) -> list[tuple[VirtualService, list[tuple[Any, ...]]]]:
+        """The table as :meth:`table` reads it, in dump order, each service with its real servers
+        as unpacked C records instead of :class:`RealServer` objects (see
+        :func:`pyipvs.ipvs.convert.records_by_service`): for pyipvsadm's listings, which
+        format 50,000 lines without making an object of each. Not a stable API.
+
+        :raises InconsistentListing: the kernel kept listing a service twice (re-read first).
+        """
+        return _consistent_listing(self._read_records, lambda pair: pair[0])
+
+    def _read_records(self) -> list[tuple[VirtualService, list[tuple[Any, ...]]]]:
+        services, raw = self._chan.service_records()
+        dests = self._chan.dest_records(raw, len(services))
+        with _collector_paused():
+            return _convert.records_by_service(services, dests)
 
     def _read_services(self) -> list[VirtualService]:
         records, _ = self._chan.service_records()

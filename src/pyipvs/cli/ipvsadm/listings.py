@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pyipvs.cli.ipvsadm import conn as ipvsadm_conn
+from pyipvs.cli.ipvsadm import fastlist, jsondoc
 from pyipvs.cli.ipvsadm import format as fmt_mod
-from pyipvs.cli.ipvsadm import jsondoc
 from pyipvs.cli.ipvsadm import rules as ipvsadm_model
 from pyipvs.cli.ipvsadm.format import Format, sort_servers, sort_services
 from pyipvs.cli.ipvsadm.messages import ipvs_strerror
@@ -37,10 +37,14 @@ def list_command(session: Session, inv: Invocation) -> None:
 
 def list_all(session: Session, inv: Invocation, rule: bool) -> None:
     fmt = _format(inv, rule)
+    info = session.info if not rule else None
+    if fastlist.applies(fmt) and not inv.json and info is not None:
+        header = fmt_mod.version_line(info.version, info.conn_table_size)
+        session.stdout.write(fastlist.listing(session.ipvs.table_records(), fmt, header))
+        return
     # Every service with its real servers, in the kernel's order (one dump per service,
     # driven from C).
     table = list(session.ipvs.table().items())
-    info = session.info if not rule else None
     if inv.json:
         rows = _ordered(table, fmt)
         version = info.version if info else None
