@@ -168,3 +168,17 @@ def saved_lines(draw: st.DrawFn) -> str:
 @given(saved_lines())
 def test_every_saved_line_takes_the_fast_path(line: str) -> None:
     assert agrees(line)
+
+
+def test_a_server_line_shares_its_equal_service_line_service() -> None:
+    add_wlc, add_rr = "-A -t 10.9.9.1:80 -s wlc\n", "-A -t 10.9.9.2:80 -s rr\n"
+    servers = [
+        "-a -t 10.9.9.1:80 -r 10.8.0.1:80 -m -w 1\n",
+        "-a -t 10.9.9.2:80 -r 10.8.0.1:80 -m -w 1\n",
+    ]
+    assert all(agrees(line) for line in [add_wlc, add_rr, *servers])
+    wlc, rr, (_, on_wlc), (_, on_rr) = [
+        fast_operation(line) for line in [add_wlc, add_rr, *servers]
+    ]
+    assert on_wlc.vs is wlc[1].vs  # type: ignore[index,union-attr]
+    assert on_rr.vs is not rr[1].vs and on_rr.vs.scheduler == "wlc"  # type: ignore[index,union-attr]

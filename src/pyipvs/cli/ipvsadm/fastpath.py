@@ -29,7 +29,7 @@ from socket import inet_aton
 
 from pyipvs._cache import remember
 from pyipvs.cli.ipvsadm.arguments import MAX_TIMEOUT
-from pyipvs.cli.ipvsadm.options import ServerSpec, ServiceSpec
+from pyipvs.cli.ipvsadm.options import DEFAULT_SCHEDULER, ServerSpec, ServiceSpec
 from pyipvs.cli.ipvsadm.rules import real_server, virtual_service
 from pyipvs.ipvs import ops
 from pyipvs.ipvs.model import RealServer, VirtualService
@@ -82,7 +82,11 @@ def _add_server(line: str) -> tuple[str, ops.Operation] | None:
     if match is None:
         return None
     protocol, address, port, rs_address, rs_port, forward, weight = match.groups()
-    vs = _services.get((protocol, address, port, "", None))
+    # The parser gives an -a line's service the default scheduler: the service of an
+    # "-A ... -s wlc" line is equal to it, and already made.
+    vs = _services.get((protocol, address, port, "", None)) or _services.get(
+        (protocol, address, port, DEFAULT_SCHEDULER, None)
+    )
     if vs is None:
         vs = _service(protocol, address, port, "", None)
         if vs is None:
