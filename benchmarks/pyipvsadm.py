@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IPVSADM = "/usr/sbin/ipvsadm"
 PYIPVSADM = str(ROOT / ".venv" / "bin" / "pyipvsadm")
 SERVERS_PER_SERVICE = 4
+SETTLE = 1.0  # seconds after a flush before the next timed run
 IMPORTS = (
     "import pyipvs.cli.ipvsadm.commands, pyipvs.cli.ipvsadm.restore, pyipvs.cli.ipvsadm.listings"
 )
@@ -70,7 +71,10 @@ def timed(argv: list[str], stdin_path: str | None = None) -> float:
 
 
 def flush() -> None:
+    """Empties the table, then lets the kernel finish freeing it: the next timed run, of either
+    tool, must not pay for the previous run's clean-up."""
     subprocess.run([IPVSADM, "-C"], check=True)
+    time.sleep(SETTLE)
 
 
 def compile_package() -> None:
@@ -105,6 +109,7 @@ def bench_single_add(runs: int, bare: float) -> Case:
         return timed([tool, "-A", "-t", f"10.3.{i // 250}.{i % 250 + 1}:80", "-s", "rr"])
 
     flush()
+    once(IPVSADM), once(PYIPVSADM)  # untimed: the first run of each reads its files from disk
     case.theirs, case.ours = taking_turns(runs, lambda: once(IPVSADM), lambda: once(PYIPVSADM))
     case.calls = tuple(  # type: ignore[assignment]
         syscalls([tool, "-A", "-t", f"10.4.0.{n}:80", "-s", "rr"])
@@ -152,17 +157,29 @@ def bench_list(services: int, runs: int, rules: str) -> Case:
     return case
 
 
-def median_time(argv: list[str], runs: int) -> float:
-    return statistics.median(timed(argv) for _ in range(runs))
+def python_starts(runs: int) -> tuple[float, float, float]:
+    """Medians of the bare interpreter, the interpreter with site, and with every pyipvsadm
+    import, taking turns after one untimed round (the first runs in a fresh guest are slow)."""
+    argvs = [
+        [sys.executable, "-I", "-S", "-c", "pass"],
+        [sys.executable, "-c", "pass"],
+        [sys.executable, "-c", IMPORTS],
+    ]
+    for argv in argvs:
+        timed(argv)
+    times: list[list[float]] = [[], [], []]
+    for _ in range(runs):
+        for argv, spent in zip(argvs, times, strict=True):
+            spent.append(timed(argv))
+    bare, site, start = (statistics.median(spent) for spent in times)
+    return bare, site, start
 
 
 def inside(args: argparse.Namespace) -> None:
     where = print_where()
     json_path = take_json_path("pyipvsadm", str(where["kind"]))
     compile_package()
-    bare = median_time([sys.executable, "-I", "-S", "-c", "pass"], args.runs)
-    site = median_time([sys.executable, "-c", "pass"], args.runs)
-    start = median_time([sys.executable, "-c", IMPORTS], args.runs)
+    bare, site, start = python_starts(args.runs)
     print(f"bare interpreter (python -I -S -c pass): {bare:.3f} s; with site: {site:.3f} s")
     print(f"python start + every pyipvsadm import (no work): {start:.3f} s")
     with tempfile.TemporaryDirectory() as tmp:
