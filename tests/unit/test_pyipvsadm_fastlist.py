@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pyipvs._bindings.ipvs_requests import DEST, DEST_NO_STATS
 from pyipvs.cli.ipvsadm import fastlist
 from pyipvs.cli.ipvsadm.format import Format, listing
 from pyipvs.ipvs import convert
@@ -65,7 +66,18 @@ def test_record_lines_match_the_value_object_listing(
     assert fastlist.applies(fmt)
     rows = list(zip(SERVICES, servers, strict=False))
     objects = [(vs, [convert.dest_from(t) for t in recs]) for vs, recs in rows]
-    assert fastlist.listing(rows, fmt, HEADER) == listing(objects, fmt, HEADER)
+    expected = listing(objects, fmt, HEADER)
+    assert fastlist.listing(rows, fmt, HEADER) == expected
+    # What Ipvs.table_records gives: the records without their stats (DEST_NO_STATS).
+    short = [(vs, [t[:14] for t in recs]) for vs, recs in rows]
+    assert fastlist.listing(short, fmt, HEADER) == expected
+
+
+@given(records())
+def test_the_layout_without_stats_unpacks_the_same_first_fields(record: tuple[Any, ...]) -> None:
+    packed = DEST.pack(*record)
+    assert DEST_NO_STATS.size == DEST.size
+    assert DEST_NO_STATS.unpack(packed) == record[:14]
 
 
 def test_only_the_plain_numeric_listing_takes_the_fast_path() -> None:

@@ -152,8 +152,11 @@ class IpvsChannel:
             records.extend(SVC.iter_unpack(chunk))
         return records, bytes(raw)
 
-    def dest_records(self, raw_svcs: bytes, count: int) -> list[tuple[Any, ...]]:
-        """The destinations of every service in raw_svcs (one GET_DEST dump each, in C)."""
+    def dest_records(
+        self, raw_svcs: bytes, count: int, layout: struct.Struct = DEST
+    ) -> list[tuple[Any, ...]]:
+        """The destinations of every service in raw_svcs (one GET_DEST dump each, in C), as
+        layout unpacks them (DEST, or DEST_NO_STATS for fewer, smaller tuples)."""
         svcs = _array("struct pyipvs_ipvs_svc", raw_svcs, count)
         st = ffi.new("struct pyipvs_ipvs_dump *")
         arr = ffi.new("struct pyipvs_ipvs_dest[]", DUMP_CHUNK)
@@ -171,7 +174,7 @@ class IpvsChannel:
                 DUMP_CHUNK,
             )
             check_rc(n, "real_servers")
-            records.extend(_unpack(DEST, arr, n))
+            records.extend(_unpack(layout, arr, n))
         return records
 
     # -- daemons --

@@ -351,8 +351,9 @@ def records_by_service(
     services: list[tuple[Any, ...]], dests: list[tuple[Any, ...]]
 ) -> list[tuple[VirtualService, list[tuple[Any, ...]]]]:
     """As :func:`table_from`, but each service's real servers stay unpacked ``struct
-    pyipvs_ipvs_dest`` records (field order: :data:`pyipvs._bindings.ipvs_requests.DEST`), for
-    formatters of listings too large to make an object of every line."""
+    pyipvs_ipvs_dest`` records (field order: :data:`pyipvs._bindings.ipvs_requests.DEST`, the
+    stats left out or not), for formatters of listings too large to make an object of every
+    line."""
     pairs: list[tuple[VirtualService, list[tuple[Any, ...]]]] = [
         (service_from(t), []) for t in services
     ]

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from pyipvs._bindings import ipvs as _ipvs
+from pyipvs._bindings import ipvs_requests as _wire
 from pyipvs._bindings import netlink as _nl
 from pyipvs._bindings import netns as _netns
 from pyipvs._bindings.check import ipvs_error
@@ -184,7 +185,7 @@ class Ipvs:
 
     def table_records(self) -> list[tuple[VirtualService, list[tuple[Any, ...]]]]:
         """The table as :meth:`table` reads it, in dump order, each service with its real servers
-        as unpacked C records instead of :class:`RealServer` objects (see
+        as unpacked C records without their stats instead of :class:`RealServer` objects (see
         :func:`pyipvs.ipvs.convert.records_by_service`): for pyipvsadm's listings, which
         format 50,000 lines without making an object of each. Not a stable API.
 
@@ -194,7 +195,7 @@ class Ipvs:
 
     def _read_records(self) -> list[tuple[VirtualService, list[tuple[Any, ...]]]]:
         services, raw = self._chan.service_records()
-        dests = self._chan.dest_records(raw, len(services))
+        dests = self._chan.dest_records(raw, len(services), _wire.DEST_NO_STATS)
         with _collector_paused():
             return _convert.records_by_service(services, dests)
 
