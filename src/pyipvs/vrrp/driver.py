@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from pyroute2 import AsyncIPRoute
+
 from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp import actions as act
 from pyipvs.vrrp import events as ev
@@ -116,6 +118,7 @@ class VrrpDriver:
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
         self._packet_sock: socket.socket | None = None
+        self._ipr: AsyncIPRoute | None = None
         self._index = 0
         self._mac = b"\0" * 6
         self._release_vips = True
@@ -139,6 +142,7 @@ class VrrpDriver:
         *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._index, self._mac = await interface_info(self.interface)
+        self._ipr = AsyncIPRoute()  # kept open: installing the VIPs is on the failover path
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
@@ -169,6 +173,9 @@ class VrrpDriver:
             if sock is not None:
                 sock.close()
         self._sock = self._tx = self._packet_sock = None
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
 
     def _open_sockets(self) -> None:
         config = self.instance.config
@@ -332,7 +339,8 @@ class VrrpDriver:
         elif isinstance(action, act.RemoveVips) and not self._release_vips:
             return
         elif isinstance(action, act.AddVips | act.RemoveVips):
-            await change_vips(self._index, action.addresses, isinstance(action, act.AddVips))
+            add = isinstance(action, act.AddVips)
+            await change_vips(self._index, action.addresses, add, self._ipr)
         elif isinstance(action, act.SendGratuitous):
             self._send_gratuitous(action.addresses)
 
