@@ -294,3 +294,21 @@ def test_dont_release_vrrp_leaves_the_addresses_on_stop(
     wait_until(lambda: has_vip(lan.ns("lb1")), "VIP on lb1")
     assert ours.stop() == 0
     assert has_vip(lan.ns("lb1"))
+
+
+def test_a_reload_with_a_refused_configuration_keeps_the_running_one(
+    lan: Lan, started: list[Ours | Keepalived]
+) -> None:
+    ours = Ours(lan, 150)
+    started.append(ours)
+    ours.wait_for("MASTER")
+    _, _, _, transitions = ours.dump()
+
+    ours.extra = "    unicast_peer {\n    }\n"
+    ours.write((VIP, VIP2))
+    ours.signal(signal.SIGHUP, "reload refused")
+    refusal = f"{ours.conf}:14: (VI_1) unicast_peer block is empty"
+    assert any(line.startswith(refusal) for line in ours.lines.seen), ours.lines.seen
+    state, _, _, after = ours.dump()
+    assert (state, after) == ("MASTER", transitions)
+    assert has_vip(lan.ns("lb1")) and not has_vip(lan.ns("lb1"), VIP2)
