@@ -178,6 +178,9 @@ class VrrpProcess:
         self.tracking.detach(name)
         driver = self.drivers.pop(name)
         self.instances.pop(name)
+        # Its shutdown goes to the instance itself: through its sync group the actions would
+        # look for the driver just taken out (and a stop moves no other member).
+        driver.route = None
         try:
             await driver.stop(release_vips=self._release_vips)
         except OSError as exc:
