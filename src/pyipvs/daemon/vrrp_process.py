@@ -233,11 +233,11 @@ class VrrpProcess:
     async def _heartbeat(self) -> None:
         """Touches the state file while an instance is master (its age tells a successor
         whether a backup may have taken over)."""
-        if self.state_file is None or not self.plans:
+        if self.state_file is None:
             return
-        period = min(plan.config.advert_interval for plan in self.plans.values())
-        while True:
-            await asyncio.sleep(period)
+        while True:  # the period follows reloads
+            intervals = [plan.config.advert_interval for plan in self.plans.values()]
+            await asyncio.sleep(min(intervals, default=1.0))
             if any(i.state == "MASTER" for i in self.instances.values()):
                 self.state_file.touch()
 
