@@ -43,6 +43,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import syscalls
 from where import print_where, take_json_path, write_json
 
 from pyipvs import InconsistentListing, Ipvs, RealServer, VirtualService, ops
@@ -244,6 +245,52 @@ def pyroute2_dump(ns: Netns) -> float:
     return float(seconds)
 
 
+# ---- syscalls per operation (strace; separate runs, never timed) ----
+
+ADD_SETUP = """
+import sys
+sys.path.insert(0, {here!r})
+from ipvs_bulk import operations, value_objects
+from pyipvs import Ipvs
+batch = operations(value_objects(2000, 4))
+ipvs = Ipvs()
+"""
+
+
+def syscalls_per_op(floor: str, populate: Callable[[Netns], None]) -> dict[str, float]:
+    """Per operation (add 2000x4: 10,000 operations; dump 10000x4: 50,000 items)."""
+    setup = ADD_SETUP.format(here=str(HERE))
+    calls: dict[str, float] = {}
+
+    def in_ns(work: Callable[[list[str]], float], populated: bool = False) -> float:
+        ns = Netns()
+        try:
+            if populated:
+                populate(ns)
+            return work(["ip", "netns", "exec", ns.name])
+        finally:
+            ns.close()
+
+    adds, items = 10_000, 50_000
+    calls["add apply"] = in_ns(lambda p: syscalls.python_work(setup, "ipvs.apply(batch)", p)) / adds
+    calls["add floor"] = in_ns(lambda p: syscalls.count([*p, floor, "add", "2000", "4"])) / adds
+    with tempfile.NamedTemporaryFile("w", suffix=".rules") as rules:
+        rules.write(ipvsadm_rules(2000, 4))
+        rules.flush()
+        calls["add ipvsadm -R"] = (
+            in_ns(lambda p: syscalls.count([*p, "ipvsadm", "-R"], rules.name)) / adds
+        )
+    table = "from pyipvs import Ipvs\nipvs = Ipvs()"
+    calls["dump table()"] = (
+        in_ns(lambda p: syscalls.python_work(table, "ipvs.table()", p), populated=True) / items
+    )
+    calls["dump floor"] = in_ns(lambda p: syscalls.count([*p, floor, "dump"]), True) / items
+    calls["dump ipvsadm -L -n"] = (
+        in_ns(lambda p: syscalls.count([*p, "ipvsadm", "-L", "-n"]), True) / items
+    )
+    return calls
+
+
 # ---- the run ----
 
 
@@ -307,9 +354,12 @@ def main() -> None:
         "pyroute2": lambda: measure(populate, pyroute2_dump),
     }
     dump = medians("dump", dump_tools, once={"pyroute2"})
+    calls = syscalls_per_op(floor, populate)
     print(f"kernel {os.uname().release}; seconds, median of {REPEAT} (pyroute2: one run)")
     print_adds(adds)
     print_dump(dump)
+    per_op = ", ".join(f"{name} {value:.3g}" for name, value in calls.items())
+    print(f"syscalls per operation (strace, separate untimed runs): {per_op}")
     rows: list[dict[str, object]] = [
         {"case": label, "tool": tool, "value": round(value, 4)}
         for label, t in [*adds, ("dump 10000x4 (50000 items)", dump)]
@@ -320,7 +370,7 @@ def main() -> None:
         json_path, name="ipvs_bulk", title="IPVS bulk operations", where=where, unit="s",
         lower_is_better=True, rows=rows,
         notes=f"medians of {REPEAT} runs; pyroute2 one run, add runs capped at"
-        f" {PYROUTE2_MAX_OPS} operations and scaled linearly",
+        f" {PYROUTE2_MAX_OPS} operations and scaled linearly; syscalls per operation: {per_op}",
     )  # fmt: skip
 
 

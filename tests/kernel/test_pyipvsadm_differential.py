@@ -297,6 +297,16 @@ RESTORES = [
     "-A -t 10.0.1.1:80\r-s rr\n-A -t 10.0.1.2:80\v-s rr\n-A -t 10.0.1.3:80\f-s rr\n",
     # A NUL ends its word (#17); the words after it still count.
     "-A -t 10.0.1.1:80 -s rr\0xyz -p 5\n-A -t 10.0.1.2:80 -s wrr\0x\r\n",
+    # Lines in -S shape (pyipvsadm's fast path) mixed with others: errors in line order.
+    # (-S, not -L: the size in -L's header is the kernel's, which 7.2 resizes on its own time.)
+    "-A -t 10.0.1.1:80 -s rr\n-A -t 10.0.1.1:80 -s rr\n"
+    "-a -t 10.0.9.9:80 -r 192.168.1.1:80 -m -w 1\n-a -t 10.0.1.1:80 -r 192.168.1.1:80 -m -w 2\n"
+    "-A -t 10.0.1.2:80 -s nosuch\n-S -n\n-a -t 10.0.1.1:80 -r 192.168.1.1:81 -m -w 3\n"
+    "-a -t 10.0.1.1:80 -r 192.168.1.1:80 -g -w 1\n",
+    # A word over 4,096 characters comes in pieces, as ipvsadm's fscanf("%4096[^ \t\n\r]").
+    "-A -t 10.0.1.1:80 -s " + "r" * 5000 + "\n-A -t 10.0.1.2:80 -s rr\n",
+    "-A -t 10.0.1.1:80 -s rr -p " + "1" * 4096 + "2\n",
+    "-A -t 10.0.1.1:80 -s rr " + "x" * 4096 + "ipvsadm\n",
 ]
 
 

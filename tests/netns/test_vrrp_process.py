@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_vrrp_driver import VIP, WAIT, Lan, Lines, client_sees, has_vip, lan, wait_until
+from test_vrrp_driver import VIP, VIP6, WAIT, Lan, Lines, client_sees, has_vip, lan, wait_until
 from test_vrrp_driver_keepalived import Keepalived
 
 __all__ = ["lan"]  # the fixture, re-used
@@ -31,7 +31,8 @@ handler.setFormatter(logging.Formatter("%(message)s"))
 root = logging.getLogger("pyipvs")
 root.addHandler(handler)
 root.setLevel(logging.INFO)
-args = argparse.Namespace(use_file=sys.argv[1], config_id="lb1", vrrp_pid=sys.argv[2])
+args = argparse.Namespace(use_file=sys.argv[1], config_id="lb1", vrrp_pid=sys.argv[2],
+                          dont_release_vrrp="-V" in sys.argv[3:])
 sys.exit(vrrp_child(args))
 """
 CONF = """
@@ -67,14 +68,16 @@ class Ours:
         extra: str = "",
         prologue: str = "",
         directory: Path | None = None,
+        vips: tuple[str, ...] = (VIP,),
+        options: tuple[str, ...] = (),
     ) -> None:
         self.dir = directory or Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-p-"))
         self.conf = self.dir / "keepalived.conf"
         self.priority, self.version, self.extra = priority, version, extra
         self.prologue = prologue
-        self.write((VIP,))
+        self.write(vips)
         command = ["ip", "netns", "exec", lan.ns("lb1"), sys.executable, "-c", CHILD,
-                   str(self.conf), str(self.dir / "vrrp.pid")]  # fmt: skip
+                   str(self.conf), str(self.dir / "vrrp.pid"), *options]  # fmt: skip
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -82,7 +85,7 @@ class Ours:
 
     def write(self, vips: tuple[str, ...]) -> None:
         interval = 1 if self.version == 2 else 0.1
-        text = "\n".join(f"        {vip}/32" for vip in vips)
+        text = "\n".join(f"        {vip}/{128 if ':' in vip else 32}" for vip in vips)
         self.conf.write_text(
             CONF.format(
                 priority=self.priority,
@@ -261,3 +264,51 @@ def test_notify_scripts_run_with_keepalived_arguments(
         "INSTANCE VI_1 STOP 150",
         "master-script",
     ]
+
+
+def test_ipv6_keepalived_takes_over_when_our_master_dies(
+    lan: Lan, started: list[Ours | Keepalived]
+) -> None:
+    ours = Ours(lan, 150, vips=(VIP6,))  # its source: eth0's link-local address
+    theirs = Keepalived(lan, "lb2", 100, 3, 6, False)
+    started += [ours, theirs]
+    ours.wait_for("MASTER")
+    theirs.wait_for("BACKUP")
+    wait_until(lambda: has_vip(lan.ns("lb1"), VIP6), "VIP6 on lb1")
+    client_sees(lan, "lb1", VIP6)
+
+    ours.process.kill()
+    ours.process.wait(timeout=WAIT)
+    theirs.forget()
+    theirs.wait_for("MASTER")
+    client_sees(lan, "lb2", VIP6)
+    assert theirs.bad_packet_lines() == []
+
+
+def test_dont_release_vrrp_leaves_the_addresses_on_stop(
+    lan: Lan, started: list[Ours | Keepalived]
+) -> None:
+    ours = Ours(lan, 150, options=("-V",))
+    started.append(ours)
+    ours.wait_for("MASTER")
+    wait_until(lambda: has_vip(lan.ns("lb1")), "VIP on lb1")
+    assert ours.stop() == 0
+    assert has_vip(lan.ns("lb1"))
+
+
+def test_a_reload_with_a_refused_configuration_keeps_the_running_one(
+    lan: Lan, started: list[Ours | Keepalived]
+) -> None:
+    ours = Ours(lan, 150)
+    started.append(ours)
+    ours.wait_for("MASTER")
+    _, _, _, transitions = ours.dump()
+
+    ours.extra = "    unicast_peer {\n    }\n"
+    ours.write((VIP, VIP2))
+    ours.signal(signal.SIGHUP, "reload refused")
+    refusal = f"{ours.conf}:14: (VI_1) unicast_peer block is empty"
+    assert any(line.startswith(refusal) for line in ours.lines.seen), ours.lines.seen
+    state, _, _, after = ours.dump()
+    assert (state, after) == ("MASTER", transitions)
+    assert has_vip(lan.ns("lb1")) and not has_vip(lan.ns("lb1"), VIP2)

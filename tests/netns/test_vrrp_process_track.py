@@ -102,3 +102,25 @@ def test_a_failing_track_script_means_fault(
 
     flag.touch()
     ours.wait_for("MASTER")
+
+
+def test_a_tracked_file_with_weight_0_means_fault_while_non_zero(
+    lan: Lan, started: list[Ours | Keepalived], tmp_path: Path
+) -> None:
+    value = tmp_path / "value"
+    value.write_text("0\n")
+    prologue = f'track_file tf {{\n    file "{value}"\n    weight 0\n}}\n'
+    extra = "    track_file {\n        tf\n    }\n"
+    theirs = Keepalived(lan, "lb2", 100, 3, 4, False)
+    ours = Ours(lan, 150, extra=extra, prologue=prologue)
+    started += [ours, theirs]
+    ours.wait_for("MASTER")
+    theirs.wait_for("BACKUP")
+    theirs.forget()
+
+    ours.lines.seen.clear()
+    value.write_text("1\n")
+    ours.wait_for("FAULT")
+    theirs.wait_for("MASTER")
+    value.write_text("0\n")
+    ours.wait_for("MASTER")

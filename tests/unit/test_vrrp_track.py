@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from pathlib import Path
 
 from pyipvs.config import VrrpScriptConfig, parse_config
 from pyipvs.config.model import Script
 from pyipvs.daemon.vrrp_track import ScriptTracker, parse_link_messages, tracked_weights
+from pyipvs.daemon.vrrp_track_file import read_value
+from pyipvs.vrrp import Startup, TrackChanged, VrrpConfig, VrrpInstance
 
 CONF = """vrrp_script chk_a {
     script "/bin/true"
@@ -105,3 +108,38 @@ def test_a_script_runs_on_its_interval_and_its_result_counts() -> None:
 
     asyncio.run(asyncio.wait_for(main(), 30))
     assert seen == [False]
+
+
+def test_a_tracked_file_moves_the_priority_by_value_times_weight() -> None:
+    config = VrrpConfig(
+        vrid=5,
+        priority=100,
+        addresses=("10.0.0.5",),
+        primary_address="10.0.0.2",
+        tracked={"file:f": 10, "file:z": 0},
+    )
+    vr = VrrpInstance(config)
+    vr.handle(Startup(), 0.0)
+    vr.handle(TrackChanged("file:f", False, 3), 0.1)
+    assert (vr.priority, vr.state) == (130, "BACKUP")
+    vr.handle(TrackChanged("file:f", False, -30), 0.2)  # -300 <= -254: FAULT
+    assert vr.state == "FAULT"
+    vr.handle(TrackChanged("file:f", True, 0), 0.3)
+    assert (vr.priority, vr.state) == (100, "BACKUP")
+    vr.handle(TrackChanged("file:z", False, 1), 0.4)  # weight 0, non-zero: FAULT
+    assert vr.state == "FAULT"
+
+
+def test_file_weights_and_values(tmp_path: Path) -> None:
+    block = "    track_file {\n        tf\n    }\n    track_script {"
+    text = 'track_file tf {\n    file "/tmp/x"\n    weight -5\n}\n' + CONF.replace(
+        "    track_script {", block
+    )
+    config = parse_config(text).config
+    assert tracked_weights(config.vrrp_instances[0], config)["file:tf"] == -5
+    path = tmp_path / "value"
+    assert read_value(str(path)) == 0
+    path.write_text(" 42 junk\n")
+    assert read_value(str(path)) == 42
+    path.write_text("junk\n")
+    assert read_value(str(path)) == 0

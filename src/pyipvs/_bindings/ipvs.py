@@ -34,6 +34,7 @@ ERROR_REPLY_TRUESIZE = 2048
 WANTED_RCVBUF = 32 << 20
 WANTED_SNDBUF = 4 << 20
 MAX_CHUNK_BYTES = 4 << 20
+BARRIER_ROOM = 1024  # more than csrc/ipvs_batch.c keeps for a chunk's closing barrier (64)
 
 
 def _array(ctype: str, packed: bytes | bytearray, count: int) -> Any:
@@ -76,8 +77,21 @@ class IpvsChannel:
         # Even an all-failing chunk's replies, plus the barrier's ACK, must fit the receive
         # buffer: a dropped reply would leave an operation without a known result.
         self.chunk_msgs = max(1, self.rcvbuf // ERROR_REPLY_TRUESIZE - 1)
-        self._sbuf = ffi.new("uint8_t[]", self.chunk_bytes)
+        # The send buffer is made by the first batch, as large as it needs up to chunk_bytes:
+        # cffi zeroes what it allocates, and a command that sends no batch (a listing, a
+        # single change) should not touch 4 MiB (in User-Mode Linux, a page fault per 4 KiB).
+        self._sbuf: Any = None
+        self._scap = 0
         self._batch = ffi.new("struct pyipvs_ipvs_batch *")
+
+    def _send_buffer(self, requests: int, count: int) -> tuple[Any, int]:
+        """(buffer, capacity) for a batch of requests bytes in count requests."""
+        # Room for every request (each padded to 4 bytes) and the barrier, or one whole chunk.
+        need = min(self.chunk_bytes, requests + 4 * count + BARRIER_ROOM)
+        if self._scap < need:
+            self._scap = min(self.chunk_bytes, max(need, 2 * self._scap))
+            self._sbuf = ffi.new("uint8_t[]", self._scap)
+        return self._sbuf, self._scap
 
     # -- single requests --
 
@@ -138,8 +152,11 @@ class IpvsChannel:
             records.extend(SVC.iter_unpack(chunk))
         return records, bytes(raw)
 
-    def dest_records(self, raw_svcs: bytes, count: int) -> list[tuple[Any, ...]]:
-        """The destinations of every service in raw_svcs (one GET_DEST dump each, in C)."""
+    def dest_records(
+        self, raw_svcs: bytes, count: int, layout: struct.Struct = DEST
+    ) -> list[tuple[Any, ...]]:
+        """The destinations of every service in raw_svcs (one GET_DEST dump each, in C), as
+        layout unpacks them (DEST, or DEST_NO_STATS for fewer, smaller tuples)."""
         svcs = _array("struct pyipvs_ipvs_svc", raw_svcs, count)
         st = ffi.new("struct pyipvs_ipvs_dump *")
         arr = ffi.new("struct pyipvs_ipvs_dest[]", DUMP_CHUNK)
@@ -157,7 +174,7 @@ class IpvsChannel:
                 DUMP_CHUNK,
             )
             check_rc(n, "real_servers")
-            records.extend(_unpack(DEST, arr, n))
+            records.extend(_unpack(layout, arr, n))
         return records
 
     # -- daemons --
@@ -210,8 +227,7 @@ class IpvsChannel:
         b = self._batch
         b.family_id = self.family_id
         b.max_msgs = self.chunk_msgs
-        b.sbuf = self._sbuf
-        b.scap = self.chunk_bytes
+        b.sbuf, b.scap = self._send_buffer(len(requests), count)
         b.rbuf = self.sock.rbuf
         b.rcap = RECV_BUFFER_SIZE
         b.stop_on_error = 1 if stop_on_error else 0

@@ -100,6 +100,8 @@ _DEST_FIELDS = [
 ]
 SVC = _layout("struct pyipvs_ipvs_svc", _SVC_FIELDS)
 DEST = _layout("struct pyipvs_ipvs_dest", _DEST_FIELDS)
+#: DEST without the stats (skipped as padding): the 14 fields a plain listing prints from.
+DEST_NO_STATS = _layout("struct pyipvs_ipvs_dest", _DEST_FIELDS[:-1])
 _NO_STATS = (0,) * 10
 
 

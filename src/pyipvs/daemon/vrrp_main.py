@@ -182,7 +182,8 @@ def _syslog_as_vrrp() -> None:
 
 
 def vrrp_child(args: argparse.Namespace) -> int:
-    """The VRRP child: pid file (``-r``), the process, its exit status (4: cannot start).
+    """The VRRP child: pid file (``-r``), the process, its exit status (2: a configuration it
+    cannot run, 1: a crash, 4: missing permission).
 
     *args* is keepalived's option namespace; it reads ``use_file``, ``config_id``,
     ``vrrp_pid``, ``namespace`` (only to name its state file: the parent has entered it) and

@@ -20,6 +20,7 @@ from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
 from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
 from pyipvs.daemon.vrrp_state import StateFile
+from pyipvs.daemon.vrrp_syncd import SyncDaemonFollower
 from pyipvs.daemon.vrrp_track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
@@ -66,6 +67,8 @@ class VrrpProcess:
         self._listeners: list[Listener] = []
         self._stop_requested: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
+        self.syncd: SyncDaemonFollower | None = None
+        self._follow_sync_daemon(config)
         for plan in self.plans.values():
             self._build(plan)
         self._build_groups()
@@ -118,6 +121,7 @@ class VrrpProcess:
                     self.state_file.forget(name)
             self.notifier.update(config)
             self.tracking.update(config)
+            self._follow_sync_daemon(config)
             for name, plan in new.items():
                 await self._apply(name, old.get(name), plan)
             self.plans, self.config = new, config
@@ -174,6 +178,9 @@ class VrrpProcess:
         self.tracking.detach(name)
         driver = self.drivers.pop(name)
         self.instances.pop(name)
+        # Its shutdown goes to the instance itself: through its sync group the actions would
+        # look for the driver just taken out (and a stop moves no other member).
+        driver.route = None
         try:
             await driver.stop(release_vips=self._release_vips)
         except OSError as exc:
@@ -186,8 +193,26 @@ class VrrpProcess:
         if change.new != "INIT":
             log.info("(%s) Entering %s STATE (%s)", name, change.new, change.reason)
         self.notifier.instance_changed(name, change.new, instance.priority)
+        if self.syncd is not None and self.syncd.spec.vrrp_instance == name:
+            self.syncd.changed(change.new)
         for listener in self._listeners:
             listener(name, change)
+
+    def _follow_sync_daemon(self, config: KeepalivedConfig) -> None:
+        spec = config.global_defs.lvs_sync_daemon
+        if spec is not None and spec.vrrp_instance is None:
+            log.warning("lvs_sync_daemon %s: no VRRP instance named: ignored", spec.interface)
+            spec = None
+        old = self.syncd
+        if old is not None and (spec is None or old.spec != spec):
+            old.changed("INIT")  # stops what it started
+        if spec is None:
+            self.syncd = None
+        elif old is None or old.spec != spec:
+            self.syncd = SyncDaemonFollower(spec)
+            instance = self.instances.get(spec.vrrp_instance or "")
+            if instance is not None:  # a reload: follow the running state at once
+                self.syncd.changed(instance.state)
 
     # ===== resuming after a respawn =====
 
@@ -208,11 +233,11 @@ class VrrpProcess:
     async def _heartbeat(self) -> None:
         """Touches the state file while an instance is master (its age tells a successor
         whether a backup may have taken over)."""
-        if self.state_file is None or not self.plans:
+        if self.state_file is None:
             return
-        period = min(plan.config.advert_interval for plan in self.plans.values())
-        while True:
-            await asyncio.sleep(period)
+        while True:  # the period follows reloads
+            intervals = [plan.config.advert_interval for plan in self.plans.values()]
+            await asyncio.sleep(min(intervals, default=1.0))
             if any(i.state == "MASTER" for i in self.instances.values()):
                 self.state_file.touch()
 

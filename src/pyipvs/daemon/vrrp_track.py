@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """What the VRRP process tracks for its instances: links (the instance's own interface and its
-``track_interface`` entries) through rtnetlink link events, and ``vrrp_script`` s run on their
-interval with rise / fall.
+``track_interface`` entries) through rtnetlink link events, ``vrrp_script`` s run on their
+interval with rise / fall, and ``track_file`` s (:mod:`~pyipvs.daemon.vrrp_track_file`).
 
 A tracked object reaches an instance as a :class:`~pyipvs.vrrp.TrackChanged` (its own interface
 as :class:`~pyipvs.vrrp.InterfaceDown` / :class:`~pyipvs.vrrp.InterfaceUp`); the weights are
@@ -22,12 +22,13 @@ from collections.abc import Callable
 from pyipvs.config import KeepalivedConfig, VrrpScriptConfig
 from pyipvs.config import VrrpInstanceConfig as InstanceConf
 from pyipvs.daemon.notify import command_argv
+from pyipvs.daemon.vrrp_track_file import FileTracker
 from pyipvs.vrrp import InterfaceDown, InterfaceUp, TrackChanged
 from pyipvs.vrrp import events as ev
 
 log = logging.getLogger("pyipvs.daemon")
 
-IFACE, SCRIPT = "interface:", "script:"
+IFACE, SCRIPT, FILE = "interface:", "script:", "file:"
 _RTMGRP_LINK = 1
 _RTM_NEWLINK, _RTM_DELLINK = 16, 17
 _IFLA_IFNAME = 3
@@ -52,6 +53,14 @@ def tracked_weights(inst: InstanceConf, config: KeepalivedConfig) -> dict[str, i
         weight = script.weight if entry.weight is None else entry.weight
         reverse = script.weight_reverse if entry.weight is None else entry.reverse
         weights[SCRIPT + entry.name] = -weight if reverse else weight
+    files = {f.name: f for f in config.track_files}
+    for entry in inst.track_file:
+        file = files.get(entry.name)
+        if file is None:
+            continue
+        weight = file.weight if entry.weight is None else entry.weight
+        reverse = file.weight_reverse if entry.weight is None else entry.reverse
+        weights[FILE + entry.name] = -weight if reverse else weight
     return weights
 
 
@@ -106,11 +115,14 @@ class Tracking:
         self._watchers: dict[str, dict[str, tuple[str | None, Feed]]] = {}
         self._links: dict[str, bool] = {}
         self._scripts: dict[str, ScriptTracker] = {}
+        self._files: dict[str, FileTracker] = {}
         self._sock: socket.socket | None = None
         self.update(config)
 
     def update(self, config: KeepalivedConfig) -> None:
-        """Runs the ``vrrp_script`` s of *config* (a changed one restarts, results reset)."""
+        """Runs the ``vrrp_script`` s and ``track_file`` s of *config* (a changed script
+        restarts with its last result and instances)."""
+        self._update_files(config)
         wanted = {s.name: s for s in config.vrrp_scripts if s.script is not None}
         for name, old in list(self._scripts.items()):
             if wanted.get(name) != old.config:
@@ -125,6 +137,23 @@ class Tracking:
                 self._scripts[name] = ScriptTracker(script, self._script_changed)
             if self._sock is not None:
                 self._scripts[name].start()
+
+    def _update_files(self, config: KeepalivedConfig) -> None:
+        wanted = {f.name: f for f in config.track_files}
+        for name, old in list(self._files.items()):
+            if wanted.get(name) != old.config:
+                old.stop()
+                del self._files[name]
+        for name, file in wanted.items():
+            if name not in self._files:
+                self._files[name] = FileTracker(file, self._file_changed)
+            if self._sock is not None:
+                self._files[name].start()
+
+    def _file_changed(self, tracker: FileTracker) -> None:
+        log.info("track_file %s is now %d", tracker.config.name, tracker.value)
+        for feed in list(tracker.watchers.values()):
+            feed(tracker.event(FILE + tracker.config.name))
 
     # ===== instances =====
 
@@ -143,12 +172,19 @@ class Tracking:
                 tracker.watchers[instance] = feed
                 if not tracker.up:
                     feed(TrackChanged(key, False))
+            elif key.startswith(FILE) and key[len(FILE) :] in self._files:
+                file = self._files[key[len(FILE) :]]
+                file.watchers[instance] = feed
+                if file.value != 0:
+                    feed(file.event(key))
 
     def detach(self, instance: str) -> None:
         for watchers in self._watchers.values():
             watchers.pop(instance, None)
         for tracker in self._scripts.values():
             tracker.watchers.pop(instance, None)
+        for file in self._files.values():
+            file.watchers.pop(instance, None)
 
     def _watch(self, interface: str, instance: str, key: str | None, feed: Feed) -> None:
         up = self._links.setdefault(interface, link_up(interface))
@@ -168,6 +204,8 @@ class Tracking:
         asyncio.get_running_loop().add_reader(sock.fileno(), self._read_links)
         for tracker in self._scripts.values():
             tracker.start()
+        for file in self._files.values():
+            file.start()
 
     def stop(self) -> None:
         if self._sock is not None:
@@ -176,6 +214,8 @@ class Tracking:
             self._sock = None
         for tracker in self._scripts.values():
             tracker.stop()
+        for file in self._files.values():
+            file.stop()
 
     def _read_links(self) -> None:
         assert self._sock is not None

@@ -347,6 +347,21 @@ def table_from(
     return pairs
 
 
+def records_by_service(
+    services: list[tuple[Any, ...]], dests: list[tuple[Any, ...]]
+) -> list[tuple[VirtualService, list[tuple[Any, ...]]]]:
+    """As :func:`table_from`, but each service's real servers stay unpacked ``struct
+    pyipvs_ipvs_dest`` records (field order: :data:`pyipvs._bindings.ipvs_requests.DEST`, the
+    stats left out or not), for formatters of listings too large to make an object of every
+    line."""
+    pairs: list[tuple[VirtualService, list[tuple[Any, ...]]]] = [
+        (service_from(t), []) for t in services
+    ]
+    for t in dests:
+        pairs[t[13]][1].append(t)
+    return pairs
+
+
 def timeouts_from(values: tuple[int, int, int]) -> Timeouts:
     return Timeouts(*values)
 
@@ -436,6 +451,7 @@ __all__ = [
     "encode_request",
     "pack_dest",
     "pack_service",
+    "records_by_service",
     "service_from",
     "service_nests",
     "table_from",

@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from pyroute2 import AsyncIPRoute
+
 from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp import actions as act
 from pyipvs.vrrp import events as ev
@@ -43,6 +45,9 @@ _IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
 _IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
 _IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
 _LATE = 0.001  # a wake-up later than this is counted as late
+# asyncio wakes up to a millisecond late (epoll's timeout is whole milliseconds, rounded up):
+# timers are armed this much early and the rest is slept precisely (clock_nanosleep).
+_EARLY = 0.0015
 
 
 @dataclass
@@ -107,11 +112,13 @@ class VrrpDriver:
         self._subscribers: list[Callable[[act.StateChanged], None]] = []
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._queue: asyncio.Queue[act.Action] = asyncio.Queue()
+        self._in_flight = 0  # actions queued or being carried out
         self._loop: asyncio.AbstractEventLoop | None = None
         self._worker: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
         self._packet_sock: socket.socket | None = None
+        self._ipr: AsyncIPRoute | None = None
         self._index = 0
         self._mac = b"\0" * 6
         self._release_vips = True
@@ -135,6 +142,7 @@ class VrrpDriver:
         *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._index, self._mac = await interface_info(self.interface)
+        self._ipr = AsyncIPRoute()  # kept open: installing the VIPs is on the failover path
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
@@ -165,6 +173,9 @@ class VrrpDriver:
             if sock is not None:
                 sock.close()
         self._sock = self._tx = self._packet_sock = None
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
 
     def _open_sockets(self) -> None:
         config = self.instance.config
@@ -258,6 +269,9 @@ class VrrpDriver:
         return arrival, hop_limit, destination
 
     def _on_timer(self, timer: str, deadline: float) -> None:
+        remaining = deadline - self._now()
+        if remaining > 0:
+            time.sleep(remaining)  # at most _EARLY: blocks the loop less than the rounding
         self._timers.pop(timer, None)
         late = max(0.0, self._now() - deadline)
         self.lateness.record(late)
@@ -274,7 +288,7 @@ class VrrpDriver:
             if old is not None:
                 old.cancel()
             handle = self._loop.call_at(
-                action.deadline, self._on_timer, action.timer, action.deadline
+                action.deadline - _EARLY, self._on_timer, action.timer, action.deadline
             )
             self._timers[action.timer] = handle
         elif isinstance(action, act.CancelTimer):
@@ -294,8 +308,19 @@ class VrrpDriver:
         elif isinstance(action, act.PacketRejected):
             vrid = self.instance.config.vrid
             log.debug("[VRID %d] advert from %s dropped: %s", vrid, action.source, action.reason)
+        elif isinstance(action, act.SendAdvert) and self._in_flight == 0:
+            # Nothing queued before it: send now rather than a loop turn later (a raw socket
+            # send does not block); the order of the actions is kept either way.
+            self._send_now(action)
         else:
+            self._in_flight += 1
             self._queue.put_nowait(action)
+
+    def _send_now(self, action: act.SendAdvert) -> None:
+        try:
+            self._send_advert(action)
+        except OSError as exc:
+            log.error("[VRID %d] %s failed: %s", self.instance.config.vrid, action, exc)
 
     async def _work(self) -> None:
         while True:
@@ -305,6 +330,7 @@ class VrrpDriver:
             except OSError as exc:
                 log.error("[VRID %d] %s failed: %s", self.instance.config.vrid, action, exc)
             finally:
+                self._in_flight -= 1
                 self._queue.task_done()
 
     async def _carry_out(self, action: act.Action) -> None:
@@ -313,7 +339,8 @@ class VrrpDriver:
         elif isinstance(action, act.RemoveVips) and not self._release_vips:
             return
         elif isinstance(action, act.AddVips | act.RemoveVips):
-            await change_vips(self._index, action.addresses, isinstance(action, act.AddVips))
+            add = isinstance(action, act.AddVips)
+            await change_vips(self._index, action.addresses, add, self._ipr)
         elif isinstance(action, act.SendGratuitous):
             self._send_gratuitous(action.addresses)
 

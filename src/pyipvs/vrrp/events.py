@@ -81,11 +81,15 @@ class TrackChanged:
     """A tracked script, file or interface changed state.
 
     :ivar name: the tracked object's name, as configured in ``VrrpConfig.tracked``.
-    :ivar up: its new state (script succeeded, file's value non-negative, interface up).
+    :ivar up: its new state (script succeeded, interface up; for a file, its value is 0).
+    :ivar value: a tracked file's number (keepalived's ``track_file``): the priority moves by
+        ``value x weight``; with weight 0 a non-zero value means FAULT, and so does
+        ``value x weight <= -254`` (keepalived ``vrrp_track.c``). None for scripts and links.
     """
 
     name: str
     up: bool
+    value: int | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class VrrpInstance:
         self._counters = VrrpCounters()
         self._deadlines: dict[str, float] = {}
         self._tracked_up = dict.fromkeys(config.tracked, True)
+        self._tracked_values: dict[str, int] = {}  # tracked files: their number
         self._interface_up = True
         self._sync_hold: str | None = None
         self._preempt_delay_over = False
@@ -95,7 +96,9 @@ class VrrpInstance:
         total = base
         for name, weight in self._config.tracked.items():
             up = self._tracked_up[name]
-            if (weight > 0 and up) or (weight < 0 and not up):
+            if name in self._tracked_values:
+                total += weight * self._tracked_values[name]
+            elif (weight > 0 and up) or (weight < 0 and not up):
                 total += weight
         return min(max(total, 1), 254)
 
@@ -133,8 +136,10 @@ class VrrpInstance:
         """The interface is down or a weight-0 tracked object is down."""
         if not self._interface_up:
             return True
+        values = self._tracked_values
         return any(
-            weight == 0 and not self._tracked_up[name]
+            (weight == 0 and not self._tracked_up[name])
+            or (name in values and weight != 0 and weight * values[name] <= -254)
             for name, weight in self._config.tracked.items()
         )
 
@@ -325,7 +330,11 @@ class VrrpInstance:
             return
         before = self.priority
         self._tracked_up[event.name] = event.up
+        if event.value is not None:
+            self._tracked_values[event.name] = event.value
         reason = f"tracked {event.name} {'up' if event.up else 'down'}"
+        if event.value is not None:
+            reason = f"tracked {event.name} value {event.value}"
         if self._state in (BACKUP, MASTER) and self.faulty:
             self._become_fault("track_changed", reason, out)
         elif self._state == FAULT:

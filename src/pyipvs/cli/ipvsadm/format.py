@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyipvs.cli.ipvsadm.names import address_port
 from pyipvs.cli.ipvsadm.sort import AF_INET, AF_INET6, PROTOCOL_NUMBERS, sort_like_ipvsadm
@@ -330,9 +330,9 @@ def _server_rule(rs: RealServer, svc_name: str, name: str) -> str:
 def _address_words(address: object | None, v6: bool) -> tuple[int, int, int, int]:
     if address is None:
         return (0, 0, 0, 0)
-    packed: bytes = address.packed  # type: ignore[attr-defined]
     if not v6:
-        return (int.from_bytes(packed, "big"), 0, 0, 0)
+        return (int(address), 0, 0, 0)  # type: ignore[call-overload]  # an IPv4Address
+    packed: bytes = address.packed  # type: ignore[attr-defined]
     return tuple(int.from_bytes(packed[i : i + 4], "big") for i in range(0, 16, 4))  # type: ignore[return-value]
 
 
@@ -376,14 +376,21 @@ def listing(
     header: str = "",
 ) -> str:
     """``-L`` (with ``header`` = the version line) or ``-S`` of the whole table."""
-    rows = list(table)
-    if not fmt.nosort:
-        order = {id(vs): i for i, (vs, _) in enumerate(rows)}
-        ordered = sort_services([vs for vs, _ in rows])
-        rows = [rows[order[id(vs)]] for vs in ordered]
     out = [header, title(fmt)]
-    out.extend(service_block(vs, servers, fmt) for vs, servers in rows)
+    out.extend(service_block(vs, servers, fmt) for vs, servers in in_listing_order(table, fmt))
     return "".join(out)
+
+
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
+
+
+def in_listing_order(rows: Iterable[_Row], fmt: Format) -> list[_Row]:
+    """(service, its real servers) rows in ipvsadm's order of services (kept with --nosort)."""
+    rows = list(rows)
+    if fmt.nosort:
+        return rows
+    order = {id(row[0]): i for i, row in enumerate(rows)}
+    return [rows[order[id(vs)]] for vs in sort_services([row[0] for row in rows])]
 
 
 def timeouts_line(t: Timeouts) -> str:

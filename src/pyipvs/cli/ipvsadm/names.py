@@ -13,14 +13,23 @@ import socket
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 
+from pyipvs._cache import remember
+
 ANYNAME_BUFFER = 60  # ipvsadm formats "addr:port" into a 60-byte buffer
+
+
+_IPV4_TEXT: dict[int, str] = {}  # listings name the same real servers many times
 
 
 def numeric_address(address: IPv4Address | IPv6Address) -> str:
     """``inet_ntop`` (libc's spelling of IPv6, e.g. ``::ffff:1.2.3.4``)."""
     if address.version == 6:
         return socket.inet_ntop(socket.AF_INET6, address.packed)
-    return str(address)
+    number = int(address)
+    text = _IPV4_TEXT.get(number)
+    if text is None:
+        text = remember(_IPV4_TEXT, number, str(address), 1 << 16)
+    return text
 
 
 @lru_cache(maxsize=4096)

@@ -5,14 +5,13 @@ and the streams every command writes to."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 from typing import Protocol, TextIO
 
 from pyipvs.cli.ipvsadm.messages import ipvs_strerror
 from pyipvs.cli.ipvsadm.options import CliExit
 from pyipvs.errors import IpvsUnavailable, KernelError
-from pyipvs.ipvs.handle import Ipvs
+from pyipvs.ipvs.handle import Ipvs, IpvsInfo
 
 INIT_FAILURE = (
     "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or "
@@ -44,12 +43,22 @@ class Session:
         self.stdout = stdout
         self.stderr = stderr
         self._ipvs = ipvs
+        self._info: IpvsInfo | None = None
 
     @property
     def ipvs(self) -> Ipvs:
         if self._ipvs is None:
-            self._ipvs = open_ipvs()
+            self._ipvs, self._info = open_ipvs()
         return self._ipvs
+
+    @property
+    def info(self) -> IpvsInfo:
+        """GET_INFO's answer: the one the handle was opened with (a listing does not ask the
+        kernel again), or asked now of a handle given by the caller."""
+        ipvs = self.ipvs
+        if self._info is None:
+            self._info = ipvs.info()
+        return self._info
 
     def close(self) -> None:
         if self._ipvs is not None:
@@ -63,7 +72,7 @@ class Session:
         return -1
 
 
-def open_ipvs() -> Ipvs:
+def open_ipvs() -> tuple[Ipvs, IpvsInfo]:
     """ipvsadm's ``ipvs_init``: open the family and ask for the IPVS info (every IPVS command,
     GET_INFO included, needs CAP_NET_ADMIN, so a user without it stops here as with ipvsadm);
     on failure run modprobe once, then give up with exit 2 and ``ipvs_strerror``'s text."""
@@ -80,16 +89,17 @@ def open_ipvs() -> Ipvs:
         raise CliExit(2, INIT_FAILURE.format(ipvs_strerror("init", exc.errno or 0))) from None
 
 
-def _init() -> Ipvs:
+def _init() -> tuple[Ipvs, IpvsInfo]:
     ipvs = Ipvs()
     try:
-        ipvs.info()
+        return ipvs, ipvs.info()
     except BaseException:
         ipvs.close()
         raise
-    return ipvs
 
 
 def _modprobe_ip_vs() -> None:
+    import subprocess  # only on this failure path: most runs never need it
+
     with contextlib.suppress(OSError):
         subprocess.run([MODPROBE, "--", "ip_vs"], check=False, capture_output=True)
