@@ -200,6 +200,7 @@ __all__ = [
     "ConfigError",
     "DaemonRunning",
     "DestinationExists",
+    "InconsistentListing",
     "InvalidArgument",
     "IpvsUnavailable",
     "KernelError",
@@ -217,5 +218,4 @@ __all__ = [
     "ServiceExists",
     "UnknownScheduler",
     "VrrpPacketError",
-    "errno",
 ]

@@ -96,7 +96,10 @@ def test_checker_process_programs_a_real_table(ipvs_netns: str, tmp_path: Path) 
             )
             specs = services_from_config(parse_config(text).config)
             h, t, m = f"127.0.0.2:{http_port}", f"127.0.0.3:{tcp_port}", f"127.0.0.4:{tcp_port}"
-            with Ipvs() as ipvs:
+            # The process's loop runs in another thread and owns ``ipvs``; the test observes
+            # through a handle of its own (a handle is not thread-safe: two dumps at once on one
+            # socket get EBUSY from the kernel).
+            with Ipvs() as ipvs, Ipvs() as observer:
                 foreign = VirtualService("tcp", "10.9.9.9", 443)
                 ipvs.add_service(foreign)
                 ipvs.add_real_server(foreign, RealServer("10.9.9.1", 443))
@@ -105,24 +108,26 @@ def test_checker_process_programs_a_real_table(ipvs_netns: str, tmp_path: Path) 
                 runner = threading.Thread(target=loop.run_until_complete, args=(process.run(),))
                 runner.start()
                 try:
-                    steps["start"] = wait_for(ipvs, lambda t_: t_ == {h: 3, t: 2, m: 1})
+                    steps["start"] = wait_for(observer, lambda t_: t_ == {h: 3, t: 2, m: 1})
                     tcp.close()  # TCP real server dies: inhibited to weight 0
-                    steps["tcp down"] = wait_for(ipvs, lambda t_: t_.get(t) == 0)
+                    steps["tcp down"] = wait_for(observer, lambda t_: t_.get(t) == 0)
                     tcp = socket.create_server(("127.0.0.3", tcp_port))
-                    steps["tcp back"] = wait_for(ipvs, lambda t_: t_.get(t) == 2)
+                    steps["tcp back"] = wait_for(observer, lambda t_: t_.get(t) == 2)
                     weight_file.write_text("9")  # misc_dynamic exit 9: weight 7
-                    steps["weight"] = wait_for(ipvs, lambda t_: t_.get(m) == 7)
-                    ipvs.delete_real_server(specs[0].service, RealServer("127.0.0.2", http_port))
-                    steps["restored"] = wait_for(ipvs, lambda t_: t_.get(h) == 3)
+                    steps["weight"] = wait_for(observer, lambda t_: t_.get(m) == 7)
+                    observer.delete_real_server(
+                        specs[0].service, RealServer("127.0.0.2", http_port)
+                    )
+                    steps["restored"] = wait_for(observer, lambda t_: t_.get(h) == 3)
                     http_server.shutdown()
                     http_server.server_close()
-                    steps["http down"] = wait_for(ipvs, lambda t_: h not in t_)
+                    steps["http down"] = wait_for(observer, lambda t_: h not in t_)
                 finally:
                     loop.call_soon_threadsafe(process.stop)
                     runner.join(PATIENCE)
                     loop.close()
                     tcp.close()
-                steps["after stop"] = table(ipvs)
+                steps["after stop"] = table(observer)
                 steps["foreign"] = {
                     f"{vs.address}:{vs.port}": len(ipvs.real_servers(vs)) for vs in ipvs.services()
                 }

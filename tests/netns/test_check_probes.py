@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import socket
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,6 +33,7 @@ from pyipvs.check import (
     HttpUrl,
     MiscProbe,
     PingProbe,
+    Probe,
     ProbeResult,
     SmtpProbe,
     Target,
@@ -203,6 +204,15 @@ def test_ssl_get_against_a_plain_http_server_fails(netns: str) -> None:
     assert not results["x"].ok
 
 
+def run_all(probes: Mapping[str, Probe]) -> dict[str, ProbeResult]:
+    return {name: run(probe.run()) for name, probe in probes.items()}
+
+
+def verdicts(results: Mapping[str, ProbeResult]) -> tuple[set[str], set[str]]:
+    """The names of the cases that passed, and of those that failed."""
+    return {k for k, r in results.items() if r.ok}, {k for k, r in results.items() if not r.ok}
+
+
 def test_smtp_check(netns: str) -> None:
     from aiosmtpd.controller import Controller
 
@@ -210,89 +220,64 @@ def test_smtp_check(netns: str) -> None:
         async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
             return "250 OK"
 
+    servers = {  # name -> (greeting, answer to HELO, how long the probe waits)
+        "554": (b"554 no service here\r\n", b"", 5.0),
+        "helo 501": (b"220 hi\r\n", b"501 bad helo\r\n", 5.0),
+        "silent": (b"", b"", 0.3),
+    }
+
     def body() -> dict[str, ProbeResult]:
-        port = free_port()
-        controller = Controller(Sink(), hostname=LO, port=port)
+        controller = Controller(Sink(), hostname=LO, port=free_port())
         controller.start()
-        results = {}
         try:
-            results["aiosmtpd"] = run(SmtpProbe(target(port), "lb1.example").run())
+            results = run_all({"aiosmtpd": SmtpProbe(target(controller.port), "lb1.example")})
         finally:
             controller.stop()
-        refusing = LineServer((LO, 0), b"554 no service here\r\n")
-        with serving(refusing) as bad:
-            results["554"] = run(SmtpProbe(target(bad)).run())
-        rejecting = LineServer((LO, 0), b"220 hi\r\n", b"501 bad helo\r\n")
-        with serving(rejecting) as picky:
-            results["helo 501"] = run(SmtpProbe(target(picky)).run())
-        silent = LineServer((LO, 0), b"")
-        with serving(silent) as mute:
-            results["silent"] = run(SmtpProbe(target(mute, 0.3)).run())
-        results["closed"] = run(SmtpProbe(target(free_port())).run())
-        return results
+        for name, (greeting, answer, wait) in servers.items():
+            with serving(LineServer((LO, 0), greeting, answer)) as port:
+                results |= run_all({name: SmtpProbe(target(port, wait))})
+        return results | run_all({"closed": SmtpProbe(target(free_port()))})
 
-    results = in_netns(netns, body)
-    assert {k: r.ok for k, r in results.items()} == {
-        "aiosmtpd": True,
-        "554": False,
-        "helo 501": False,
-        "silent": False,
-        "closed": False,
-    }
+    assert verdicts(in_netns(netns, body)) == ({"aiosmtpd"}, {*servers, "closed"})
 
 
 def test_dns_check(netns: str) -> None:
+    rcodes = {
+        "noerror": dns.rcode.NOERROR,
+        "servfail": dns.rcode.SERVFAIL,
+        "nxdomain": dns.rcode.NXDOMAIN,
+        "silent": None,
+    }
+
     def body() -> dict[str, ProbeResult]:
         results = {}
-        for name, rcode in (
-            ("noerror", dns.rcode.NOERROR),
-            ("servfail", dns.rcode.SERVFAIL),
-            ("nxdomain", dns.rcode.NXDOMAIN),
-            ("silent", None),
-        ):
-            server = DnsResponder((LO, 0), rcode)
-            with serving(server) as port:
+        for name, rcode in rcodes.items():
+            with serving(DnsResponder((LO, 0), rcode)) as port:
                 probe = DnsProbe(target(port, 0.5), type="A", name="www.example.")
                 results[name] = run(probe.run())
-        results["closed"] = run(DnsProbe(target(free_port(socket.SOCK_DGRAM), 0.5)).run())
-        return results
+        closed = free_port(socket.SOCK_DGRAM)
+        return results | run_all({"closed": DnsProbe(target(closed, 0.5))})
 
-    results = in_netns(netns, body)
-    assert {k: r.ok for k, r in results.items()} == {
-        "noerror": True,
-        "servfail": False,
-        "nxdomain": False,
-        "silent": False,
-        "closed": False,
-    }
+    assert verdicts(in_netns(netns, body)) == ({"noerror"}, {*rcodes, "closed"} - {"noerror"})
 
 
 def test_udp_check(netns: str) -> None:
     def body() -> dict[str, ProbeResult]:
-        results = {}
         with serving(UdpEcho((LO, 0), prefix=b"pong:")) as port:
-            results["sent"] = run(UdpProbe(target(port, 0.5)).run())
-            results["reply"] = run(
-                UdpProbe(target(port, 0.5), b"ping", require_reply=True, reply=b"pong:").run()
-            )
-            results["mismatch"] = run(
-                UdpProbe(target(port, 0.5), b"ping", require_reply=True, reply=b"nope").run()
-            )
-            results["too short"] = run(
-                UdpProbe(target(port, 0.5), b"p", require_reply=True, min_reply_length=64).run()
+            echo = target(port, 0.5)
+            results = run_all(
+                {
+                    "sent": UdpProbe(echo),
+                    "reply": UdpProbe(echo, b"ping", require_reply=True, reply=b"pong:"),
+                    "mismatch": UdpProbe(echo, b"ping", require_reply=True, reply=b"nope"),
+                    "too short": UdpProbe(echo, b"p", require_reply=True, min_reply_length=64),
+                }
             )
         closed = free_port(socket.SOCK_DGRAM)
-        results["unreachable"] = run(UdpProbe(target(closed, 0.5)).run())
-        return results
+        return results | run_all({"unreachable": UdpProbe(target(closed, 0.5))})
 
     results = in_netns(netns, body)
-    assert {k: r.ok for k, r in results.items()} == {
-        "sent": True,
-        "reply": True,
-        "mismatch": False,
-        "too short": False,
-        "unreachable": False,
-    }
+    assert verdicts(results) == ({"sent", "reply"}, {"mismatch", "too short", "unreachable"})
     assert results["unreachable"].reason == "ICMP unreachable"
 
 
@@ -328,10 +313,13 @@ def test_misc_check(netns: str, tmp_path: Path) -> None:
         "unknown user": (MiscProbe("/bin/true", user="no-such-user-xyz"), (False, None)),
     }
 
-    def body() -> dict[str, tuple[bool, int | None]]:
-        return {k: (lambda r: (r.ok, r.weight))(run(p.run())) for k, (p, _) in cases.items()}
+    def body() -> dict[str, ProbeResult]:
+        return run_all({name: probe for name, (probe, _) in cases.items()})
 
-    assert in_netns(netns, body) == {k: want for k, (_, want) in cases.items()}
+    results = in_netns(netns, body)
+    assert {k: (r.ok, r.weight) for k, r in results.items()} == {
+        k: w for k, (_, w) in cases.items()
+    }
 
 
 def test_file_check(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pyipvs.cli.keepalived import EXIT_NOT_IMPLEMENTED, main
+from pyipvs.cli.keepalived import main
+from pyipvs.config import read_config
+from pyipvs.daemon.main import refusal
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "keepalived"
 BY_ID = CORPUS / "ok_conditional_config_id.conf"
@@ -32,15 +34,15 @@ def test_config_id_changes_the_dumped_model(
 
 
 def test_strict_refuses_to_start_on_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-f", str(WARNING)]) == EXIT_NOT_IMPLEMENTED  # warnings alone do not stop it
-    assert main(["--strict", "-f", str(WARNING)]) == 5
-    err = capsys.readouterr().err
-    assert err.count("unknown state 'SLAVE'") == 2
-    assert err.count("not implemented") == 1  # only the non-strict run got that far
+    """Refused in the parent before it forks: exit 6 as keepalived's KEEPALIVED_EXIT_NO_CONFIG."""
+    result = read_config(str(WARNING))
+    assert refusal(result, strict=False, reloading=False) == []  # warnings alone do not stop it
+    assert main(["--strict", "-n", "-G", "-f", str(WARNING)]) == 6
+    assert capsys.readouterr().err.count("unknown state 'SLAVE'") == 1
 
 
 def test_strict_on_a_clean_file_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--strict", "-f", str(CLEAN)]) == EXIT_NOT_IMPLEMENTED
+    assert refusal(read_config(str(CLEAN)), strict=True, reloading=True) == []
     assert main(["--strict", "-t", "-f", str(CLEAN)]) == 0
     assert main(["--strict", "-t", "-f", str(WARNING)]) == 5  # -t reports as keepalived does
     assert "Traceback" not in capsys.readouterr().err

@@ -48,12 +48,21 @@ def test_failed_include_checks_exit_6(tmp_path: Path, line: str, message: str) -
         "includem inc.d/{a,none}.inc",  # one brace alternative matched
         "includew inc.d/{x,y}.inc",  # wildcard_match does not look at braces
         "includeb nothere.conf",  # brace_match looks only at braces
-        "include inc.d",  # a directory is skipped
         "includea inc.d/{a,a}.inc",
     ],
 )
 def test_include_checks_that_pass(tmp_path: Path, line: str) -> None:
     assert _include(tmp_path, line) == []
+
+
+def test_plain_include_of_a_directory_is_a_notice_as_keepalived_logs_it(tmp_path: Path) -> None:
+    message = f"Configuration file '{tmp_path}/inc.d/' is a directory - skipping"
+    assert _include(tmp_path, "include inc.d") == [(1, Severity.NOTICE, message)]
+    main = tmp_path / "main.conf"
+    main.write_text("include inc.d\n")
+    result = read_config(str(main))
+    assert result.exit_status == 0
+    assert load_config(str(main), strict=True) == result.config
 
 
 def test_plain_include_of_a_missing_file_warns(tmp_path: Path) -> None:

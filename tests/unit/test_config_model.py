@@ -195,11 +195,6 @@ def test_cli_config_id_and_dump_config(capsys: pytest.CaptureFixture[str]) -> No
     assert [c["type"] for c in checkers][:3] == ["TCP_CHECK", "HTTP_GET", "SSL_GET"]
 
 
-def test_cli_without_t_says_daemon_not_implemented(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-f", str(CORPUS / "ok_minimal_lvs.conf")]) == 1
-    assert "not implemented" in capsys.readouterr().err
-
-
 def test_hostile_includes_are_reported_not_followed(tmp_path: Path) -> None:
     text = "include /dev/zero\ninclude " + "{a,b}" * 30 + "\n"
     result = parse_config(text, name=str(tmp_path / "k.conf"))

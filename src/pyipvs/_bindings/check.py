@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The one place where C return codes become exceptions."""
+"""The one place where C return codes become exceptions: errnos (:func:`check_rc`) and the
+VRRP parser's drop codes (:func:`drop_error`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pyipvs.errors import (
     ProtocolError,
     ServiceExists,
     UnknownScheduler,
+    VrrpPacketError,
 )
 
 # errno -> exception class for answers that callers act on. Anything else is a KernelError.
@@ -118,3 +120,31 @@ def ipvs_error(rc: int, action: str, subject: str = "") -> KernelError:
     """The exception for an IPVS command (``action`` as in :data:`IPVS_OVERRIDES`)."""
     operation = f"{action} {subject}" if subject else action
     return error_for(rc, operation, IPVS_OVERRIDES.get(action))
+
+
+#: VRRP drop reasons by code (``enum pyipvs_vrrp_drop`` in csrc/vrrp.h), with what each means.
+DROP_REASONS: tuple[tuple[str, str], ...] = (
+    ("accept", "accepted"),
+    ("truncated", "shorter than its IP header, its IP length or the VRRP fixed header"),
+    ("ip_header", "IP version, header length or total length inconsistent"),
+    ("ip_checksum", "IPv4 header checksum wrong"),
+    ("fragment", "an IPv4 fragment"),
+    ("protocol", "IP protocol / next header is not 112"),
+    ("ttl", "TTL / hop limit is not 255"),
+    ("version", "VRRP version not 2 or 3, not the configured one, or v2 over IPv6"),
+    ("type", "VRRP type is not 1 (advertisement)"),
+    ("length", "message length disagrees with the address count"),
+    ("no_addresses", "VRRPv3 with an address count of 0"),
+    ("checksum", "VRRP checksum wrong (in the configured v3/IPv4 convention)"),
+    ("vrid", "VRID 0, or not the configured one"),
+    ("auth_type", "v2 authentication type unknown or not the configured one"),
+    ("auth_data", "v2 simple password differs"),
+    ("interval", "v2 advertisement interval differs from the configured one"),
+    ("address_list", "addresses differ and the sender is not the owner (strict mode)"),
+)
+
+
+def drop_error(rc: int) -> VrrpPacketError:
+    """The exception for the VRRP parser's negative drop code ``rc`` (a peer's packet)."""
+    name, text = DROP_REASONS[-rc]
+    return VrrpPacketError(name, -rc, text)

@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Thin layer over csrc/vrrp.c and csrc/garp.c.
+"""Thin layer over csrc/vrrp.c (the frames a new master sends: :mod:`pyipvs._bindings.garp`).
 
 Parsing is the hot path of a VRRP receiver, so :class:`Parser` keeps its C structures allocated
-once and returns either a negative drop code or a plain tuple of the advert's fields (unpacked
-in one ``struct`` call from the C output). Nothing here hands cdata to the callers.
+once and returns a plain tuple of the advert's fields (unpacked in one ``struct`` call from the
+C output); a packet to drop raises :class:`~pyipvs.errors.VrrpPacketError` (its drop code mapped
+by :func:`~pyipvs._bindings.check.drop_error`). Nothing here hands cdata to the callers.
 """
 
 from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
-from pyipvs._bindings.check import check_rc
+from pyipvs._bindings.check import check_rc, drop_error
 from pyipvs._native import ffi, lib
 
 MAX_ADDRS = int(lib.PYIPVS_VRRP_MAX_ADDRS)
@@ -99,32 +101,42 @@ class Parser:
         self._recent = ffi.new("struct pyipvs_vrrp_recent *")
         self._batch: Batch | None = None
 
-    def value_parser(self) -> tuple[Any, tuple[Any, Any, Any, Any], Any]:
-        """The pieces of the per-call fast path, for callers to bind once: the C function,
-        its trailing arguments (expect, scratch advert, value, recent messages) and the
-        value's buffer. ``rc = fn(packet, len(packet), *args)`` is a negative drop code, or
-        0 or the message's serial (see ``pyipvs_vrrp_parse_ip_value``) on acceptance; then
-        ``VALUE.unpack_from(view)`` gives interval (float seconds), first IPv4 address (int),
+    def value_reader(self) -> tuple[Callable[[bytes], int], Callable[[], Fields]]:
+        """The per-packet fast path as two plain functions, for callers to bind once.
+
+        ``accept(packet)`` runs every check in one C call and returns 0, or the message's
+        serial (see ``pyipvs_vrrp_parse_ip_value``: equal serials, equal messages); a packet
+        to drop raises :class:`~pyipvs.errors.VrrpPacketError`. ``read()`` then gives the
+        accepted packet's value fields: interval (float seconds), first IPv4 address (int),
         checksum, addrs_offset, version, vrid, priority, naddrs, auth_type, family,
         hop_limit, report."""
-        args = (self._expect, self._out, self._value, self._recent)
-        return _parse_ip_value, args, ffi.buffer(self._value)
+        parse, expect, out, value, recent = (
+            _parse_ip_value, self._expect, self._out, self._value, self._recent,
+        )  # fmt: skip
 
-    def parse_ip(self, packet: bytes) -> int | Fields:
-        """A negative drop code, or the advert's fields (indexes above)."""
+        def accept(packet: bytes) -> int:
+            serial: int = parse(packet, len(packet), expect, out, value, recent)
+            if serial < 0:
+                raise drop_error(serial)
+            return serial
+
+        return accept, partial(VALUE.unpack_from, ffi.buffer(self._value))
+
+    def parse_ip(self, packet: bytes) -> Fields:
+        """The advert's fields (indexes above); raises VrrpPacketError for a packet to drop."""
         rc = _parse_ip(packet, len(packet), self._expect, self._out)
         if rc:
-            return int(rc)
+            raise drop_error(rc)
         return _unpack_advert(self._out_view)
 
     def parse_message(
         self, message: bytes, family: int, src: bytes, dst: bytes, hop_limit: int
-    ) -> int | Fields:
+    ) -> Fields:
         rc = _parse_message(
             message, len(message), family, src, dst, hop_limit, self._expect, self._out
         )
         if rc:
-            return int(rc)
+            raise drop_error(rc)
         return _unpack_advert(self._out_view)
 
     def batch(self, capacity: int) -> Batch:
@@ -262,15 +274,3 @@ class Builder:
         build = lib.pyipvs_vrrp_build_ip if whole_packet else lib.pyipvs_vrrp_build_message
         n = check_rc(build(self._advert, addrs, flags, self._buf, MAX_PACKET), "vrrp build")
         return ffi.buffer(self._buf, n)[:]
-
-
-def garp(mac: bytes, ip: bytes) -> bytes:
-    buf = ffi.new("uint8_t[]", int(lib.PYIPVS_GARP_FRAME_LEN))
-    n = check_rc(lib.pyipvs_garp_build(mac, ip, buf, len(buf)), "gratuitous ARP")
-    return ffi.buffer(buf, n)[:]
-
-
-def unsolicited_na(mac: bytes, src: bytes, target: bytes, router: bool) -> bytes:
-    buf = ffi.new("uint8_t[]", int(lib.PYIPVS_UNA_FRAME_LEN))
-    n = check_rc(lib.pyipvs_una_build(mac, src, target, int(router), buf, len(buf)), "NA")
-    return ffi.buffer(buf, n)[:]

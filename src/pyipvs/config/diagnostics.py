@@ -5,6 +5,8 @@ keepalived 2.2.7 ``-t`` exits 0 when it logged nothing, 4 on a fatal problem, 6 
 security problem and 5 when it logged any other configuration error or warning
 (``lib/scheduler.h`` KEEPALIVED_EXIT_*). A failed include check (``includer`` ... ``includea``)
 also gives 6 (observed with ``keepalived -t``). :func:`exit_status` reproduces that ordering.
+A few things keepalived logs without counting them as problems (an ``include`` of a directory)
+are notices: printed, and the exit status stays 0.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ EXIT_SECURITY = 6
 class Severity(str, enum.Enum):
     """How bad a problem is; keepalived treats warnings and errors alike for ``-t``."""
 
+    NOTICE = "notice"  # logged; not a problem (the exit status is unchanged)
     WARNING = "warning"
     ERROR = "error"
     SECURITY = "security"
@@ -47,6 +50,9 @@ class Reporter:
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
 
+    def notice(self, file: str, line: int, message: str) -> None:
+        self.items.append(Diagnostic(file, line, Severity.NOTICE, message))
+
     def warning(self, file: str, line: int, message: str) -> None:
         self.items.append(Diagnostic(file, line, Severity.WARNING, message))
 
@@ -66,7 +72,7 @@ class Reporter:
 def exit_status(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> int:
     """The ``keepalived -t`` status these give: fatal beats security (and include checks) beats
     config."""
-    severities = {d.severity for d in diagnostics}
+    severities = {d.severity for d in diagnostics} - {Severity.NOTICE}
     if Severity.FATAL in severities:
         return EXIT_FATAL
     if Severity.SECURITY in severities or Severity.INCLUDE in severities:

@@ -105,12 +105,10 @@ class IncludeReader:
             self.reporter.include_check(file, line, f"Config files missing '{shown}'.")
 
     def _include_one(self, name: str, file: str, line: int, readable: bool = False) -> None:
-        if os.path.isdir(name):
-            if readable:
-                shown = name.rstrip("/") + "/"
-                self.reporter.include_check(
-                    file, line, f"Configuration file '{shown}' is a directory - skipping"
-                )
+        if os.path.isdir(name):  # keepalived says so; only the checking variants fail on it
+            shown = name.rstrip("/") + "/"
+            report = self.reporter.include_check if readable else self.reporter.notice
+            report(file, line, f"Configuration file '{shown}' is a directory - skipping")
             return
         if not os.path.isfile(name):  # /dev/zero, a FIFO, ...: never block or read forever
             self.reporter.error(file, line, f"included '{name}' is not a regular file")

@@ -8,6 +8,12 @@ starts a multi-line one, which takes the following lines), expand ``$NAME`` / ``
 (and test ``@`` again, so ``$IF_MAIN=@main`` works), expand ``~SEQ(...)`` / ``~LST(...)``, then
 split at every ``{`` and ``}`` outside quotes: each ``{`` ends a logical line and each ``}`` is a
 logical line of its own. Problems go to the :class:`Reporter`; nothing here raises.
+
+Lines end at ``\n`` only, and words are separated by C's blanks (space, tab, CR, VT, FF): a
+CR, a form feed or a non-breaking space inside a line is what it is to keepalived, not a line
+break or (for the last) a blank. A physical line longer than keepalived's line buffer
+(``MAXBUF`` 1024: ``fgets`` takes 1023 bytes at a time) is read as keepalived reads it, in
+pieces of that size, each a line of its own (reported at the line it came from).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from pyipvs.config.diagnostics import Reporter
@@ -25,7 +32,13 @@ from pyipvs.config.include import (
 from pyipvs.config.macros import MacroExpander, is_generator
 from pyipvs.config.tree import MAX_BLOCK_DEPTH, Node, TreeBuilder
 
-_NEEDS_SLOW_PATH = re.compile(r"[#!\"'\\$@~]|^\s*include")
+LINE_BUFFER = 1023  # bytes keepalived reads of a line at a time (lib/parser.c, MAXBUF - 1)
+C_BLANKS = " \t\n\v\f\r"  # isspace() in the C locale: what separates keepalived's words
+# What Python's str.split() and str.isspace() take for blanks and C does not (a regex class).
+NOT_C_BLANKS = "\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_C_BLANK = re.compile(f"[{NOT_C_BLANKS}]")
+_C_BLANK_RUN = re.compile(f"[{C_BLANKS}]+")
+_NEEDS_SLOW_PATH = re.compile(f"[#!\"'\\\\$@~{NOT_C_BLANKS}]|^\\s*include")
 _SPECIAL = re.compile(r"[#!\"'\\]")
 _COMMENT_START = re.compile(r"[#!]")
 _MACRO_DEF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z", re.DOTALL)
@@ -109,6 +122,13 @@ def _unescape(text: str, i: int) -> tuple[str, int]:
     return ch, i + 1
 
 
+def _blank_split(text: str) -> list[str]:
+    """``text.split()`` where Python and C agree on blanks, else a split on C's blanks only."""
+    if _NOT_C_BLANK.search(text) is None:
+        return text.split()
+    return [word for word in _C_BLANK_RUN.split(text) if word]
+
+
 def split_words(text: str) -> tuple[list[str], bool]:
     """Words of ``text``; quotes group words and ``{``/``}`` outside quotes are words of their
     own (:data:`OPEN` / :data:`CLOSE`). The flag is False when a quote was left open.
@@ -121,8 +141,8 @@ def split_words(text: str) -> tuple[list[str], bool]:
             text = _COMMENT_START.split(text, maxsplit=1)[0]
         if "{" in text or "}" in text:
             text = text.replace("{", " { ").replace("}", " } ")
-            return [_STRUCTURAL.get(w, w) for w in text.split()], True
-        return text.split(), True
+            return [_STRUCTURAL.get(w, w) for w in _blank_split(text)], True
+        return _blank_split(text), True
     words: list[str] = []
     current: list[str] = []
     in_word = False
@@ -145,7 +165,7 @@ def split_words(text: str) -> tuple[list[str], bool]:
             quote, in_word = ch, True
         elif ch in "#!":
             break
-        elif ch.isspace() or ch in "{}":
+        elif ch in C_BLANKS or ch in "{}":
             if in_word:
                 words.append("".join(current))
                 current, in_word = [], False
@@ -214,6 +234,27 @@ def _plain_entry(raw: str) -> Entry:
     return _OTHER, (), statements, ()
 
 
+def physical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """``(line number, text)`` of each line; one longer than :data:`LINE_BUFFER` bytes comes in
+    pieces of that size, all with its number."""
+    lines = text.split("\n")  # keepalived's fgets: CR, VT, FF and the like end no line
+    if lines[-1] == "":
+        lines.pop()
+    if not lines or max(map(len, lines)) <= LINE_BUFFER // 4:  # short even in 4-byte UTF-8
+        return enumerate(lines, start=1)
+    return _cut_long_lines(lines)
+
+
+def _cut_long_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(lines, start=1):
+        data = raw.encode("utf-8")
+        if len(data) <= LINE_BUFFER:
+            yield number, raw
+            continue
+        for start in range(0, len(data), LINE_BUFFER):
+            yield number, data[start : start + LINE_BUFFER].decode("utf-8", errors="replace")
+
+
 class Lexer(IncludeReader, MacroExpander):
     """Reads a main file and everything it includes into a list of :class:`Line`; includes
     come from :class:`~pyipvs.config.include.IncludeReader`, macros, conditions and generators
@@ -277,7 +318,7 @@ class Lexer(IncludeReader, MacroExpander):
         emit = self.emit
         known: dict[str, Statements] = {}
         defining = False  # inside a multi-line macro definition: every line is part of it
-        for number, raw in enumerate(text.splitlines(), start=1):
+        for number, raw in physical_lines(text):
             statements = None if defining else known.get(raw)
             if statements is None:
                 if defining or needs_slow_path(raw) is not None:
@@ -302,7 +343,7 @@ class Lexer(IncludeReader, MacroExpander):
         current = stack[-1]
         last = -1  # the last line that gave a statement, for tree.last_*
         defining = False  # inside a multi-line macro definition: every line is part of it
-        for number, raw in enumerate(text.splitlines(), start=1):
+        for number, raw in physical_lines(text):
             entry = None if defining else known.get(raw)
             if entry is None:
                 if defining or needs_slow_path(raw) is not None:
@@ -350,7 +391,7 @@ class Lexer(IncludeReader, MacroExpander):
     # ---------------------------------------------------------------- one physical line
     def _physical_line(self, raw: str, file: str, number: int) -> None:
         """A line with comments, quotes, escapes, macros, conditions, generators or includes."""
-        text = decomment(raw).strip()
+        text = decomment(raw).strip(C_BLANKS)
         if self._definition is not None:
             self._continue_definition(text)
             return

@@ -415,7 +415,11 @@ def load_config(
     any problem at all (every warning is then an error)."""
     result = read_config(path, config_id=config_id)
     refused = (Severity.FATAL, Severity.INCLUDE)
-    bad = [d for d in result.diagnostics if strict or d.severity in refused]
+    bad = [
+        d
+        for d in result.diagnostics
+        if d.severity in refused or (strict and d.severity is not Severity.NOTICE)
+    ]
     if bad:
         summary = "; ".join(str(d) for d in bad[:3])
         raise ConfigError(f"{len(bad)} configuration problem(s): {summary}", result.diagnostics)

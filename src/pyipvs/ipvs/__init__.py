@@ -7,8 +7,10 @@
   :mod:`pyipvs.ops`).
 - :mod:`pyipvs.ipvs.convert`: C records <-> value objects (the only module that knows both).
 - :mod:`pyipvs.ipvs.conn`: the connection table (``/proc/net/ip_vs_conn``).
+- :mod:`pyipvs.ipvs.ipvsadm_syntax`: an operation spelled as an ipvsadm command line.
 
 Names are loaded on first use (PEP 562), so the value objects come without the kernel binding.
+:data:`HOMES` is the one list of them: ``pyipvs`` re-exports exactly these.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from pyipvs._lazy import lazy_names
 
-_HOME = {
+#: Each public name and the module it lives in.
+HOMES = {
     "Connection": "pyipvs.ipvs.model",
     "RealServer": "pyipvs.ipvs.model",
     "Stats": "pyipvs.ipvs.model",
@@ -28,7 +31,7 @@ _HOME = {
     "IpvsInfo": "pyipvs.ipvs.handle",
 }
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the same names for type checkers (tests/unit/test_public_names.py)
     from pyipvs.ipvs.handle import Ipvs, IpvsInfo
     from pyipvs.ipvs.model import (
         Connection,
@@ -40,9 +43,9 @@ if TYPE_CHECKING:
     )
 
 
-__getattr__, __dir__ = lazy_names("pyipvs.ipvs", _HOME, globals())
+__getattr__, __dir__ = lazy_names("pyipvs.ipvs", HOMES, globals())
 
-
+# Spelled out for type checkers, which cannot read ``sorted(HOMES)``.
 __all__ = [
     "Connection",
     "Ipvs",

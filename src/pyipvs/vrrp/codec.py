@@ -12,31 +12,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyipvs._bindings import check as _check
 from pyipvs._bindings import vrrp as _c
-from pyipvs.errors import PyipvsValueError, VrrpPacketError
+from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import packet as _value_module
 from pyipvs.vrrp.packet import AddressLike, IPAddress, VrrpPacket, VrrpReceived
 
 #: Drop reasons by code (``enum pyipvs_vrrp_drop``), with what each means.
-DROP_REASONS: tuple[tuple[str, str], ...] = (
-    ("accept", "accepted"),
-    ("truncated", "shorter than its IP header, its IP length or the VRRP fixed header"),
-    ("ip_header", "IP version, header length or total length inconsistent"),
-    ("ip_checksum", "IPv4 header checksum wrong"),
-    ("fragment", "an IPv4 fragment"),
-    ("protocol", "IP protocol / next header is not 112"),
-    ("ttl", "TTL / hop limit is not 255"),
-    ("version", "VRRP version not 2 or 3, not the configured one, or v2 over IPv6"),
-    ("type", "VRRP type is not 1 (advertisement)"),
-    ("length", "message length disagrees with the address count"),
-    ("no_addresses", "VRRPv3 with an address count of 0"),
-    ("checksum", "VRRP checksum wrong (in the configured v3/IPv4 convention)"),
-    ("vrid", "VRID 0, or not the configured one"),
-    ("auth_type", "v2 authentication type unknown or not the configured one"),
-    ("auth_data", "v2 simple password differs"),
-    ("interval", "v2 advertisement interval differs from the configured one"),
-    ("address_list", "addresses differ and the sender is not the owner (strict mode)"),
-)
+DROP_REASONS: tuple[tuple[str, str], ...] = _check.DROP_REASONS
 REASON_NAMES: tuple[str, ...] = tuple(name for name, _ in DROP_REASONS)
 
 _new = object.__new__
@@ -158,8 +141,7 @@ def _packet(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: int)
 def _ip_parser(c: _c.Parser) -> Callable[[bytes | bytearray | memoryview], VrrpPacket]:
     """VrrpParser.parse_ip for one parser: every check in one C call, then the value from one
     flat read of the C output, with the fewest Python steps (this is the per-packet path)."""
-    parse, (expect, scratch, out, recent), view = c.value_parser()
-    unpack = _c.VALUE.unpack_from
+    accept, read = c.value_reader()
     new, cls, zero_auth, decode = _new, VrrpPacket, _ZERO_AUTH, _decode_addresses
     trusted4 = _ipv4 is _trusted_ipv4
     # Per VRID: (serial, value) of the last accepted message. C compares every accepted
@@ -172,15 +154,13 @@ def _ip_parser(c: _c.Parser) -> Callable[[bytes | bytearray | memoryview], VrrpP
     def parse_ip(packet: bytes | bytearray | memoryview) -> VrrpPacket:
         if type(packet) is not bytes:
             packet = bytes(packet)
-        serial = parse(packet, len(packet), expect, scratch, out, recent)
+        serial = accept(packet)  # raises VrrpPacketError for a packet to drop
         if serial:
-            if serial < 0:
-                raise _error(serial)
             seen, value = last[serial & 0xFF]
             if seen == serial:
-                return value  # type: ignore[no-any-return]
+                return value  # type: ignore[return-value]  # set with its serial
         (interval, first, checksum, at, version, vrid, priority, naddrs, auth_type, family,
-         _, _) = unpack(view)  # fmt: skip
+         _, _) = read()  # fmt: skip
         if naddrs == 1 and family == 4 and trusted4:
             address = new(_IPv4)  # _trusted_ipv4, inline
             address._ip = first  # type: ignore[attr-defined]
@@ -227,11 +207,6 @@ def _received(f: tuple[Any, ...], data: bytes | bytearray | memoryview, base: in
         address_mismatch=bool(report & _c.R_ADDRESS_MISMATCH),
         first_address_not_link_local=bool(report & _c.R_FIRST_NOT_LINK_LOCAL),
     )
-
-
-def _error(rc: int) -> VrrpPacketError:
-    name, text = DROP_REASONS[-rc]
-    return VrrpPacketError(name, -rc, text)
 
 
 def _packed_address(value: AddressLike, name: str) -> tuple[int, bytes]:
@@ -333,7 +308,6 @@ class VrrpParser:
             addrs4=addrs4,
             addrs6=addrs6,
         )
-        self._parse_ip = self._c.parse_ip
         self._fast_parse_ip = _ip_parser(self._c)
         # Instances answer parse_ip without the method's extra call.
         self.parse_ip = self._fast_parse_ip  # type: ignore[method-assign,assignment]
@@ -348,10 +322,7 @@ class VrrpParser:
 
     def receive_ip(self, packet: bytes | bytearray | memoryview) -> VrrpReceived:
         """As :meth:`parse_ip`, with the source address and the non-fatal findings."""
-        f = self._parse_ip(bytes(packet))
-        if isinstance(f, int):
-            raise _error(f)
-        return _received(f, packet, 0)
+        return _received(self._c.parse_ip(bytes(packet)), packet, 0)
 
     def parse_payload(
         self,
@@ -379,8 +350,6 @@ class VrrpParser:
             raise PyipvsValueError("src, dst: one IPv4 and one IPv6 address")
         hops = _in_range("hop_limit", hop_limit, 0, 255)
         f = self._c.parse_message(bytes(message), family, src_packed, dst_packed, hops)
-        if isinstance(f, int):
-            raise _error(f)
         return _received(f, message, 0)
 
     def parse_batch(

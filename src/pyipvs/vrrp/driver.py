@@ -114,6 +114,15 @@ class VrrpDriver:
         self._packet_sock: socket.socket | None = None
         self._index = 0
         self._mac = b"\0" * 6
+        self._release_vips = True
+        #: When set (by a sync group's owner), events go here instead of to the instance: it
+        #: hands them to the group and gives each member's driver its actions (:meth:`perform`).
+        self.route: Callable[[ev.Event, float], None] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has run (and :meth:`stop` / :meth:`close` not yet)."""
+        return self._worker is not None
 
     def subscribe(self, callback: Callable[[act.StateChanged], None]) -> None:
         """Calls *callback* with every :class:`~pyipvs.vrrp.StateChanged` (from the loop)."""
@@ -121,23 +130,32 @@ class VrrpDriver:
 
     # ===== lifecycle =====
 
-    async def start(self) -> None:
-        """Opens the sockets and starts the instance."""
+    async def start(self, *, resume_master: bool = False) -> None:
+        """Opens the sockets and starts the instance (as master at once with
+        *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._index, self._mac = await interface_info(self.interface)
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
         self._worker = asyncio.create_task(self._work())
-        self._feed(ev.Startup())
+        self._feed(ev.Startup(resume_master))
 
-    async def stop(self) -> None:
-        """Shuts the instance down (a master sends priority 0 and removes its addresses),
-        waits for those actions, closes everything."""
+    async def stop(self, *, release_vips: bool = True) -> None:
+        """Shuts the instance down (a master sends priority 0 and removes its addresses,
+        unless *release_vips* is false: keepalived's ``--dont-release-vrrp``), waits for those
+        actions, closes everything."""
+        self._release_vips = release_vips
         self._feed(ev.Shutdown())
         await self._queue.join()
+        self.close()
+
+    def close(self) -> None:
+        """Closes sockets and timers without shutting the instance down (a start that
+        failed half-way; :meth:`stop` ends with it)."""
         if self._worker is not None:
             self._worker.cancel()
+            self._worker = None
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -146,6 +164,7 @@ class VrrpDriver:
         for sock in (self._sock, self._tx, self._packet_sock):
             if sock is not None:
                 sock.close()
+        self._sock = self._tx = self._packet_sock = None
 
     def _open_sockets(self) -> None:
         config = self.instance.config
@@ -185,9 +204,24 @@ class VrrpDriver:
         return self._loop.time()
 
     def _feed(self, event: ev.Event, now: float | None = None) -> None:
-        actions = self.instance.handle(event, self._now() if now is None else now)
+        when = self._now() if now is None else now
+        if self.route is not None:
+            self.route(event, when)
+            return
+        self.perform(self.instance.handle(event, when))
+
+    def feed(self, event: ev.Event) -> None:
+        """Hands an event from outside (a tracker, a link monitor) to the instance, now."""
+        self._feed(event)
+
+    def perform(self, actions: Iterable[act.Action]) -> None:
+        """Carries out actions of this driver's instance, in order."""
         for action in actions:
             self._act(action)
+
+    def update_addresses(self, addresses: Iterable[IPAddress]) -> None:
+        """A reload changed only the virtual addresses: applied without a transition."""
+        self.perform(self.instance.update_addresses(addresses))
 
     def _drain(self) -> None:
         """Reads every queued advert and feeds it with its arrival time."""
@@ -276,6 +310,8 @@ class VrrpDriver:
     async def _carry_out(self, action: act.Action) -> None:
         if isinstance(action, act.SendAdvert):
             self._send_advert(action)
+        elif isinstance(action, act.RemoveVips) and not self._release_vips:
+            return
         elif isinstance(action, act.AddVips | act.RemoveVips):
             await change_vips(self._index, action.addresses, isinstance(action, act.AddVips))
         elif isinstance(action, act.SendGratuitous):

@@ -25,7 +25,15 @@ TIMERS = (ADVER_TIMER, MASTER_DOWN_TIMER, PREEMPT_DELAY_TIMER)
 
 @dataclass(frozen=True)
 class Startup:
-    """The instance is configured and may start (RFC 5798 section 6.4.1)."""
+    """The instance is configured and may start (RFC 5798 section 6.4.1).
+
+    :ivar resume_master: a respawned process whose predecessor was master a moment ago (its
+        addresses still installed, within Master_Down_Interval): start as master at once, with
+        an advert, instead of going through BACKUP (a documented difference from keepalived,
+        which flaps: its backup takes over, then the respawned higher priority preempts).
+    """
+
+    resume_master: bool = False
 
 
 @dataclass(frozen=True)

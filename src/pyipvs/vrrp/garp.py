@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pyipvs._bindings import vrrp as _c
+from pyipvs._bindings import garp as _c
 from pyipvs.errors import PyipvsValueError
 
 MacLike = str | bytes

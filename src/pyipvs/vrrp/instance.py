@@ -10,7 +10,9 @@ counter, never an exception.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+import ipaddress
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pyipvs.vrrp import actions as act
@@ -27,6 +29,7 @@ from pyipvs.vrrp.machine import (
 from pyipvs.vrrp.timers import master_down_interval, skew_time
 
 Actions = list[act.Action]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _TIMER_LABELS = {
     ev.ADVER_TIMER: "adver_timer",
@@ -154,6 +157,29 @@ class VrrpInstance:
         handler(event, now, out)
         return out
 
+    def update_addresses(self, addresses: Iterable[IPAddress | str]) -> list[act.Action]:
+        """Replaces the virtual addresses in place (a reload that changed only them): no
+        transition, no extra advertisement. A master installs the new addresses, announces
+        them and removes the dropped ones; later adverts carry the new list.
+
+        :raises PyipvsValueError: an address of the wrong family.
+        """
+        old = self._config.addresses
+        fresh = tuple(ipaddress.ip_address(a) for a in addresses)
+        self._config = dataclasses.replace(self._config, addresses=fresh)
+        new = self._config.addresses
+        out: Actions = []
+        if self._state != MASTER:
+            return out
+        added = tuple(a for a in new if a not in old)
+        removed = tuple(a for a in old if a not in new)
+        if removed:
+            out.append(act.RemoveVips(removed))
+        if added:
+            out.append(act.AddVips(added))
+            out.append(act.SendGratuitous(added))
+        return out
+
     # ===== the choke point =====
 
     def _change_state(self, new: str, event: str, reason: str, out: Actions) -> None:
@@ -229,11 +255,13 @@ class VrrpInstance:
 
     # ===== handlers =====
 
-    def _on_startup(self, _: ev.Startup, now: float, out: Actions) -> None:
+    def _on_startup(self, event: ev.Startup, now: float, out: Actions) -> None:
         if self._state != INIT:
             return
         if self.faulty:
             self._become_fault("startup", "startup with a fault", out)
+        elif event.resume_master:
+            self._become_master("startup", "resumed: the predecessor was master", now, out)
         elif self._config.priority == 255:
             # RFC 5798 6.4.1: the owner becomes master at once.
             self._become_master("startup", "startup as address owner", now, out)

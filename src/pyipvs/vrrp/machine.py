@@ -45,7 +45,7 @@ EVENT_LABELS = (
 #: the event does something; an event missing for a state is ignored in that state.
 TRANSITIONS: tuple[tuple[str, str, str, str], ...] = (
     (INIT, "startup", FAULT, "interface down or a weight-0 tracked object down"),
-    (INIT, "startup", MASTER, "priority 255: address owner (RFC 5798 6.4.1)"),
+    (INIT, "startup", MASTER, "priority 255 (RFC 5798 6.4.1), or a respawned master resuming"),
     (INIT, "startup", BACKUP, "otherwise (RFC 5798 6.4.1)"),
     (BACKUP, "master_down_timer", MASTER, "no advertisement for Master_Down_Interval (6.4.2)"),
     (BACKUP, "master_down_timer", BACKUP, "held back by its sync group"),

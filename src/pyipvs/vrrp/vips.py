@@ -45,3 +45,13 @@ async def change_vips(index: int, addresses: tuple[IPAddress, ...], add: bool) -
             except NetlinkError as exc:
                 if exc.code not in harmless:
                     raise
+
+
+async def addresses_on(ifname: str) -> set[IPAddress]:
+    """The addresses on an interface (empty when there is no such interface)."""
+    async with AsyncIPRoute() as ipr:
+        found = await ipr.link_lookup(ifname=ifname)
+        if not found:
+            return set()
+        messages: list[Any] = [m async for m in await ipr.get_addr(index=int(found[0]))]
+    return {ipaddress.ip_address(str(m.get("address"))) for m in messages if m.get("address")}

@@ -196,6 +196,12 @@ def _use_vmac(ctx: Context, node: Node, fields: Fields) -> None:
     extra_args(ctx, node, 1)
 
 
+def _interface(ctx: Context, node: Node, fields: Fields) -> None:
+    # keepalived reports a problem with the interface at its own line: remember where it is.
+    set_str("interface").handler(ctx, node, fields)
+    ctx.where[("vrrp_instance", "interface", fields["name"])] = node
+
+
 def _lvs_sync_daemon_interface(ctx: Context, node: Node, fields: Fields) -> None:
     ctx.warn(
         node,
@@ -250,7 +256,7 @@ INSTANCE_TABLE: Table = {
         "track_process track_bfd",
     ),
     "state": Keyword(_state),
-    "interface": set_str("interface"),
+    "interface": Keyword(_interface),
     "virtual_router_id": _ranged(
         "virtual_router_id", 1, 255, "({name}): VRID '{value}' not valid - must be between 1 & 255"
     ),
@@ -385,8 +391,9 @@ def _check_preemption(ctx: Context, node: Node, fields: Fields) -> None:
 
 def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
     name, interface = fields["name"], fields.get("interface")
+    at = ctx.where.get(("vrrp_instance", "interface", name), node)
     if interface == "lo":
-        ctx.error(node, f"({name}) cannot use a loopback interface (lo) for vrrp - ignoring")
+        ctx.error(at, f"({name}) cannot use a loopback interface (lo) for vrrp - ignoring")
         del fields["interface"]
         interface = None
     if interface is None:
@@ -395,7 +402,7 @@ def _check_interface(ctx: Context, node: Node, fields: Fields) -> None:
         return
     _drop_own_interface(ctx, node, fields, interface)
     if ctx.check_interfaces and not interface_exists(interface):
-        ctx.error(node, f"WARNING - interface {interface} for vrrp_instance {name} doesn't exist")
+        ctx.error(at, f"WARNING - interface {interface} for vrrp_instance {name} doesn't exist")
     for tracked in fields.get("track_interface", ()) if ctx.check_interfaces else ():
         if not interface_exists(tracked.name):
             where = ctx.where.get(("vrrp_instance", "track_interface", name, tracked.name), node)

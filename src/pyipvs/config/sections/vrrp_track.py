@@ -41,6 +41,23 @@ TRACK_KINDS: dict[str, tuple[str, frozenset[str], int]] = {
     "track_script": ("track_script", frozenset({"reverse", "noreverse"}), 253),
     "track_file": ("track file", frozenset({"reverse", "noreverse"}), 254),
 }
+# keepalived reads every track weight as a number in [-254, 254], then says what it refused
+# (vrrp_track.c); interface and script weights of +/-254 become +/-253.
+WEIGHT_READ_LIMIT = 254
+WEIGHT_REFUSED = {
+    "track_interface": "({owner}) weight {arg} for {name} must be between [-253..253] inclusive."
+    " Ignoring...",
+    "track_script": "({owner}) track script {name}: weight must be between [-253..253] inclusive,"
+    " ignoring...",
+    "track_file": "({owner}) weight for track file {name} must be in [-254..254] inclusive."
+    " Ignoring...",
+}
+# The same for the weight of a vrrp_script block and of a vrrp_track_file block.
+BLOCK_WEIGHT_REFUSED = {
+    "vrrp_script": "vrrp_script {name} weight {arg} must be in [-253, 253]",
+    "vrrp_track_file": "Weight ({arg}) for track_file {name} must be between [-254..254]"
+    " inclusive. Ignoring...",
+}
 
 
 def _weight(ctx: Context, node: Node, args: tuple[str, ...], limit: int) -> tuple[int | None, bool]:
@@ -70,9 +87,13 @@ def _track_entry(ctx: Context, node: Node, field: str, owner: str) -> Tracked | 
     if len(args) > 2 and args[2] not in reverse_words:
         ctx.warn(node, f"({owner}) unknown {label} {name} weight option {args[2]} - ignoring")
         return ignored
-    value = parse_int(ctx, node, args[1], -limit, limit)
+    value = parse_int(ctx, node, args[1], -WEIGHT_READ_LIMIT, WEIGHT_READ_LIMIT)
     if value is None:
+        ctx.error(node, WEIGHT_REFUSED[field].format(owner=owner, name=name, arg=args[1]))
         return ignored
+    if abs(value) > limit:
+        ctx.warn(node, f"({owner}) weight for {name} cannot be +/-254. Setting to +/-253")
+        value = limit if value > 0 else -limit
     return Tracked(name, value, len(args) > 2 and args[2] == "reverse")
 
 
@@ -101,8 +122,20 @@ def _weight_keyword(limit: int) -> Keyword:
         if value is not None:
             fields["weight"] = value
             fields["weight_reverse"] = reverse
+        elif node.args:  # the block's name is known only to its parser: say it there
+            fields[_REFUSED_WEIGHT] = (node, node.args[0])
 
     return Keyword(handler)
+
+
+_REFUSED_WEIGHT = "_refused_weight"
+
+
+def _say_refused_weight(ctx: Context, fields: Fields, block: str, name: str) -> None:
+    refused = fields.pop(_REFUSED_WEIGHT, None)
+    if refused is not None:
+        node, arg = refused
+        ctx.error(node, BLOCK_WEIGHT_REFUSED[block].format(name=name, arg=arg))
 
 
 def _user(ctx: Context, node: Node, fields: Fields) -> None:
@@ -133,6 +166,7 @@ def parse_vrrp_script(ctx: Context, node: Node) -> VrrpScriptConfig | None:
         return None
     fields: Fields = {}
     run_block(ctx, node.children, SCRIPT_TABLE, fields)
+    _say_refused_weight(ctx, fields, "vrrp_script", name)
     if "script" not in fields:
         ctx.error(node, f"vrrp_script {name}: no script specified - ignoring")
         return None
@@ -163,6 +197,7 @@ def parse_track_file(ctx: Context, node: Node) -> TrackFileConfig | None:
         return None
     fields: Fields = {}
     run_block(ctx, node.children, TRACK_FILE_TABLE, fields)
+    _say_refused_weight(ctx, fields, "vrrp_track_file", name)
     if "file" not in fields:
         ctx.error(node, f"track_file {name}: no file specified - ignoring")
         return None

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The health-checker child (keepalived's ``Keepalived_healthcheckers``): reads the
+configuration, drives IPVS from the checkers' verdicts, answers its own signals (SIGTERM
+stop, SIGHUP reload, SIGUSR1 state to the log) and serves its state, with the IPVS operation
+counters, on ``check.sock`` (:mod:`pyipvs.daemon.status_wiring`). The parent
+(:mod:`pyipvs.daemon.supervisor`) forks it, writes its pid file (``-c``) and respawns it.
+
+Exit statuses are keepalived's (``lib/scheduler.h``): 0 stopped, 1 fatal (no IPVS, a crash),
+2 configuration unusable, 4 missing permission; the parent stops the daemon on 1, 2 and 4
+instead of respawning a child that cannot do better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import signal
+from typing import TYPE_CHECKING
+
+from pyipvs.daemon.child import EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, report_ready
+
+if TYPE_CHECKING:
+    from pyipvs.config import GlobalDefs
+    from pyipvs.daemon.check_process import CheckerProcess
+    from pyipvs.daemon.checkers_from_config import ServiceSpec
+    from pyipvs.daemon.status import StatusServer
+
+log = logging.getLogger("pyipvs.daemon")
+SYSLOG_IDENT = "Keepalived_healthcheckers"
+CHILD_NAME = "Healthcheck"
+
+
+def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs] | None:
+    """Reads the configuration; None (logged) when keepalived would refuse to start."""
+    from pyipvs.config import read_config
+    from pyipvs.daemon.checkers_from_config import services_from_config
+
+    result = read_config(args.use_file, config_id=args.config_id)
+    for diagnostic in result.diagnostics:
+        log.warning("%s", diagnostic)
+    if result.exit_status == 4:
+        log.error("configuration %s cannot be used", args.use_file)
+        return None
+    return list(services_from_config(result.config)), result.config.global_defs
+
+
+async def run_checker(args: argparse.Namespace) -> int:
+    from pyipvs import Ipvs
+    from pyipvs.check import CheckScheduler
+    from pyipvs.daemon.check_process import CheckerProcess
+    from pyipvs.daemon.checkers_from_config import describe_server
+    from pyipvs.daemon.status_check import CountingIpvs
+    from pyipvs.daemon.status_wiring import checker_status_server
+
+    loaded = load_specs(args)
+    if loaded is None:
+        return EXIT_CONFIG
+    specs, gdefs = loaded
+    for spec in specs:
+        for member in spec.members:
+            server = member.member.server
+            log.info(
+                "Activating healthchecker for service %s for VS %s",
+                describe_server(server, spec.service.protocol),
+                spec.label,
+            )
+    log.info("Initializing ipvs")
+    with Ipvs() as ipvs:
+        counting = CountingIpvs(ipvs)
+        process = CheckerProcess(
+            specs,
+            counting,
+            CheckScheduler(rng=random.Random()),
+            flush_on_start=gdefs.lvs_flush,
+            flush_on_stop=gdefs.lvs_flush_on_stop,
+            release_on_stop=not args.dont_release_ipvs,
+        )
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, lambda: _stop(process))
+        loop.add_signal_handler(signal.SIGINT, lambda: _stop(process))
+        loop.add_signal_handler(signal.SIGHUP, lambda: _reload(args, process))
+        loop.add_signal_handler(signal.SIGUSR1, lambda: _dump(process))
+        status_server = checker_status_server(process, counting)
+        serving = await _start_status(status_server)
+        log.info("Startup complete")
+        report_ready()
+        try:
+            await process.run()
+        finally:
+            if serving:
+                await status_server.close()  # removes check.sock
+    log.info("Stopped")
+    return 0
+
+
+async def _start_status(server: StatusServer) -> bool:
+    """Listens on the status socket; a failure is logged, never the end of the checkers."""
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("cannot serve the status on %s: %s", server.path, exc)
+        return False
+    return True
+
+
+def _stop(process: CheckerProcess) -> None:
+    log.info("Stopping")
+    process.stop()
+
+
+def _reload(args: argparse.Namespace, process: CheckerProcess) -> None:
+    log.info("Reloading")
+    loaded = load_specs(args)
+    if loaded is not None:
+        process.reload(loaded[0])
+    else:
+        log.error("reload refused: keeping the running configuration")
+    report_ready()  # done, either way: the parent may say "Reload complete"
+
+
+def _dump(process: CheckerProcess) -> None:
+    """SIGUSR1: the scheduler's counters and each real server's state, to the log."""
+    stats = process.scheduler.stats()
+    log.info("checker stats: %s", " ".join(f"{k}={v:g}" for k, v in stats.items()))
+    for (index, key), health in process.health.items():
+        log.info("VS %s RS %s %s", process.specs[index].label, key, "up" if health.up else "down")
+
+
+def checker_child(args: argparse.Namespace) -> int:
+    """The child's entry point: runs until SIGTERM; returns its exit status."""
+    try:
+        return asyncio.run(run_checker(args))
+    except PermissionError as exc:
+        log.error("checker stopped: %s", exc)
+        return EXIT_MISSING_PERMISSION
+    except Exception as exc:  # never a traceback to the user: say what failed
+        log.error("checker stopped: %s: %s", type(exc).__name__, exc)
+        return EXIT_FATAL

@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: Apache-2.0
+"""From a keepalived.conf to what the VRRP process runs: one :class:`InstancePlan` per
+``vrrp_instance``, and the refusals keepalived does not make.
+
+keepalived 2.2.7 starts, silently and wrongly, with an empty ``unicast_peer { }`` block (it
+falls back to multicast, its issue #1643), with an instance mixing address families (it drops
+the odd addresses with an error and runs the rest), and with two instances of one VRID on one
+interface (they take each other's adverts). ``pyipvs-keepalived -P`` refuses to start with
+those, naming ``file:line`` (a documented difference).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import ipaddress
+import socket
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyipvs.config import Diagnostic, KeepalivedConfig, ParseResult, Severity
+from pyipvs.config import VrrpInstanceConfig as InstanceConf
+from pyipvs.config.diagnostics import Reporter
+from pyipvs.config.lexer import Lexer
+from pyipvs.config.parser import default_config_id
+from pyipvs.config.tree import Node, TreeBuilder
+from pyipvs.daemon.vrrp_track import tracked_weights
+from pyipvs.errors import PyipvsValueError
+from pyipvs.vrrp import VrrpConfig
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: Finds this router's own address on an interface: (interface, family) -> address.
+PrimaryLookup = Callable[[str, int], IPAddress]
+_MIXED_FAMILY = "address family must match VRRP instance"
+_SIOCGIFADDR = 0x8915  # <linux/sockios.h>
+
+
+@dataclass(frozen=True)
+class InstancePlan:
+    """Everything one instance's driver is built from; two equal plans run identically."""
+
+    name: str
+    interface: str
+    config: VrrpConfig
+    unicast_peers: tuple[IPAddress, ...] = ()
+    garp_repeat: int = 5
+    v3_ipv4_pseudo_header: bool = True
+    track_interface: bool = True  # FAULT while its own interface is down (dont_track_primary)
+
+    def same_but_addresses(self, other: InstancePlan) -> bool:
+        """Whether *other* differs from this plan in its virtual addresses at most."""
+        moved = dataclasses.replace(self.config, addresses=other.config.addresses)
+        return dataclasses.replace(self, config=moved) == other
+
+
+# ===== refusals =====
+
+
+def vrrp_refusals(result: ParseResult, path: str, config_id: str | None) -> list[Diagnostic]:
+    """The problems that stop ``-P`` from starting (each with ``file:line``)."""
+    refused = [
+        Diagnostic(d.file, d.line, Severity.FATAL, d.message)
+        for d in result.diagnostics
+        if _MIXED_FAMILY in d.message
+    ]
+    nodes = instance_nodes(path, config_id)
+    config = result.config
+    for inst in config.vrrp_instances:
+        node = nodes.get(inst.name)
+        where = (node.file, node.line) if node is not None else (path, 0)
+        refused.extend(_instance_refusals(inst, node, where))
+    refused.extend(_vrid_clashes(config, nodes, path))
+    return refused
+
+
+def _instance_refusals(
+    inst: InstanceConf, node: Node | None, where: tuple[str, int]
+) -> Iterator[Diagnostic]:
+    peers_node = _child(node, "unicast_peer")
+    if peers_node is not None and not inst.unicast_peer:
+        yield _fatal(
+            peers_node.file,
+            peers_node.line,
+            f"({inst.name}) unicast_peer block is empty: refusing to fall back to multicast",
+        )
+    family = _family(inst)
+    for peer in inst.unicast_peer:
+        if ipaddress.ip_address(peer.address).version != family:
+            yield _fatal(
+                *_at(peers_node, where),
+                f"({inst.name}) unicast peer {peer.address} is not IPv{family} like the"
+                " virtual addresses",
+            )
+    for keyword in ("unicast_src_ip", "mcast_src_ip"):
+        text = getattr(inst, keyword)
+        if text is not None and ipaddress.ip_address(text).version != family:
+            yield _fatal(
+                *_at(_child(node, keyword), where),
+                f"({inst.name}) {keyword} {text} is not IPv{family} like the virtual addresses",
+            )
+
+
+def _vrid_clashes(
+    config: KeepalivedConfig, nodes: dict[str, Node], path: str
+) -> Iterator[Diagnostic]:
+    seen: dict[tuple[object, ...], str] = {}
+    for inst in config.vrrp_instances:
+        if inst.virtual_router_id is None:
+            continue
+        key = (inst.virtual_router_id, _family(inst), inst.interface)
+        node = nodes.get(inst.name)
+        if key in seen:
+            yield _fatal(
+                *_at(node, (path, 0)),
+                f"({inst.name}) VRID {inst.virtual_router_id} on interface {inst.interface} is"
+                f" already used by {seen[key]} (IPv{key[1]}): they would take each other's"
+                " adverts",
+            )
+        else:
+            seen[key] = inst.name
+
+
+def instance_nodes(path: str, config_id: str | None) -> dict[str, Node]:
+    """The ``vrrp_instance`` blocks of the file (includes, macros and ``@id`` lines applied),
+    by name, the first of a name winning as in the reader."""
+    reporter = Reporter()
+    tree = TreeBuilder(reporter)
+    lexer = Lexer(reporter, config_id or default_config_id(), tree=tree)
+    if not lexer.read_main(path):
+        return {}
+    nodes: dict[str, Node] = {}
+    for node in tree.finish(path):
+        if node.keyword == "vrrp_instance" and node.args and node.children is not None:
+            nodes.setdefault(node.args[0], node)
+    return nodes
+
+
+def _child(node: Node | None, keyword: str) -> Node | None:
+    if node is None or node.children is None:
+        return None
+    return next((c for c in node.children if c.keyword == keyword), None)
+
+
+def _at(node: Node | None, where: tuple[str, int]) -> tuple[str, int]:
+    return (node.file, node.line) if node is not None else where
+
+
+def _fatal(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(file, line, Severity.FATAL, message)
+
+
+def _family(inst: InstanceConf) -> int:
+    if not inst.virtual_ipaddress:
+        return 4
+    return ipaddress.ip_interface(inst.virtual_ipaddress[0].address).version
+
+
+# ===== plans =====
+
+
+def plan_instances(config: KeepalivedConfig, primary: PrimaryLookup) -> dict[str, InstancePlan]:
+    """One plan per instance, by name.
+
+    :raises PyipvsValueError: an instance that cannot run (no interface, no VRID, no address
+        of its family on the interface), named.
+    """
+    return {inst.name: _plan(inst, config, primary) for inst in config.vrrp_instances}
+
+
+def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) -> InstancePlan:
+    gdefs = config.global_defs
+    if inst.interface is None or inst.virtual_router_id is None:
+        raise PyipvsValueError(f"({inst.name}) needs an interface and a virtual_router_id")
+    family = _family(inst)
+    source = inst.unicast_src_ip or inst.mcast_src_ip
+    try:
+        own = ipaddress.ip_address(source) if source else primary(inst.interface, family)
+    except LookupError as exc:
+        raise PyipvsValueError(f"({inst.name}) {exc}") from None
+    strict = bool(inst.strict_mode) or gdefs.vrrp_strict
+    vrrp = VrrpConfig(
+        vrid=inst.virtual_router_id,
+        priority=inst.priority,
+        addresses=tuple(ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress),
+        primary_address=own,
+        version=inst.version,
+        advert_interval=inst.advert_int,
+        preempt=not inst.nopreempt,
+        preempt_delay=inst.preempt_delay,
+        lower_prio_no_advert=gdefs.vrrp_lower_prio_no_advert or strict,
+        garp_lower_prio=not strict,
+        higher_prio_send_advert=gdefs.vrrp_higher_prio_send_advert,
+        down_timer_adverts=gdefs.vrrp_down_timer_adverts,
+        tracked=tracked_weights(inst, config),
+    )
+    options = {option[0] for option in inst.options}
+    return InstancePlan(
+        name=inst.name,
+        interface=inst.interface,
+        config=vrrp,
+        unicast_peers=tuple(ipaddress.ip_address(p.address) for p in inst.unicast_peer),
+        garp_repeat=inst.garp_master_repeat or gdefs.vrrp_garp_master_repeat,
+        v3_ipv4_pseudo_header="v3_checksum_as_v2" not in options,
+        track_interface=not inst.dont_track_primary,
+    )
+
+
+def interface_primary(interface: str, family: int) -> IPAddress:
+    """keepalived's default source: the interface's primary IPv4 address, or its IPv6
+    link-local address (RFC 5798 section 5.1.2.2: the source of a v3 IPv6 advert). Read
+    without netlink (``SIOCGIFADDR``, ``/proc/net/if_inet6``): this runs inside the loop.
+
+    :raises LookupError: no such interface, or no such address on it.
+    """
+    if family == 6:
+        for line in Path("/proc/net/if_inet6").read_text().splitlines():
+            words = line.split()
+            # address, index, prefix length, scope (0x20: link), flags, name
+            if len(words) == 6 and words[5] == interface and int(words[3], 16) == 0x20:
+                return ipaddress.IPv6Address(bytes.fromhex(words[0]))
+        raise LookupError(f"no IPv6 link-local address on interface {interface}")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("256s", interface.encode()[:15])
+        try:
+            answer = fcntl.ioctl(sock.fileno(), _SIOCGIFADDR, request)
+        except OSError:
+            raise LookupError(f"no IPv4 address on interface {interface}") from None
+    return ipaddress.IPv4Address(answer[20:24])

@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The VRRP process of ``pyipvs-keepalived -P``: every ``vrrp_instance`` of a keepalived.conf,
+each a :class:`~pyipvs.vrrp.VrrpInstance` run by a :class:`~pyipvs.vrrp.driver.VrrpDriver`,
+``vrrp_sync_group`` members moving together.
+
+Reload (keepalived's ``clear_diff_vrrp``, matched here by instance name): an instance whose
+plan is unchanged keeps its state, timers and driver, and sends nothing extra; one whose
+virtual addresses alone changed gets them in place (a master installs the new ones, no
+transition); any other change rebuilds the instance; a removed one stops as on SIGTERM
+(priority 0 if it was master, addresses removed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from pyipvs.config import KeepalivedConfig
+from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
+from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.daemon.vrrp_state import StateFile
+from pyipvs.daemon.vrrp_track import Tracking
+from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
+from pyipvs.vrrp import events as ev
+from pyipvs.vrrp.driver import VrrpDriver
+from pyipvs.vrrp.vips import addresses_on
+
+log = logging.getLogger("pyipvs.daemon")
+#: Called with (instance name, change) for every state change.
+Listener = Callable[[str, StateChanged], None]
+
+
+class VrrpProcess:
+    """Instances, drivers and sync groups built from *config*.
+
+    :param config: the resolved keepalived.conf (:func:`pyipvs.config.read_config`).
+    :param release_vips: remove the virtual addresses on stop (``False``: keepalived's
+        ``--dont-release-vrrp``).
+    :param primary: finds an interface's own address when the instance names none.
+    :param notify_timeout: seconds before a notify script is killed.
+    :param state_file: where states are recorded for a respawned successor, which resumes a
+        master without a flap (:mod:`~pyipvs.daemon.vrrp_state`); None: no record, no resume.
+    :raises PyipvsValueError: an instance cannot run (named in the message).
+    """
+
+    def __init__(
+        self,
+        config: KeepalivedConfig,
+        *,
+        release_vips: bool = True,
+        primary: PrimaryLookup = interface_primary,
+        notify_timeout: float = NOTIFY_TIMEOUT,
+        state_file: StateFile | None = None,
+    ) -> None:
+        self.state_file = state_file
+        self._primary = primary
+        self.notifier = Notifier(config, timeout=notify_timeout)
+        self.tracking = Tracking(config)
+        self._release_vips = release_vips
+        self.config = config
+        self.plans = plan_instances(config, primary)
+        self.instances: dict[str, VrrpInstance] = {}
+        self.drivers: dict[str, VrrpDriver] = {}
+        self.groups: dict[str, VrrpSyncGroup] = {}
+        self._listeners: list[Listener] = []
+        self._stop_requested: asyncio.Event | None = None
+        self._lock: asyncio.Lock | None = None
+        for plan in self.plans.values():
+            self._build(plan)
+        self._build_groups()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Calls *listener(name, change)* on every state change of every instance (also of
+        instances added by a reload)."""
+        self._listeners.append(listener)
+
+    # ===== lifecycle =====
+
+    async def run(self) -> None:
+        """Starts every instance and runs until :meth:`stop`; then shuts them all down."""
+        self._stop_requested = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.tracking.start()
+        previous, age = self.state_file.load() if self.state_file else ({}, None)
+        async with self._lock:
+            for name in list(self.drivers):
+                await self._start(name, await self._resumes(name, previous.get(name), age))
+            self._build_groups()
+        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
+        await self._stop_requested.wait()
+        heartbeat.cancel()
+        async with self._lock:
+            await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
+        self.tracking.stop()
+        if self.state_file is not None:
+            self.state_file.remove()  # priority 0 sent: a successor must not resume
+        await self.notifier.drain()
+
+    def stop(self) -> None:
+        """Asks :meth:`run` to shut down: masters send priority 0, addresses are removed."""
+        if self._stop_requested is not None:
+            self._stop_requested.set()
+
+    async def reload(self, config: KeepalivedConfig) -> None:
+        """Applies a new configuration (see the module's description).
+
+        :raises PyipvsValueError: the new configuration cannot run; nothing was changed.
+        """
+        new = plan_instances(config, self._primary)  # raises before anything changes
+        assert self._lock is not None, "reload() before run()"
+        async with self._lock:
+            old = self.plans
+            for name in (old.keys() - new.keys()) & self.drivers.keys():
+                log.info("(%s) removed from the configuration: stopping", name)
+                await self._shutdown(name)
+                if self.state_file is not None:
+                    self.state_file.forget(name)
+            self.notifier.update(config)
+            self.tracking.update(config)
+            for name, plan in new.items():
+                await self._apply(name, old.get(name), plan)
+            self.plans, self.config = new, config
+            self._build_groups()
+
+    async def _apply(self, name: str, old: InstancePlan | None, plan: InstancePlan) -> None:
+        running = old is not None and name in self.drivers  # it may have failed to start
+        if running and old == plan:
+            return
+        if running and old is not None and old.same_but_addresses(plan):
+            log.info("(%s) virtual addresses changed", name)
+            self.drivers[name].update_addresses(plan.config.addresses)
+            return
+        if running:
+            log.info("(%s) configuration changed: restarting the instance", name)
+            await self._shutdown(name)
+        self._build(plan)
+        await self._start(name)
+
+    # ===== one instance =====
+
+    def _build(self, plan: InstancePlan) -> None:
+        instance = VrrpInstance(plan.config)
+        driver = VrrpDriver(
+            instance,
+            plan.interface,
+            unicast_peers=plan.unicast_peers,
+            v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
+            garp_repeat=plan.garp_repeat,
+        )
+        driver.subscribe(lambda change: self._changed(plan, instance, change))
+        self.instances[plan.name] = instance
+        self.drivers[plan.name] = driver
+
+        def feed(event: ev.Event) -> None:
+            if driver.started:
+                driver.feed(event)
+            else:  # before Startup: the instance only records it (INIT acts on nothing)
+                instance.handle(event, 0.0)
+
+        own = plan.interface if plan.track_interface else None
+        self.tracking.attach(plan.name, own, dict(plan.config.tracked), feed)
+
+    async def _start(self, name: str, resume_master: bool = False) -> None:
+        try:
+            await self.drivers[name].start(resume_master=resume_master)
+        except (OSError, LookupError) as exc:  # no interface, a socket refused: others run on
+            log.error("(%s) cannot start: %s", name, exc)
+            self.tracking.detach(name)
+            self.drivers.pop(name).close()
+            self.instances.pop(name)
+
+    async def _shutdown(self, name: str) -> None:
+        self.tracking.detach(name)
+        driver = self.drivers.pop(name)
+        self.instances.pop(name)
+        try:
+            await driver.stop(release_vips=self._release_vips)
+        except OSError as exc:
+            log.error("(%s) stop: %s", name, exc)
+
+    def _changed(self, plan: InstancePlan, instance: VrrpInstance, change: StateChanged) -> None:
+        name = plan.name
+        if self.state_file is not None:
+            self.state_file.record(plan, change.new)
+        if change.new != "INIT":
+            log.info("(%s) Entering %s STATE (%s)", name, change.new, change.reason)
+        self.notifier.instance_changed(name, change.new, instance.priority)
+        for listener in self._listeners:
+            listener(name, change)
+
+    # ===== resuming after a respawn =====
+
+    async def _resumes(
+        self, name: str, previous: dict[str, object] | None, age: float | None
+    ) -> bool:
+        plan, instance = self.plans[name], self.instances[name]
+        if self.state_file is None or not self.state_file.resumable(
+            plan, previous, age, instance.master_down_interval
+        ):
+            return False
+        present = await addresses_on(plan.interface)
+        if not set(plan.config.addresses) <= present:
+            return False
+        log.info("(%s) was MASTER %.3fs ago, addresses in place: resuming as MASTER", name, age)
+        return True
+
+    async def _heartbeat(self) -> None:
+        """Touches the state file while an instance is master (its age tells a successor
+        whether a backup may have taken over)."""
+        if self.state_file is None or not self.plans:
+            return
+        period = min(plan.config.advert_interval for plan in self.plans.values())
+        while True:
+            await asyncio.sleep(period)
+            if any(i.state == "MASTER" for i in self.instances.values()):
+                self.state_file.touch()
+
+    # ===== sync groups =====
+
+    def _build_groups(self) -> None:
+        """Sync groups over the current instances; a member's events go through its group."""
+        self.groups.clear()
+        for driver in self.drivers.values():
+            driver.route = None
+        for group in self.config.vrrp_sync_groups:
+            members = {m: self.instances[m] for m in group.group if m in self.instances}
+            if len(members) < 2:
+                if group.group:
+                    log.warning("vrrp_sync_group %s: fewer than two members, ignored", group.name)
+                continue
+            sync = VrrpSyncGroup(group.name, members)
+            self.groups[group.name] = sync
+            for member in members:
+                self.drivers[member].route = self._router(sync, member)
+
+    def _router(self, group: VrrpSyncGroup, member: str) -> Callable[[ev.Event, float], None]:
+        def route(event: ev.Event, now: float) -> None:
+            for name, action in group.handle(member, event, now):
+                driver = self.drivers.get(name)
+                if driver is not None:
+                    driver.perform([action])
+
+        return route
