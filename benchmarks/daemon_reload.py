@@ -12,7 +12,8 @@ its link) and ``--services`` virtual servers, each with one real server (no chec
   reload is not traced), and for pyipvs the operations on check.sock;
 * memory (PSS of the process tree) and CPU while idle (``--idle`` seconds, serving).
 
-Each daemon runs in its own fresh namespace, one after the other.
+Each daemon runs in its own fresh namespace, one after the other; pyipvs as installed (its
+modules compiled to bytecode first, see daemon_process.as_installed).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from daemon_process import cpu_seconds, has_vip, netns, pss_mib, tree, wait
+from daemon_process import as_installed, cpu_seconds, has_vip, netns, pss_mib, tree, wait
 from where import print_where, take_json_path, write_json
 
 from pyipvs.daemon.status import CHECK_SOCKET, read_status
@@ -149,7 +150,7 @@ class Run:
         files = ["-p", str(self.work / "k.pid"), "-r", str(self.work / "v.pid")]
         files += ["-c", str(self.work / "c.pid")]
         argv = ["ip", "netns", "exec", self.name, *command, "-n", "-G", "-f", str(self.conf)]
-        self.env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(self.work / "run")}
+        self.env = {**as_installed(), "PYIPVS_KEEPALIVED_STATUS_DIR": str(self.work / "run")}
         self.start = time.monotonic()
         self.proc = subprocess.Popen(
             [*argv, *files], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env
