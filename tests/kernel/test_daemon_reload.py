@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Reload without disruption, on the whole daemon (#15): a VRRP pair of ``pyipvs-keepalived``
-(lb1 with both children on a kernel with ip_vs, lb2 a VRRP-only backup) over a veth pair, a
-real TCP server behind the virtual server. SIGHUP to lb1's parent:
+(lb1 with both children on a kernel with ip_vs, lb2 a VRRP-only backup) over a veth pair,
+two real TCP servers behind the virtual server. SIGHUP to lb1's parent:
 
 * one real server's weight changed: exactly one kernel operation (check.sock's counters, and
-  ``ipvsadm -S -n`` differs in that one line), no VRRP transition on either router;
+  ``ipvsadm -S -n`` differs in that one line), no VRRP transition on either router and no
+  advert burst (lb1 sends no more adverts than its interval allows);
 * a VIP added: lb1 holds it, lb2 takes nothing over (no transition);
 * a configuration with an error: the old one is kept (table, VIPs and counters unchanged) and
   the log names ``file:line``."""
@@ -173,6 +174,21 @@ def link_pair(lb1: str, lb2: str) -> None:
         subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "up"], check=True)
 
 
+class AdvertBudget:
+    """No advert burst: lb1 sends no more adverts between :meth:`start` and :meth:`check`
+    than its 0.1 s interval allows in the time that passed (plus two). A bound from above
+    only: a loaded machine sends fewer, never more, so this is no timing assertion."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.since, self.sent = time.monotonic(), router.instance()["adverts"]["sent"]
+
+    def check(self) -> None:
+        sent = self.router.instance()["adverts"]["sent"] - self.sent
+        allowed = (time.monotonic() - self.since) / 0.1 + 2
+        assert sent <= allowed, f"{sent} adverts where {allowed:.0f} at most were due"
+
+
 def vrrp_view(router: Router) -> tuple[str, dict[str, int], Any]:
     found = router.instance()
     return found["state"], found["transitions"], found["last_transition"]
@@ -195,6 +211,7 @@ def test_reload_without_disruption(ipvs_netns: str, peer_netns: str, tmp_path: P
 
         # One weight changed: one EditRealServer, one line of the saved table differs.
         before = (lb1.operations(), saved_table(ipvs_netns), vrrp_view(lb1), vrrp_view(lb2))
+        budget = AdvertBudget(lb1)
         lb1.reload(config("lb1", weight=5), expect="Reload complete")
         wait_for(lambda: lb1.operations() != before[0], "the edit counted", lb1.log)
         after = lb1.operations()
@@ -207,14 +224,17 @@ def test_reload_without_disruption(ipvs_netns: str, peer_netns: str, tmp_path: P
         assert "-w 3" in diff[0][0] and "-w 5" in diff[0][1]
         assert (vrrp_view(lb1), vrrp_view(lb2)) == before[2:]
         assert vips(ipvs_netns) == {"10.77.0.100"} and vips(peer_netns) == set()
+        budget.check()
 
         # A VIP added on lb1: it holds it; lb2 takes nothing over.
         two = ("10.77.0.100", "10.77.0.101")
+        budget = AdvertBudget(lb1)
         lb1.reload(config("lb1", weight=5, vips=two), expect="Reload complete")
         wait_for(lambda: vips(ipvs_netns) == set(two), "lb1 holds the new VIP", lb1.log)
         time.sleep(1.0)  # ten advert intervals: time for lb2 to react if it were going to
         assert (vrrp_view(lb1), vrrp_view(lb2)) == before[2:]
         assert vips(peer_netns) == set() and lb1.operations() == after
+        budget.check()
 
         # A configuration with an error (a brace missing): the old one is kept.
         broken = config("lb1", weight=9, vips=("10.77.0.100",)).rstrip().removesuffix("}")
