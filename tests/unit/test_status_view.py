@@ -15,7 +15,7 @@ import pytest
 from status_servers import serving
 
 from pyipvs.daemon.status import document
-from pyipvs.daemon.status_render import duration
+from pyipvs.daemon.status_render import duration, render
 from pyipvs.daemon.status_view import status_main
 from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import AdvertReceived, Startup, VrrpConfig, VrrpPacket
@@ -164,3 +164,11 @@ def test_a_child_that_cannot_make_its_document_and_an_unknown_shape(tmp_path: Pa
     merged = json.loads(out)
     assert merged["sources"]["check"]["error"].endswith("check.sock: snapshot failed: KeyError")
     assert merged["vrrp"]["instances"]["VI_1"] == {"state": "MASTER"}
+
+
+def test_an_ipv6_real_server_is_written_in_brackets() -> None:
+    service = {"name": "[2001:db8::5]:tcp:80", "scheduler": "rr", "real_servers": []}
+    rs = {"address": "2001:db8::12", "port": 80, "weight": 1, "forward": "route"}
+    rs |= {"active_connections": 0, "inactive_connections": 0}
+    doc = {"ipvs": {"services": [{**service, "real_servers": [rs]}]}, "sources": {}}
+    assert "-> [2001:db8::12]:80     Route  weight 1" in render(doc, 0.0)

@@ -149,7 +149,7 @@ def _service_lines(service: Mapping[str, Any], configured: Mapping[str, Any] | N
         in_kernel.add(key)
         forward = _FORWARD.get(rs["forward"], rs["forward"])
         lines.append(
-            f"    -> {rs['address']}:{rs['port']:<6} {forward:<6} weight {rs['weight']:<4}"
+            f"    -> {_host(rs)}:{rs['port']:<6} {forward:<6} weight {rs['weight']:<4}"
             f" conns {rs['active_connections']}/{rs['inactive_connections']}"
             f"  {_health(known.get(key))}"
         )
@@ -161,8 +161,13 @@ def _absent_line(rs: Mapping[str, Any], unread: bool = False) -> str:
     if unread:
         weight = rs.get("programmed_weight")
         where = "not programmed" if weight is None else f"programmed weight {weight}"
-        return f"    ?  {rs['address']}:{rs['port']:<6} {where}  {_health(rs)}"
-    return f"    x  {rs['address']}:{rs['port']:<6} not in the table  {_health(rs)}"
+        return f"    ?  {_host(rs)}:{rs['port']:<6} {where}  {_health(rs)}"
+    return f"    x  {_host(rs)}:{rs['port']:<6} not in the table  {_health(rs)}"
+
+
+def _host(rs: Mapping[str, Any]) -> str:
+    address = str(rs["address"])
+    return f"[{address}]" if ":" in address else address
 
 
 def _health(rs: Mapping[str, Any] | None) -> str:

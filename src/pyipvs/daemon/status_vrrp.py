@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from pyipvs.vrrp import (
@@ -151,7 +152,7 @@ LATENESS_WINDOW = 256
 def lateness_status(lateness: Lateness) -> dict[str, Any]:
     """The driver's wake-up lateness: counts, the maximum, and percentiles (seconds) over the
     last :data:`LATENESS_WINDOW` recorded samples."""
-    ordered = sorted(lateness.samples[-LATENESS_WINDOW:])
+    ordered = sorted(islice(reversed(lateness.samples), LATENESS_WINDOW))
     last = len(ordered) - 1
     return {
         "count": lateness.wakeups,

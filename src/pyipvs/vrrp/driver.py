@@ -20,6 +20,7 @@ import logging
 import socket
 import struct
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ _LATE = 0.001  # a wake-up later than this is counted as late
 # asyncio wakes up to a millisecond late (epoll's timeout is whole milliseconds, rounded up):
 # timers are armed this much early and the rest is slept precisely (clock_nanosleep).
 _EARLY = 0.0015
+_SAMPLES = 4096
 
 
 @dataclass
@@ -57,15 +59,16 @@ class Lateness:
     wakeups: int = 0
     late: int = 0
     max: float = 0.0
-    samples: list[float] = field(default_factory=list)
+    #: the most recent wake-ups' lateness; older ones roll off, so a long-running daemon's
+    #: percentiles describe now, not its first hours
+    samples: deque[float] = field(default_factory=lambda: deque(maxlen=_SAMPLES))
 
     def record(self, late: float) -> None:
         self.wakeups += 1
         if late > _LATE:
             self.late += 1
         self.max = max(self.max, late)
-        if len(self.samples) < 100_000:
-            self.samples.append(late)
+        self.samples.append(late)
 
 
 class VrrpDriver:

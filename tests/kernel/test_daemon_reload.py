@@ -1,0 +1,252 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Reload without disruption, on the whole daemon (#15): a VRRP pair of ``pyipvs-keepalived``
+(lb1 with both children on a kernel with ip_vs, lb2 a VRRP-only backup) over a veth pair,
+two real TCP servers behind the virtual server. SIGHUP to lb1's parent:
+
+* one real server's weight changed: exactly one kernel operation (check.sock's counters, and
+  ``ipvsadm -S -n`` differs in that one line), no VRRP transition on either router and no
+  advert burst (lb1 sends no more adverts than its interval allows);
+* a VIP added: lb1 holds it, lb2 takes nothing over (no transition);
+* a configuration with an error: the old one is kept (table, VIPs and counters unchanged) and
+  the log names ``file:line``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from check_servers import in_netns
+
+from pyipvs.daemon.status import CHECK_SOCKET, VRRP_SOCKET, read_status
+
+PATIENCE = 40.0  # a bound on waiting, never a timing assertion
+VRRP = """
+global_defs {{
+    router_id {router}
+    vrrp_garp_master_delay 0
+}}
+vrrp_instance VI_1 {{
+    state {state}
+    interface eth0
+    virtual_router_id 77
+    priority {priority}
+    advert_int 0.1
+    version 3
+    virtual_ipaddress {{
+{vips}
+    }}
+}}
+"""
+SERVICE = """
+virtual_server 10.77.0.100 80 {{
+    delay_loop 1
+    lb_algo wrr
+    lb_kind NAT
+    protocol TCP
+    real_server 127.0.0.2 9090 {{
+        weight {weight}
+        TCP_CHECK {{
+            connect_timeout 2
+        }}
+    }}
+    real_server 127.0.0.3 9090 {{
+        weight 2
+        TCP_CHECK {{
+            connect_timeout 2
+        }}
+    }}
+}}
+"""
+
+
+def config(router: str, *, weight: int = 3, vips: tuple[str, ...] = ("10.77.0.100",)) -> str:
+    state, priority = ("MASTER", 150) if router == "lb1" else ("BACKUP", 100)
+    lines = "\n".join(f"        {vip}/32" for vip in vips)
+    text = VRRP.format(router=router, state=state, priority=priority, vips=lines)
+    return text + SERVICE.format(weight=weight)
+
+
+def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not what():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {description}\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+class Router:
+    """``pyipvs-keepalived -n`` in *netns*, its files under *tmp/router*."""
+
+    def __init__(self, netns: str, tmp: Path, router: str, *flags: str) -> None:
+        self.netns, home = netns, tmp / router
+        home.mkdir()
+        self.conf, self.log, self.run_dir = home / "keepalived.conf", home / "daemon.log", home
+        self.conf.write_text(config(router))
+        env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(self.run_dir)}
+        words = ["-n", "-l", "-G", "-s", netns, "-f", str(self.conf), *flags]
+        words += [f"-{o}{home / n}.pid" for o, n in (("p", "parent"), ("r", "vrrp"), ("c", "chk"))]
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pyipvs.cli.keepalived", *words],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+
+    def status(self, name: str) -> dict[str, Any] | None:
+        try:
+            return read_status(self.run_dir / name)
+        except Exception:  # not (yet) serving: the caller waits
+            return None
+
+    def instance(self) -> dict[str, Any]:
+        doc = self.status(VRRP_SOCKET)
+        assert doc is not None, self.log.read_text()
+        found: dict[str, Any] = doc["vrrp"]["instances"]["VI_1"]
+        return found
+
+    def operations(self) -> dict[str, int]:
+        doc = self.status(CHECK_SOCKET)
+        assert doc is not None, self.log.read_text()
+        found: dict[str, int] = doc["ipvs"]["operations"]
+        return found
+
+    def servers_up(self) -> bool:
+        doc = self.status(CHECK_SOCKET)
+        if doc is None or doc["checkers"] is None:
+            return False
+        servers = doc["checkers"]["virtual_servers"][0]["real_servers"]
+        return len(servers) == 2 and all(s["up"] is True for s in servers)
+
+    def reload(self, text: str, *, expect: str) -> str:
+        """Writes *text* as the configuration, sends SIGHUP, waits for *expect* in the log
+        after that point and returns the log from there."""
+        start = len(self.log.read_text())
+        self.conf.write_text(text)
+        self.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: expect in self.log.read_text()[start:], expect, self.log)
+        return self.log.read_text()[start:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(PATIENCE)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def vips(netns: str) -> set[str]:
+    out = subprocess.run(
+        ["ip", "-n", netns, "-o", "-4", "addr", "show", "dev", "eth0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.split()[3].split("/")[0] for line in out.splitlines()} - {"10.77.0.1", "10.77.0.2"}
+
+
+def saved_table(netns: str) -> list[str]:
+    done = subprocess.run(
+        ["ip", "netns", "exec", netns, "ipvsadm", "-S", "-n"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
+def link_pair(lb1: str, lb2: str) -> None:
+    subprocess.run(["ip", "-n", lb1, "link", "add", "eth0", "type", "veth", "peer", "name", "x"])
+    subprocess.run(["ip", "-n", lb1, "link", "set", "x", "netns", lb2], check=True)
+    subprocess.run(["ip", "-n", lb2, "link", "set", "x", "name", "eth0"], check=True)
+    for netns, address in ((lb1, "10.77.0.2/24"), (lb2, "10.77.0.1/24")):
+        subprocess.run(["ip", "-n", netns, "addr", "add", address, "dev", "eth0"], check=True)
+        subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "up"], check=True)
+
+
+class AdvertBudget:
+    """No advert burst: lb1 sends no more adverts between :meth:`start` and :meth:`check`
+    than its 0.1 s interval allows in the time that passed (plus two). A bound from above
+    only: a loaded machine sends fewer, never more, so this is no timing assertion."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.since, self.sent = time.monotonic(), router.instance()["adverts"]["sent"]
+
+    def check(self) -> None:
+        sent = self.router.instance()["adverts"]["sent"] - self.sent
+        allowed = (time.monotonic() - self.since) / 0.1 + 2
+        assert sent <= allowed, f"{sent} adverts where {allowed:.0f} at most were due"
+
+
+def vrrp_view(router: Router) -> tuple[str, dict[str, int], Any]:
+    found = router.instance()
+    return found["state"], found["transitions"], found["last_transition"]
+
+
+def test_reload_without_disruption(ipvs_netns: str, peer_netns: str, tmp_path: Path) -> None:
+    link_pair(ipvs_netns, peer_netns)
+    listeners = [
+        in_netns(ipvs_netns, lambda a=a: socket.create_server((a, 9090)))  # type: ignore[misc]
+        for a in ("127.0.0.2", "127.0.0.3")
+    ]
+    lb2 = Router(peer_netns, tmp_path, "lb2", "-P")
+    lb1 = Router(ipvs_netns, tmp_path, "lb1")
+    try:
+        wait_for(lambda: lb1.servers_up(), "both real servers up on lb1", lb1.log)
+        wait_for(lambda: vips(ipvs_netns) == {"10.77.0.100"}, "lb1 holds the VIP", lb1.log)
+        wait_for(lambda: lb2.status(VRRP_SOCKET) is not None, "lb2's vrrp.sock", lb2.log)
+        wait_for(lambda: lb2.instance()["state"] == "BACKUP", "lb2 backup", lb2.log)
+        assert vrrp_view(lb1)[0] == "MASTER" and vips(peer_netns) == set()
+
+        # One weight changed: one EditRealServer, one line of the saved table differs.
+        before = (lb1.operations(), saved_table(ipvs_netns), vrrp_view(lb1), vrrp_view(lb2))
+        budget = AdvertBudget(lb1)
+        lb1.reload(config("lb1", weight=5), expect="Reload complete")
+        wait_for(lambda: lb1.operations() != before[0], "the edit counted", lb1.log)
+        after = lb1.operations()
+        changed = {k: after.get(k, 0) - before[0].get(k, 0) for k in after | before[0]}
+        assert {k: v for k, v in changed.items() if v} == {"EditRealServer": 1}
+        table = saved_table(ipvs_netns)
+        assert len(table) == len(before[1])
+        diff = [(old, new) for old, new in zip(before[1], table, strict=True) if old != new]
+        assert len(diff) == 1 and "-r 127.0.0.2:9090" in diff[0][1]
+        assert "-w 3" in diff[0][0] and "-w 5" in diff[0][1]
+        assert (vrrp_view(lb1), vrrp_view(lb2)) == before[2:]
+        assert vips(ipvs_netns) == {"10.77.0.100"} and vips(peer_netns) == set()
+        budget.check()
+
+        # A VIP added on lb1: it holds it; lb2 takes nothing over.
+        two = ("10.77.0.100", "10.77.0.101")
+        budget = AdvertBudget(lb1)
+        lb1.reload(config("lb1", weight=5, vips=two), expect="Reload complete")
+        wait_for(lambda: vips(ipvs_netns) == set(two), "lb1 holds the new VIP", lb1.log)
+        time.sleep(1.0)  # ten advert intervals: time for lb2 to react if it were going to
+        assert (vrrp_view(lb1), vrrp_view(lb2)) == before[2:]
+        assert vips(peer_netns) == set() and lb1.operations() == after
+        budget.check()
+
+        # A configuration with an error (a brace missing): the old one is kept.
+        broken = config("lb1", weight=9, vips=("10.77.0.100",)).rstrip().removesuffix("}")
+        refused = lb1.reload(broken, expect="Reload refused")
+        assert re.search(rf"{re.escape(str(lb1.conf))}:\d+: ", refused), refused
+        time.sleep(1.0)  # a child told by mistake would have applied it by now
+        assert saved_table(ipvs_netns) == table and lb1.operations() == after
+        assert vips(ipvs_netns) == set(two) and vips(peer_netns) == set()
+        assert (vrrp_view(lb1), vrrp_view(lb2)) == before[2:]
+        assert lb1.proc.poll() is None and lb2.proc.poll() is None
+    finally:
+        lb1.stop()
+        lb2.stop()
+        for listener in listeners:
+            listener.close()
