@@ -95,16 +95,27 @@ def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
     pids = {name: tmp_path / f"{name}.pid" for name in ("parent", "vrrp", "checkers")}
     flags = ["-n", "-l", "-G", "-s", netns, "-f", str(conf), "-p", str(pids["parent"])]
     flags += ["-r", str(pids["vrrp"]), "-c", str(pids["checkers"])]
+    status = tmp_path / "status"
+    env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(status)}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pyipvs.cli.keepalived", *flags],
             stdout=out,
             stderr=subprocess.STDOUT,
+            env=env,
         )
     try:
         wait_for(lambda: "10.77.0.100" in addresses(netns), "the VIP", log)
         first = pid_in(pids["vrrp"])
         assert first not in (0, proc.pid) and not pids["checkers"].exists()
+
+        # Status clients that hang up before the answer is written: the child lives on.
+        wait_for((status / "vrrp.sock").exists, "the VRRP child's status socket", log)
+        for _ in range(20):
+            with socket.socket(socket.AF_UNIX) as client:
+                client.connect(str(status / "vrrp.sock"))
+        time.sleep(0.5)
+        assert pid_in(pids["vrrp"]) == first and "died" not in log.read_text(), log.read_text()
 
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: pid_in(pids["vrrp"]) not in (0, first), "a respawned VRRP child", log)

@@ -72,8 +72,11 @@ def run_child(
     unwinds into the parent's stack."""
     code = EXIT_FATAL
     try:
-        for signo in HANDLED | {int(signal.SIGPIPE)}:
+        for signo in HANDLED:
             signal.signal(signo, signal.SIG_DFL)
+        # As Python starts a program: a peer that hung up (a status client closing early) is a
+        # BrokenPipeError for the code writing to it, never the death of the child.
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         for signo in FORWARDED_TO_ALL | STOP_SIGNALS | spec.extra_signals:
             signal.signal(signo, _redeliver_later)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
