@@ -18,7 +18,7 @@ dump requests use as keys.
 from __future__ import annotations
 
 import struct
-import threading
+from _thread import _local  # threading.local itself; threading.py costs ms at start-up
 from collections.abc import Sequence
 
 from pyipvs._bindings.check import check_rc
@@ -130,7 +130,7 @@ DEST_IDENTITY, DEST_CONFIG = _split("struct pyipvs_ipvs_dest", _DEST_FIELDS, "fw
 # ---- value objects -> attribute nests (C codec, cached on the objects) ----
 
 
-class _Scratch(threading.local):
+class _Scratch(_local):
     """Per-thread output buffer of the nest encoders (cffi releases the GIL during C calls)."""
 
     def __init__(self) -> None:
