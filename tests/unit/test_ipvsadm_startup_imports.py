@@ -47,4 +47,3 @@ def test_operation_constants_are_not_fields() -> None:
     assert (ops.AddService.nest, ops.DeleteService.nest) == (0, 1)
     assert ops.AddRealServer(vs, rs) == dataclasses.replace(ops.AddRealServer(vs, rs))
     assert ops.SetTimeouts(Timeouts(1, 2, 3)).action == "set_timeouts"
-
