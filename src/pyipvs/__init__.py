@@ -8,8 +8,6 @@ The public names are re-exported here, each listed once where it lives: every ex
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyipvs import errors as _errors
 from pyipvs import ipvs as _ipvs
 from pyipvs._lazy import lazy_names
@@ -19,6 +17,7 @@ from pyipvs._lazy import lazy_names
 # not pay for the kernel binding.
 from pyipvs.errors import *  # noqa: F403
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
 if TYPE_CHECKING:
     from pyipvs.ipvs import *  # noqa: F403
 

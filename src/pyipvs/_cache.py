@@ -9,10 +9,12 @@ is as good as LRU here and costs nothing on the hit path, which stays an inline 
 
 from __future__ import annotations
 
-from typing import TypeVar
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import TypeVar
 
-K = TypeVar("K")
-V = TypeVar("V")
+    K = TypeVar("K")
+    V = TypeVar("V")
 
 
 def remember(cache: dict[K, V], key: K, value: V, limit: int) -> V:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import cast
 
 
 def lazy_names(
@@ -24,7 +23,8 @@ def lazy_names(
         return value
 
     def __dir__() -> list[str]:
-        names = cast("list[str]", namespace.get("__all__", []))
+        names = namespace.get("__all__", [])
+        assert isinstance(names, list)
         return sorted(names)
 
     return __getattr__, __dir__

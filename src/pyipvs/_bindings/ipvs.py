@@ -12,7 +12,6 @@ import array
 import contextlib
 import struct
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from pyipvs._bindings.check import check_rc, ipvs_error
 from pyipvs._bindings.ipvs_requests import (
@@ -22,6 +21,10 @@ from pyipvs._bindings.ipvs_requests import (
 from pyipvs._bindings.netlink import RECV_BUFFER_SIZE, NetlinkSocket
 from pyipvs._native import ffi, lib
 from pyipvs.errors import KernelError, PyipvsValueError
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Any
 
 CMD_NEW_DAEMON, CMD_DEL_DAEMON = 9, 10  # include/uapi/linux/ip_vs.h
 

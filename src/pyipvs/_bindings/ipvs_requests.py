@@ -18,12 +18,15 @@ dump requests use as keys.
 from __future__ import annotations
 
 import struct
-import threading
+from _thread import _local  # threading.local itself; threading.py costs ms at start-up
 from collections.abc import Sequence
-from typing import Any
 
 from pyipvs._bindings.check import check_rc
 from pyipvs._native import ffi, lib
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Any
 
 # include/uapi/linux/ip_vs.h
 CMD_NEW_SERVICE, CMD_SET_SERVICE, CMD_DEL_SERVICE, CMD_GET_SERVICE = 1, 2, 3, 4
@@ -127,7 +130,7 @@ DEST_IDENTITY, DEST_CONFIG = _split("struct pyipvs_ipvs_dest", _DEST_FIELDS, "fw
 # ---- value objects -> attribute nests (C codec, cached on the objects) ----
 
 
-class _Scratch(threading.local):
+class _Scratch(_local):
     """Per-thread output buffer of the nest encoders (cffi releases the GIL during C calls)."""
 
     def __init__(self) -> None:

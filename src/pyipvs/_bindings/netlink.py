@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from pyipvs._bindings.check import check_rc
 from pyipvs._native import ffi, lib
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Any
 
 NETLINK_GENERIC = 16
 RECV_BUFFER_SIZE = 65536  # >= PYIPVS_NL_RECV_MIN: smaller buffers truncate IPVS dumps

@@ -15,8 +15,6 @@ Names are loaded on first use (PEP 562), so the value objects come without the k
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyipvs._lazy import lazy_names
 
 #: Each public name and the module it lives in.
@@ -31,6 +29,7 @@ HOMES = {
     "IpvsInfo": "pyipvs.ipvs.handle",
 }
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
 if TYPE_CHECKING:  # the same names for type checkers (tests/unit/test_public_names.py)
     from pyipvs.ipvs.handle import Ipvs, IpvsInfo
     from pyipvs.ipvs.model import (

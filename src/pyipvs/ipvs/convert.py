@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from pyipvs._bindings import ipvs as _chan
 from pyipvs._bindings import ipvs_requests as _wire
@@ -55,6 +54,12 @@ from pyipvs.ipvs.model import (
     build,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    _Form = TypeVar("_Form")
+
 FLAG_BITS = {name: bit << SCHED_FLAG_SHIFT for name, bit in SCHED_FLAG_BITS.items()}
 _NO_STATS = (0,) * 10
 _PROTO_NAME = {v: k for k, v in PROTO.items()}
@@ -71,9 +76,6 @@ _STATE_NAME = {v: k for k, v in STATE.items()}
 
 def addr16(address: IPAddress) -> bytes:
     return address.packed.ljust(16, b"\0")
-
-
-_Form = TypeVar("_Form")
 
 
 def _kept(obj: object, name: str, make: Callable[[Any], _Form]) -> _Form:

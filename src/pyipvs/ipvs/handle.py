@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
 
 from pyipvs._bindings import ipvs as _ipvs
 from pyipvs._bindings import ipvs_requests as _wire
@@ -38,6 +37,12 @@ from pyipvs.ipvs.model import (
     VirtualService,
     require,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    _T = TypeVar("_T")
 
 IPVS_FAMILY_NAME = "IPVS"
 
@@ -344,9 +349,6 @@ class Ipvs:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-_T = TypeVar("_T")
 
 
 @contextlib.contextmanager

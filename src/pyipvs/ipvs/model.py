@@ -14,20 +14,25 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
 
 from pyipvs._cache import remember
 from pyipvs.errors import PyipvsValueError
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Literal, TypeVar
+
+    _T = TypeVar("_T")
+    # Annotation-only aliases (every module here has postponed annotations).
+    Protocol = Literal["tcp", "udp", "sctp"]
+    Family = Literal["inet", "inet6"]
+    Forward = Literal["masq", "local", "tunnel", "route", "bypass"]
+    TunnelType = Literal["ipip", "gue", "gre"]
+    TunnelChecksum = Literal["nocsum", "csum", "remcsum"]
+    DaemonState = Literal["master", "backup"]
+
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Protocol = Literal["tcp", "udp", "sctp"]
-Family = Literal["inet", "inet6"]
-Forward = Literal["masq", "local", "tunnel", "route", "bypass"]
-TunnelType = Literal["ipip", "gue", "gre"]
-TunnelChecksum = Literal["nocsum", "csum", "remcsum"]
-DaemonState = Literal["master", "backup"]
 
 PROTOCOLS: tuple[str, ...] = ("tcp", "udp", "sctp")
 FAMILIES: tuple[str, ...] = ("inet", "inet6")

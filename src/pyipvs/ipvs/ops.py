@@ -13,12 +13,15 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, overload
 
 from pyipvs._bindings import ipvs_requests as _req
 from pyipvs.errors import KernelError, PyipvsValueError
 from pyipvs.ipvs import convert as _convert
 from pyipvs.ipvs.model import RealServer, Timeouts, VirtualService, require
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import ClassVar, overload
 
 
 class _Encoded:
@@ -49,9 +52,11 @@ _FULL, _KEY = 0, 1  # index into the (full, key-only) nests of a value object
 class _ServiceOp(_Encoded):
     vs: VirtualService
 
-    command: ClassVar[int]
-    action: ClassVar[str]
-    nest: ClassVar[int] = _KEY  # the whole service, or only its key
+    if TYPE_CHECKING:  # class constants of each operation, not fields (no ClassVar at run time)
+        command: ClassVar[int]
+        action: ClassVar[str]
+        nest: ClassVar[int]
+    nest = _KEY  # the whole service, or only its key
 
     def __post_init__(self) -> None:
         vs = self.vs
@@ -66,9 +71,11 @@ class _RealServerOp(_Encoded):
     vs: VirtualService
     rs: RealServer
 
-    command: ClassVar[int]
-    action: ClassVar[str]
-    nest: ClassVar[int] = _KEY  # the whole real server, or only its key
+    if TYPE_CHECKING:  # class constants of each operation, not fields (no ClassVar at run time)
+        command: ClassVar[int]
+        action: ClassVar[str]
+        nest: ClassVar[int]
+    nest = _KEY  # the whole real server, or only its key
 
     def __post_init__(self) -> None:
         vs, rs = self.vs, self.rs
@@ -138,8 +145,8 @@ class Zero(_Encoded):
 
     vs: VirtualService | None = None
 
-    command: ClassVar[int] = _req.CMD_ZERO
-    action: ClassVar[str] = "zero"
+    command = _req.CMD_ZERO
+    action = "zero"
 
     def __post_init__(self) -> None:
         key = b""
@@ -153,8 +160,8 @@ class Zero(_Encoded):
 class Flush(_Encoded):
     """Delete every service of the namespace (IPVS_CMD_FLUSH)."""
 
-    command: ClassVar[int] = _req.CMD_FLUSH
-    action: ClassVar[str] = "flush"
+    command = _req.CMD_FLUSH
+    action = "flush"
 
     def __post_init__(self) -> None:
         _keep_request(self, _req.request(self.command))
@@ -166,8 +173,8 @@ class SetTimeouts(_Encoded):
 
     timeouts: Timeouts
 
-    command: ClassVar[int] = _req.CMD_SET_CONFIG
-    action: ClassVar[str] = "set_timeouts"
+    command = _req.CMD_SET_CONFIG
+    action = "set_timeouts"
 
     def __post_init__(self) -> None:
         require("timeouts", self.timeouts, Timeouts)
@@ -298,11 +305,13 @@ class BatchResults(Sequence[OperationResult]):
     def __len__(self) -> int:
         return self._ran
 
-    @overload
-    def __getitem__(self, index: int) -> OperationResult: ...
+    if TYPE_CHECKING:  # overloads for type checkers only (mypy merges them with the def below)
 
-    @overload
-    def __getitem__(self, index: slice) -> list[OperationResult]: ...
+        @overload
+        def __getitem__(self, index: int) -> OperationResult: ...
+
+        @overload
+        def __getitem__(self, index: slice) -> list[OperationResult]: ...
 
     def __getitem__(self, index: int | slice) -> OperationResult | list[OperationResult]:
         if isinstance(index, slice):

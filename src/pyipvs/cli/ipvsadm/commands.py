@@ -6,13 +6,15 @@ connections included)."""
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from pyipvs.cli.ipvsadm import rules as ipvsadm_model
 from pyipvs.cli.ipvsadm.options import Invocation
 from pyipvs.cli.ipvsadm.session import Session
 from pyipvs.errors import KernelError
 from pyipvs.ipvs.handle import Ipvs
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def execute(

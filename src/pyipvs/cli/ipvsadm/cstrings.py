@@ -9,8 +9,8 @@ routines, so the results match byte for byte.
 
 from __future__ import annotations
 
+import _socket as socket  # the C module: socket.py costs milliseconds at start-up
 import re
-import socket
 
 _STRTOL_WORD = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)")
 _ATOI_PREFIX = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]*)")

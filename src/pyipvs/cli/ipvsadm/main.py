@@ -15,7 +15,6 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
 
 from pyipvs.cli.ipvsadm.help import usage
 from pyipvs.cli.ipvsadm.options import (
@@ -29,7 +28,10 @@ from pyipvs.cli.ipvsadm.options import (
 )
 from pyipvs.cli.ipvsadm.streams import standard_streams
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from pyipvs.ipvs.handle import Ipvs
 
 

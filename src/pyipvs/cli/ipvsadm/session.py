@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Protocol, TextIO
 
 from pyipvs.cli.ipvsadm.messages import ipvs_strerror
 from pyipvs.cli.ipvsadm.options import CliExit
@@ -19,12 +18,15 @@ INIT_FAILURE = (
 )
 MODPROBE = "/sbin/modprobe"
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import Protocol, TextIO
 
-class Failure(Protocol):
-    """What a command's error reports: a kernel error, or the errno the model stands in for."""
+    class Failure(Protocol):
+        """What a command's error reports: a kernel error, or the errno the model stands in for."""
 
-    @property
-    def errno(self) -> int | None: ...
+        @property
+        def errno(self) -> int | None: ...
 
 
 class Session:

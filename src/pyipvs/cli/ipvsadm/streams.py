@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import TextIO
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class QuietStream(io.TextIOBase):
