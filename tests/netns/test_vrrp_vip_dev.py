@@ -3,7 +3,8 @@
 shape (one instance on the front LAN, the gateway VIP ``dev eth1`` on the back LAN), run by
 ``pyipvs-keepalived -P`` and then by keepalived 2.2.7 in the same namespace. Both leave the same
 ``ip -o addr`` on both interfaces, both send the gateway VIP's gratuitous ARP on the back LAN
-(from eth1's MAC) and not on the front one, and ours removes every address on stop."""
+(from eth1's MAC) and not on the front one, and ours removes every address on stop. The
+``virtual_ipaddress_excluded`` entry is installed and announced, never in the advert."""
 
 from __future__ import annotations
 
@@ -39,10 +40,13 @@ vrrp_instance VI_1 {
         192.168.0.1 dev eth1
         192.168.0.7/24 dev eth1 brd 192.168.0.255 label eth1:gw
     }
+    virtual_ipaddress_excluded {
+        10.0.2.9/24 dev eth1
+    }
 }
 """
-INSTALLED = ("10.0.0.5", "10.0.1.6", GATEWAY_VIP, "192.168.0.7")
-ETH_P_ARP = 0x0806
+INSTALLED = ("10.0.0.5", "10.0.1.6", GATEWAY_VIP, "192.168.0.7", "10.0.2.9")
+ETH_P_ARP, ETH_P_IP, IPPROTO_VRRP = 0x0806, 0x0800, 112
 
 
 def run(netns: str, command: str) -> str:
@@ -97,9 +101,9 @@ def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
         time.sleep(0.1)
 
 
-def arp_listener(lan: str, interface: str) -> socket.socket:
+def listener(lan: str, interface: str, protocol: int = ETH_P_ARP) -> socket.socket:
     def open_socket() -> socket.socket:
-        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(protocol))
         sock.bind((interface, 0))
         sock.settimeout(0.2)
         return sock
@@ -117,6 +121,19 @@ def arp_senders(sock: socket.socket) -> set[tuple[str, str]]:
             return seen
         if len(frame) >= 42:
             seen.add((socket.inet_ntoa(frame[28:32]), frame[22:28].hex(":")))
+
+
+def advert_counts(sock: socket.socket) -> set[int]:
+    """The address count of every VRRP advert received until the socket is quiet."""
+    counts: set[int] = set()
+    while True:
+        try:
+            frame = sock.recv(2048)
+        except TimeoutError:
+            return counts
+        header = 14 + (frame[14] & 0x0F) * 4
+        if len(frame) > header + 3 and frame[23] == IPPROTO_VRRP:
+            counts.add(frame[header + 3])
 
 
 def daemon(kind: str, netns: str, home: Path) -> tuple[subprocess.Popen[bytes], Path]:
@@ -151,18 +168,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def run_once(kind: str, lb: str, lan: str, home: Path) -> tuple[list[str], set[tuple[str, str]]]:
     """The addresses the daemon installs, and the gratuitous ARPs seen on the back LAN; the
-    front LAN sees none for the back LAN's addresses."""
-    back, front = arp_listener(lan, "b0"), arp_listener(lan, "f0")
+    front LAN sees none for the back LAN's addresses, and adverts with the 4 addresses of
+    ``virtual_ipaddress`` only."""
+    back, front = listener(lan, "b0"), listener(lan, "f0")
+    adverts = listener(lan, "f0", ETH_P_IP)
     proc, log = daemon(kind, lb, home)
     try:
         wait_for(lambda: holds_all(lb), f"{kind} installs every VIP", log)
         installed = addresses(lb)
         time.sleep(1.0)  # the burst is sent right after the addresses (a bound, not a check)
-        on_back, on_front = arp_senders(back), arp_senders(front)
+        on_back, on_front, counts = arp_senders(back), arp_senders(front), advert_counts(adverts)
     finally:
         stop(proc)
-        back.close()
-        front.close()
+        for sock in (back, front, adverts):
+            sock.close()
+    assert counts == {4}, counts
     assert not {ip for ip, _ in on_front} & {GATEWAY_VIP, "192.168.0.7"}, on_front
     wait_for(lambda: not any(f" {a}/" in run(lb, "ip -o -4 addr") for a in INSTALLED),
              f"{kind} removes every VIP", log)  # fmt: skip
@@ -184,3 +204,4 @@ def test_vip_dev_prefix_brd_label_scope_as_keepalived(
     for arps in (ours_arps, their_arps):
         assert (GATEWAY_VIP, eth1_mac) in arps, arps
         assert ("192.168.0.7", eth1_mac) in arps, arps
+        assert ("10.0.2.9", eth1_mac) in arps, arps

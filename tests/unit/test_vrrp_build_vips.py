@@ -50,3 +50,16 @@ def test_a_kept_address_on_another_dev_is_not_an_in_place_change(tmp_path: Path)
     assert not before.same_but_addresses(moved)
     assert before.same_but_addresses(added)
     assert dataclasses.replace(before, vips=()).same_but_addresses(before)
+
+
+def test_excluded_addresses_are_installed_not_advertised(tmp_path: Path) -> None:
+    path = tmp_path / "keepalived.conf"
+    text = CONF.format(vips="        10.0.0.5").replace(
+        "}\n}", "}\n    virtual_ipaddress_excluded {\n        2001:db8::9/64 dev eth1\n    }\n}"
+    )
+    path.write_text(text)
+    config = read_config(str(path)).config
+    p = plan_instances(config, lambda _i, _f: ipaddress.IPv4Address("10.0.0.3"))["VI_1"]
+    assert p.config.addresses == (ipaddress.IPv4Address("10.0.0.5"),)
+    assert p.excluded == (ipaddress.IPv6Address("2001:db8::9"),)
+    assert p.vips[1] == vip_spec("2001:db8::9/64", dev="eth1")

@@ -29,6 +29,7 @@ from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.daemon.vrrp_track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
+from pyipvs.vrrp.garp_schedule import GarpTiming
 from pyipvs.vrrp.vips import VipSpec, vip_spec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -51,6 +52,10 @@ class InstancePlan:
     track_interface: bool = True  # FAULT while its own interface is down (dont_track_primary)
     #: how each virtual address is installed (``dev``, prefix, ``brd``, ``label``, ``scope``)
     vips: tuple[VipSpec, ...] = ()
+    #: ``virtual_ipaddress_excluded``: installed with the addresses, not advertised
+    excluded: tuple[IPAddress, ...] = ()
+    #: ``garp_master_delay`` / ``garp_master_refresh`` (``_repeat``), instance over global
+    garp_timing: GarpTiming = dataclasses.field(default_factory=GarpTiming)
 
     def same_but_addresses(self, other: InstancePlan) -> bool:
         """Whether *other* differs from this plan in its virtual addresses at most (an
@@ -212,12 +217,29 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         v3_ipv4_pseudo_header="v3_checksum_as_v2" not in options,
         track_interface=not inst.dont_track_primary,
         vips=_vip_specs(inst),
+        garp_timing=_garp_timing(inst, config),
+        excluded=tuple(
+            ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
+        ),
+    )
+
+
+def _garp_timing(inst: InstanceConf, config: KeepalivedConfig) -> GarpTiming:
+    gdefs = config.global_defs
+
+    def pick(own: int | None, default: int) -> int:
+        return default if own is None else own
+
+    return GarpTiming(
+        delay=pick(inst.garp_master_delay, gdefs.vrrp_garp_master_delay),
+        refresh=pick(inst.garp_master_refresh, gdefs.vrrp_garp_master_refresh),
+        refresh_repeat=pick(inst.garp_master_refresh_repeat, gdefs.vrrp_garp_master_refresh_repeat),
     )
 
 
 def _vip_specs(inst: InstanceConf) -> tuple[VipSpec, ...]:
     specs = []
-    for vip in inst.virtual_ipaddress:
+    for vip in inst.virtual_ipaddress + inst.virtual_ipaddress_excluded:
         try:
             specs.append(
                 vip_spec(

@@ -152,6 +152,8 @@ class VrrpProcess:
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
             garp_repeat=plan.garp_repeat,
             vips=plan.vips,
+            excluded=plan.excluded,
+            garp_timing=plan.garp_timing,
         )
         driver.subscribe(lambda change: self._changed(plan, instance, change))
         self.instances[plan.name] = instance
@@ -227,7 +229,7 @@ class VrrpProcess:
             return False
         devs = {plan.interface} | {v.dev for v in plan.vips if v.dev is not None}
         present = set().union(*[await addresses_on(dev) for dev in sorted(devs)])
-        if not set(plan.config.addresses) <= present:  # each on its own dev
+        if not {*plan.config.addresses, *plan.excluded} <= present:  # each on its own dev
             return False
         log.info("(%s) was MASTER %.3fs ago, addresses in place: resuming as MASTER", name, age)
         return True

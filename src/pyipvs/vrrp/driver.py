@@ -30,6 +30,7 @@ from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp import actions as act
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.codec import VrrpParser
+from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
 from pyipvs.vrrp.vip_links import VipLinks
@@ -82,6 +83,10 @@ class VrrpDriver:
     :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
     :param vips: how each virtual address is installed (its ``dev``, prefix, broadcast,
         label, scope); an address without a spec is a host address on *interface*.
+    :param excluded: ``virtual_ipaddress_excluded``: installed, removed and announced with the
+        instance's whole address list, never in the advert (any family).
+    :param garp_timing: the later bursts (``garp_master_delay`` / ``_refresh``); the default
+        sends none.
     :param unicast_check_ttl: with unicast peers, drop adverts whose TTL / hop limit is not 255
         (RFC 5798 5.1.1.3). keepalived does not check it for unicast (``False``, the default),
         and keepalived 2.2.7's IPv6 unicast adverts arrive with another hop limit (seen in the
@@ -98,6 +103,8 @@ class VrrpDriver:
         garp_repeat: int = 1,
         unicast_check_ttl: bool = False,
         vips: Iterable[VipSpec] = (),
+        excluded: Iterable[IPAddress] = (),
+        garp_timing: GarpTiming | None = None,
     ) -> None:
         self.instance = instance
         self.interface = interface
@@ -124,6 +131,9 @@ class VrrpDriver:
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
         self._links = VipLinks(interface, vips)
+        self._excluded = tuple(excluded)
+        timing = garp_timing or GarpTiming(delay=0.0)
+        self._later_garps = GarpSchedule(timing, self._resend_gratuitous)
         self._ipr: AsyncIPRoute | None = None
         self._index = 0
         self._release_vips = True
@@ -172,6 +182,7 @@ class VrrpDriver:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self._later_garps.cancel()
         if self._loop is not None and self._sock is not None:
             self._loop.remove_reader(self._sock.fileno())
         for sock in (self._sock, self._tx):
@@ -311,6 +322,8 @@ class VrrpDriver:
                 action.new,
                 action.reason,
             )
+            if action.new != "MASTER":
+                self._later_garps.cancel()
             for callback in self._subscribers:
                 callback(action)
         elif isinstance(action, act.PacketRejected):
@@ -349,10 +362,31 @@ class VrrpDriver:
         elif isinstance(action, act.AddVips | act.RemoveVips):
             add = isinstance(action, act.AddVips)
             assert self._ipr is not None
-            await self._links.change(self._ipr, action.addresses, add)
+            await self._links.change(self._ipr, self._with_excluded(action.addresses), add)
         elif isinstance(action, act.SendGratuitous):
             primary = self.instance.config.primary_address
-            self._links.send_gratuitous(action.addresses, primary, self._garp_repeat)
+            addresses = self._with_excluded(action.addresses)
+            self._links.send_gratuitous(addresses, primary, self._garp_repeat)
+            if action.addresses == self.instance.config.addresses:
+                self._later_garps.start()
+
+    def _resend_gratuitous(self, repeat: int | None) -> None:
+        """A later burst (``garp_master_delay`` / ``garp_master_refresh``) while master."""
+        config = self.instance.config
+        addresses = self._with_excluded(config.addresses)
+        try:
+            self._links.send_gratuitous(
+                addresses, config.primary_address, repeat or self._garp_repeat
+            )
+        except OSError as exc:
+            log.error("[VRID %d] gratuitous ARP / NA failed: %s", config.vrid, exc)
+
+    def _with_excluded(self, addresses: tuple[IPAddress, ...]) -> tuple[IPAddress, ...]:
+        """The excluded addresses go with the whole list (a transition, a refresh), not with
+        a reload's added or removed ones."""
+        if addresses == self.instance.config.addresses:
+            return addresses + self._excluded
+        return addresses
 
     def _send_advert(self, action: act.SendAdvert) -> None:
         config = self.instance.config

@@ -114,7 +114,8 @@ class VipLinks:
             if address.version == 4:
                 frames.append((link.sock, gratuitous_arp(link.mac, address)))
                 continue
-            source = primary if dev == self.interface else link_local(dev)
+            own = dev == self.interface and primary.version == 6
+            source = primary if own else link_local(dev)
             if isinstance(source, ipaddress.IPv6Address) and isinstance(
                 address, ipaddress.IPv6Address
             ):
