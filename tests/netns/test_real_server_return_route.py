@@ -2,11 +2,11 @@
 """The real-server side of the seed (its §2.3.4): replies leave the real server through the
 floating gateway VIP 192.168.0.1, with the iproute2 recipe of docs/guide/real-servers.rst (the
 commands pyipvs-lab runs on rs1 and rs2). The seed's two LANs as bridges, a VRRP pair of
-``pyipvs-keepalived -P`` holding the front VIP 10.0.0.5 and the gateway VIP in one sync group,
-a TCP echo server on rs1. Without the recipe the client gets no answer (rs1 has no route to
-it); with it, the answer comes through the master, and after lb1 is cut off the same
-established connection and a new one are answered through lb2, whose gratuitous ARP moved
-rs1's gateway entry."""
+``pyipvs-keepalived -P`` holding the front VIP 10.0.0.5 and the gateway VIP (``dev eth1``) in
+the seed's single instance, a TCP echo server on rs1. Without the recipe the client gets no
+answer (rs1 has no route to it); with it, the answer comes through the master, and after lb1
+is cut off the same established connection and a new one are answered through lb2, whose
+gratuitous ARP (sent on eth1, the gateway VIP's interface) moved rs1's gateway entry."""
 
 from __future__ import annotations
 
@@ -33,18 +33,14 @@ RECIPE = (
     "ip route add 192.168.0.0/24 dev eth0 table 200",
     "ip route flush cache",
 )
+#: The seed's own VRRP block (one instance on the front LAN) with the gateway VIP on the back
+#: LAN's interface, as keepalived takes it, and a short advert interval.
 CONFIG = """
 global_defs {{
     router_id {name}
     vrrp_garp_master_delay 0
 }}
-vrrp_sync_group G {{
-    group {{
-        VI_FRONT
-        VI_BACK
-    }}
-}}
-vrrp_instance VI_FRONT {{
+vrrp_instance VI_1 {{
     state BACKUP
     interface eth0
     virtual_router_id 51
@@ -52,16 +48,7 @@ vrrp_instance VI_FRONT {{
     advert_int 0.1
     virtual_ipaddress {{
         10.0.0.5
-    }}
-}}
-vrrp_instance VI_BACK {{
-    state BACKUP
-    interface eth1
-    virtual_router_id 52
-    priority {priority}
-    advert_int 0.1
-    virtual_ipaddress {{
-        192.168.0.1
+        192.168.0.1 dev eth1
     }}
 }}
 """

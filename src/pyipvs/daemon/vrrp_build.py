@@ -29,6 +29,8 @@ from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.daemon.vrrp_track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
+from pyipvs.vrrp.garp_schedule import GarpTiming
+from pyipvs.vrrp.vips import VipSpec, vip_spec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: Finds this router's own address on an interface: (interface, family) -> address.
@@ -48,11 +50,21 @@ class InstancePlan:
     garp_repeat: int = 5
     v3_ipv4_pseudo_header: bool = True
     track_interface: bool = True  # FAULT while its own interface is down (dont_track_primary)
+    #: how each virtual address is installed (``dev``, prefix, ``brd``, ``label``, ``scope``)
+    vips: tuple[VipSpec, ...] = ()
+    #: ``virtual_ipaddress_excluded``: installed with the addresses, not advertised
+    excluded: tuple[IPAddress, ...] = ()
+    #: ``garp_master_delay`` / ``garp_master_refresh`` (``_repeat``), instance over global
+    garp_timing: GarpTiming = dataclasses.field(default_factory=GarpTiming)
 
     def same_but_addresses(self, other: InstancePlan) -> bool:
-        """Whether *other* differs from this plan in its virtual addresses at most."""
+        """Whether *other* differs from this plan in its virtual addresses at most (an
+        address kept with another ``dev`` or prefix is a change of more)."""
+        mine = {v.address: v for v in self.vips}
+        if any(mine.get(v.address, v) != v for v in other.vips):
+            return False
         moved = dataclasses.replace(self.config, addresses=other.config.addresses)
-        return dataclasses.replace(self, config=moved) == other
+        return dataclasses.replace(self, config=moved, vips=other.vips) == other
 
 
 # ===== refusals =====
@@ -204,7 +216,46 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         garp_repeat=inst.garp_master_repeat or gdefs.vrrp_garp_master_repeat,
         v3_ipv4_pseudo_header="v3_checksum_as_v2" not in options,
         track_interface=not inst.dont_track_primary,
+        vips=_vip_specs(inst),
+        garp_timing=_garp_timing(inst, config),
+        excluded=tuple(
+            ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
+        ),
     )
+
+
+def _garp_timing(inst: InstanceConf, config: KeepalivedConfig) -> GarpTiming:
+    gdefs = config.global_defs
+
+    def pick(own: int | None, default: int) -> int:
+        return default if own is None else own
+
+    return GarpTiming(
+        delay=pick(inst.garp_master_delay, gdefs.vrrp_garp_master_delay),
+        refresh=pick(inst.garp_master_refresh, gdefs.vrrp_garp_master_refresh),
+        refresh_repeat=pick(inst.garp_master_refresh_repeat, gdefs.vrrp_garp_master_refresh_repeat),
+    )
+
+
+def _vip_specs(inst: InstanceConf) -> tuple[VipSpec, ...]:
+    specs = []
+    for vip in inst.virtual_ipaddress + inst.virtual_ipaddress_excluded:
+        try:
+            specs.append(
+                vip_spec(
+                    vip.address,
+                    brd=vip.brd,
+                    dev=vip.dev,
+                    scope=vip.scope,
+                    label=vip.label,
+                    nodad="-nodad" not in vip.flags,
+                )
+            )
+        except (ValueError, KeyError) as exc:
+            raise PyipvsValueError(
+                f"({inst.name}) virtual_ipaddress {vip.address}: {exc}"
+            ) from None
+    return tuple(specs)
 
 
 def interface_primary(interface: str, family: int) -> IPAddress:

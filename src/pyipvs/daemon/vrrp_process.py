@@ -133,7 +133,7 @@ class VrrpProcess:
             return
         if running and old is not None and old.same_but_addresses(plan):
             log.info("(%s) virtual addresses changed", name)
-            self.drivers[name].update_addresses(plan.config.addresses)
+            self.drivers[name].update_addresses(plan.config.addresses, plan.vips)
             return
         if running:
             log.info("(%s) configuration changed: restarting the instance", name)
@@ -151,6 +151,9 @@ class VrrpProcess:
             unicast_peers=plan.unicast_peers,
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
             garp_repeat=plan.garp_repeat,
+            vips=plan.vips,
+            excluded=plan.excluded,
+            garp_timing=plan.garp_timing,
         )
         driver.subscribe(lambda change: self._changed(plan, instance, change))
         self.instances[plan.name] = instance
@@ -224,8 +227,9 @@ class VrrpProcess:
             plan, previous, age, instance.master_down_interval
         ):
             return False
-        present = await addresses_on(plan.interface)
-        if not set(plan.config.addresses) <= present:
+        devs = {plan.interface} | {v.dev for v in plan.vips if v.dev is not None}
+        present = set().union(*[await addresses_on(dev) for dev in sorted(devs)])
+        if not {*plan.config.addresses, *plan.excluded} <= present:  # each on its own dev
             return False
         log.info("(%s) was MASTER %.3fs ago, addresses in place: resuming as MASTER", name, age)
         return True

@@ -30,10 +30,11 @@ from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp import actions as act
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.codec import VrrpParser
-from pyipvs.vrrp.garp import gratuitous_arp, unsolicited_na
+from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
-from pyipvs.vrrp.vips import change_vips, interface_info
+from pyipvs.vrrp.vip_links import VipLinks
+from pyipvs.vrrp.vips import VipSpec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 log = logging.getLogger("pyipvs.vrrp")
@@ -80,6 +81,12 @@ class VrrpDriver:
         adverts from anywhere on the interface, as keepalived does).
     :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksum mode (see the packets guide).
     :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
+    :param vips: how each virtual address is installed (its ``dev``, prefix, broadcast,
+        label, scope); an address without a spec is a host address on *interface*.
+    :param excluded: ``virtual_ipaddress_excluded``: installed, removed and announced with the
+        instance's whole address list, never in the advert (any family).
+    :param garp_timing: the later bursts (``garp_master_delay`` / ``_refresh``); the default
+        sends none.
     :param unicast_check_ttl: with unicast peers, drop adverts whose TTL / hop limit is not 255
         (RFC 5798 5.1.1.3). keepalived does not check it for unicast (``False``, the default),
         and keepalived 2.2.7's IPv6 unicast adverts arrive with another hop limit (seen in the
@@ -95,6 +102,9 @@ class VrrpDriver:
         v3_ipv4_pseudo_header: bool = True,
         garp_repeat: int = 1,
         unicast_check_ttl: bool = False,
+        vips: Iterable[VipSpec] = (),
+        excluded: Iterable[IPAddress] = (),
+        garp_timing: GarpTiming | None = None,
     ) -> None:
         self.instance = instance
         self.interface = interface
@@ -120,10 +130,12 @@ class VrrpDriver:
         self._worker: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
-        self._packet_sock: socket.socket | None = None
+        self._links = VipLinks(interface, vips)
+        self._excluded = tuple(excluded)
+        timing = garp_timing or GarpTiming(delay=0.0)
+        self._later_garps = GarpSchedule(timing, self._resend_gratuitous)
         self._ipr: AsyncIPRoute | None = None
         self._index = 0
-        self._mac = b"\0" * 6
         self._release_vips = True
         #: When set (by a sync group's owner), events go here instead of to the instance: it
         #: hands them to the group and gives each member's driver its actions (:meth:`perform`).
@@ -144,7 +156,7 @@ class VrrpDriver:
         """Opens the sockets and starts the instance (as master at once with
         *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
-        self._index, self._mac = await interface_info(self.interface)
+        self._index, _ = await self._links.open(self.interface)
         self._ipr = AsyncIPRoute()  # kept open: installing the VIPs is on the failover path
         self._open_sockets()
         assert self._sock is not None
@@ -170,12 +182,14 @@ class VrrpDriver:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self._later_garps.cancel()
         if self._loop is not None and self._sock is not None:
             self._loop.remove_reader(self._sock.fileno())
-        for sock in (self._sock, self._tx, self._packet_sock):
+        for sock in (self._sock, self._tx):
             if sock is not None:
                 sock.close()
-        self._sock = self._tx = self._packet_sock = None
+        self._sock = self._tx = None
+        self._links.close()
         if self._ipr is not None:
             self._ipr.close()
             self._ipr = None
@@ -208,8 +222,6 @@ class VrrpDriver:
         rx.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
         rx.setblocking(False)
         self._sock, self._tx = rx, tx
-        self._packet_sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        self._packet_sock.bind((self.interface, 0))
 
     # ===== events in =====
 
@@ -233,8 +245,12 @@ class VrrpDriver:
         for action in actions:
             self._act(action)
 
-    def update_addresses(self, addresses: Iterable[IPAddress]) -> None:
-        """A reload changed only the virtual addresses: applied without a transition."""
+    def update_addresses(
+        self, addresses: Iterable[IPAddress], vips: Iterable[VipSpec] = ()
+    ) -> None:
+        """A reload changed only the virtual addresses (and *vips*, their specs): applied
+        without a transition."""
+        self._links.update(vips)
         self.perform(self.instance.update_addresses(addresses))
 
     def _drain(self) -> None:
@@ -306,6 +322,8 @@ class VrrpDriver:
                 action.new,
                 action.reason,
             )
+            if action.new != "MASTER":
+                self._later_garps.cancel()
             for callback in self._subscribers:
                 callback(action)
         elif isinstance(action, act.PacketRejected):
@@ -343,9 +361,32 @@ class VrrpDriver:
             return
         elif isinstance(action, act.AddVips | act.RemoveVips):
             add = isinstance(action, act.AddVips)
-            await change_vips(self._index, action.addresses, add, self._ipr)
+            assert self._ipr is not None
+            await self._links.change(self._ipr, self._with_excluded(action.addresses), add)
         elif isinstance(action, act.SendGratuitous):
-            self._send_gratuitous(action.addresses)
+            primary = self.instance.config.primary_address
+            addresses = self._with_excluded(action.addresses)
+            self._links.send_gratuitous(addresses, primary, self._garp_repeat)
+            if action.addresses == self.instance.config.addresses:
+                self._later_garps.start()
+
+    def _resend_gratuitous(self, repeat: int | None) -> None:
+        """A later burst (``garp_master_delay`` / ``garp_master_refresh``) while master."""
+        config = self.instance.config
+        addresses = self._with_excluded(config.addresses)
+        try:
+            self._links.send_gratuitous(
+                addresses, config.primary_address, repeat or self._garp_repeat
+            )
+        except OSError as exc:
+            log.error("[VRID %d] gratuitous ARP / NA failed: %s", config.vrid, exc)
+
+    def _with_excluded(self, addresses: tuple[IPAddress, ...]) -> tuple[IPAddress, ...]:
+        """The excluded addresses go with the whole list (a transition, a refresh), not with
+        a reload's added or removed ones."""
+        if addresses == self.instance.config.addresses:
+            return addresses + self._excluded
+        return addresses
 
     def _send_advert(self, action: act.SendAdvert) -> None:
         config = self.instance.config
@@ -365,14 +406,3 @@ class VrrpDriver:
                 pktinfo = config.primary_address.packed + struct.pack("@I", self._index)
                 ancillary = [(socket.IPPROTO_IPV6, _IPV6_PKTINFO, pktinfo)]
                 self._tx.sendmsg([data], ancillary, 0, (str(destination), 0, 0, self._index))
-
-    def _send_gratuitous(self, addresses: tuple[IPAddress, ...]) -> None:
-        assert self._packet_sock is not None
-        primary = self.instance.config.primary_address
-        for _ in range(self._garp_repeat):
-            for address in addresses:
-                if address.version == 4:
-                    frame = gratuitous_arp(self._mac, address)
-                else:
-                    frame = unsolicited_na(self._mac, primary, address)  # type: ignore[arg-type]
-                self._packet_sock.send(frame)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pyroute2 import AsyncIPRoute, NetlinkError
@@ -13,6 +15,58 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # <linux/if_addr.h>: no duplicate address detection, so an IPv6 VIP works at once (keepalived
 # sets it too: the other router has just removed the address, or never had it).
 IFA_F_NODAD = 0x02
+# <linux/rtnetlink.h> rt_scope_t, by the names keepalived (and iproute2) take.
+SCOPES = {"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
+
+
+@dataclass(frozen=True)
+class VipSpec:
+    """How one virtual address is installed (keepalived's ``virtual_ipaddress`` entry):
+    its prefix, interface (``None``: the instance's), broadcast, label and scope."""
+
+    address: IPAddress
+    prefixlen: int
+    dev: str | None = None
+    broadcast: ipaddress.IPv4Address | None = None
+    label: str | None = None
+    scope: int = 0
+    nodad: bool = True
+
+
+def vip_spec(
+    text: str,
+    *,
+    brd: str | None = None,
+    dev: str | None = None,
+    scope: str | None = None,
+    label: str | None = None,
+    nodad: bool = True,
+) -> VipSpec:
+    """The spec of an entry ``IP[/MASK] [brd IP|+|-] [dev IF] [scope S] [label L]``. Without
+    a mask: /32 or /128. ``brd +`` / ``brd -``: the subnet's broadcast / network address, as
+    iproute2 reads them.
+
+    :raises ValueError: a bad address, broadcast or scope (the message names it).
+    """
+    interface = ipaddress.ip_interface(text)
+    broadcast = None
+    if brd is not None and interface.version == 4:
+        network = interface.network
+        special = {"+": network.broadcast_address, "-": network.network_address}
+        broadcast = special[brd] if brd in special else ipaddress.IPv4Address(brd)
+    scope_id = 0
+    if scope is not None:
+        scope_id = SCOPES[scope] if scope in SCOPES else int(scope)
+        if not 0 <= scope_id <= 255:
+            raise ValueError(f"scope {scope!r}: expected a name or 0..255")
+    return VipSpec(
+        interface.ip, interface.network.prefixlen, dev, broadcast, label, scope_id, nodad
+    )
+
+
+def host_spec(address: IPAddress) -> VipSpec:
+    """A host address (/32, /128) on the instance's interface: an address with no entry."""
+    return VipSpec(address, address.max_prefixlen)
 
 
 async def interface_info(ifname: str) -> tuple[int, bytes]:
@@ -30,33 +84,33 @@ async def interface_info(ifname: str) -> tuple[int, bytes]:
     return index, bytes.fromhex(mac.replace(":", ""))
 
 
-async def change_vips(
-    index: int, addresses: tuple[IPAddress, ...], add: bool, ipr: AsyncIPRoute | None = None
-) -> None:
-    """Adds or removes host addresses (/32, /128); one already there, or already gone, is
-    fine (keepalived does the same after a restart). *ipr*: an open rtnetlink client to use
-    (saves opening one: a few milliseconds before the gratuitous ARPs)."""
-    if ipr is None:
-        async with AsyncIPRoute() as own:
-            await _change(own, index, addresses, add)
-    else:
-        await _change(ipr, index, addresses, add)
-
-
-async def _change(
-    ipr: AsyncIPRoute, index: int, addresses: tuple[IPAddress, ...], add: bool
-) -> None:
+async def change_vips(ipr: AsyncIPRoute, placed: Iterable[tuple[int, VipSpec]], add: bool) -> None:
+    """Adds or removes addresses, each on its interface index with its prefix, broadcast,
+    label and scope (keepalived's ``RTM_NEWADDR`` / ``RTM_DELADDR``); one already there, or
+    already gone, is fine (keepalived does the same after a restart). *ipr*: an open
+    rtnetlink client (saves opening one: a few milliseconds before the gratuitous ARPs)."""
     command = "add" if add else "del"
     harmless = (errno.EEXIST,) if add else (errno.EADDRNOTAVAIL, errno.ENOENT)
-    for address in addresses:
-        extra = {"prefixlen": 32} if address.version == 4 else {"prefixlen": 128}
-        if add and address.version == 6:
-            extra["flags"] = IFA_F_NODAD
+    for index, spec in placed:
         try:
-            await ipr.addr(command, index=index, address=str(address), **extra)
+            await ipr.addr(command, index=index, **_attributes(spec, add))
         except NetlinkError as exc:
             if exc.code not in harmless:
                 raise
+
+
+def _attributes(spec: VipSpec, add: bool) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"address": str(spec.address), "prefixlen": spec.prefixlen}
+    if spec.address.version == 4:
+        if spec.broadcast is not None:
+            attributes["broadcast"] = str(spec.broadcast)
+        if spec.label is not None:
+            attributes["label"] = spec.label
+        if add:
+            attributes["scope"] = spec.scope
+    elif add and spec.nodad:
+        attributes["flags"] = IFA_F_NODAD
+    return attributes
 
 
 async def addresses_on(ifname: str) -> set[IPAddress]:
