@@ -2,7 +2,7 @@
 # The main job on the built-in default, the seed scenario: installs what is needed, boots a kernel
 # with ip_vs (User-Mode Linux when this machine's kernel has none, else a qemu VM; see
 # scripts/kernel-tier.sh) and runs pyipvs-lab in it: client, lb1, lb2, rs1, rs2 in network
-# namespaces, keepalived on the load balancers with the seed's keepalived.conf, real HTTP through
+# namespaces, pyipvs-keepalived on the load balancers (--daemon keepalived: keepalived 2.2.7) with the seed's keepalived.conf, real HTTP through
 # the VIP 10.0.0.5; the traffic split against the weights 20:8, `pyipvsadm -L -n` next to the real
 # `ipvsadm -L -n` of the live table, a failover when lb1 dies, a dead real server leaving the
 # pool, the sorry server when both are down, and a summary.

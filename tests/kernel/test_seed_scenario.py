@@ -33,15 +33,11 @@ RS2_LIMIT = DELAY_LOOP + 4 * 2 * 5 + 3 * 2 + MARGIN
 
 
 ALL_STEPS = "split,listing,failover,rs-down,sorry"
-# pyipvs-keepalived (main of 2026-12-04) puts every VIP on the instance's interface and ignores
-# `192.168.0.1 dev eth1`: its gratuitous ARPs for the gateway VIP go out on the client's LAN,
-# rs1 and rs2 keep sending replies to dead lb1, and HTTP through the VIP never comes back.
-# Until it honours `dev`, its run leaves the failover out; every other phase runs. The mixed
-# pair, pyipvs-keepalived master and keepalived backup, runs every phase: VRRP between the two,
-# and keepalived takes over.
+# Every phase with each daemon: both keepalived 2.2.7, both pyipvs-keepalived, and the mixed pair
+# (pyipvs-keepalived master, keepalived backup: VRRP between the two, keepalived takes over).
 STEPS = {
     "keepalived": ALL_STEPS,
-    "pyipvs": "split,listing,rs-down,sorry",
+    "pyipvs": ALL_STEPS,
     "pyipvs,keepalived": ALL_STEPS,
 }
 _runs: dict[str, tuple[dict[str, dict[str, Any]], str]] = {}

@@ -92,7 +92,7 @@ def test_steps_keep_the_scenarios_order_and_refuse_unknown_ones() -> None:
     assert steps_of("sorry,split") == ["split", "sorry"]
     with pytest.raises(ValueError, match="unknown step 'reboot'"):
         steps_of("split,reboot")
-    assert parser().parse_args([]).daemon == {"lb1": "keepalived", "lb2": "keepalived"}
+    assert parser().parse_args([]).daemon == {"lb1": "pyipvs", "lb2": "pyipvs"}
     mixed = parser().parse_args(["--daemon", "pyipvs,keepalived"]).daemon
     assert mixed == {"lb1": "pyipvs", "lb2": "keepalived"}
 

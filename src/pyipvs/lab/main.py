@@ -32,7 +32,7 @@ from pyipvs.lab.topology import TopologyError
 from pyipvs.lab.view import Progress, Screen, frame
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
-DEFAULT_DAEMON = "keepalived"
+DEFAULT_DAEMON = "pyipvs"
 MAX_REQUESTS = 150  # client addresses 10.0.0.100 to 10.0.0.249
 
 
