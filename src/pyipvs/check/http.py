@@ -19,6 +19,7 @@ import h11
 
 from pyipvs.check.connect import Target, connect_tcp, failure_reason
 from pyipvs.check.digest import BodyDigest
+from pyipvs.check.regex import BodyRegex, regex_matched
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.verdicts import http_verdict
 
@@ -32,6 +33,9 @@ class HttpUrl:
     digest: str | None = None
     status_code: tuple[tuple[int, int], ...] = ()
     virtualhost: str | None = None
+    regex: BodyRegex | None = None
+    # set when the configuration's regex was refused: the url fails, it is never guessed
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class HttpResponse:
     status: int
     digest: str
     body_bytes: int
+    raw: bytes = b""  # the whole response as received, kept only when asked (regex)
 
 
 def request_bytes(path: str, host: str, protocol: str = "1.0") -> bytes:
@@ -90,6 +95,7 @@ async def fetch(
     virtualhost: str | None = None,
     protocol: str = "1.0",
     tls: TlsOptions | None = None,
+    keep_raw: bool = False,
 ) -> HttpResponse:
     """One GET; raises OSError, TimeoutError or h11.RemoteProtocolError."""
     sock = await connect_tcp(target)
@@ -111,23 +117,26 @@ async def fetch(
     try:
         host = host_header(target, virtualhost)
         writer.write(request_bytes(path, host, protocol))
-        return await _read_response(reader, timeout, path, host)
+        return await _read_response(reader, timeout, path, host, keep_raw)
     finally:
         writer.close()
 
 
 async def _read_response(
-    reader: asyncio.StreamReader, timeout: float, path: str, host: str
+    reader: asyncio.StreamReader, timeout: float, path: str, host: str, keep_raw: bool
 ) -> HttpResponse:
     parser = h11.Connection(h11.CLIENT)
     parser.send(h11.Request(method="GET", target=path, headers=[("Host", host)]))
     digest = BodyDigest()
     status: int | None = None
+    raw = bytearray()
     while True:
         event = parser.next_event()
         if event is h11.NEED_DATA:
             data = await asyncio.wait_for(reader.read(_READ_SIZE), timeout)
             digest.feed(data)
+            if keep_raw:
+                raw += data
             parser.receive_data(data)
         elif isinstance(event, h11.Response):
             status = event.status_code
@@ -135,7 +144,7 @@ async def _read_response(
             break
     if status is None:
         raise h11.RemoteProtocolError("connection closed before a response")
-    return HttpResponse(status, digest.hexdigest(), digest.body_bytes)
+    return HttpResponse(status, digest.hexdigest(), digest.body_bytes, bytes(raw))
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ class HttpProbe:
         return result
 
     async def run_url(self, url: HttpUrl) -> ProbeResult:
+        if url.refused is not None:
+            return failed(url.refused)
         try:
             response = await fetch(
                 self.target,
@@ -168,6 +179,7 @@ class HttpProbe:
                 virtualhost=url.virtualhost or self.virtualhost,
                 protocol=self.protocol,
                 tls=self.tls,
+                keep_raw=url.regex is not None,
             )
         except (OSError, TimeoutError, ssl.SSLError) as exc:
             return failed(failure_reason(exc))
@@ -178,4 +190,12 @@ class HttpProbe:
             response.digest,
             status_ranges=url.status_code,
             expected_digest=url.digest,
+            regex_found=_regex_found(url.regex, response.raw),
+            regex_no_match=url.regex is not None and url.regex.no_match,
         )
+
+
+def _regex_found(regex: BodyRegex | None, raw: bytes) -> bool | None:
+    if regex is None:
+        return None
+    return regex_matched(regex.compiled, raw, regex.min_offset, regex.max_offset)

@@ -10,6 +10,7 @@ virtual servers is probed once.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import socket
@@ -20,6 +21,7 @@ from typing import TypeVar
 from pyipvs import RealServer, VirtualService
 from pyipvs import check as chk
 from pyipvs import config as cfg
+from pyipvs.config.pcre import RegexRefused, compile_regex
 from pyipvs.daemon.pool import Member, Pool
 
 log = logging.getLogger("pyipvs.daemon")
@@ -282,13 +284,32 @@ def _probe(
 def _http_probe(
     vs: cfg.VirtualServerConfig, rs: cfg.RealServerConfig, checker: cfg.HttpGet, target: chk.Target
 ) -> chk.HttpProbe:
-    urls = tuple(
-        chk.HttpUrl(u.path or "/", u.digest, u.status_code, u.virtualhost) for u in checker.urls
-    ) or (chk.HttpUrl(),)
+    urls = tuple(_http_url(u) for u in checker.urls) or (chk.HttpUrl(),)
     tls = chk.TlsOptions(sni=checker.enable_sni) if isinstance(checker, cfg.SslGet) else None
     virtualhost = checker.virtualhost or rs.virtualhost or vs.virtualhost
     protocol = checker.http_protocol or "1.0"  # the parser allows 1.0, 1.0C and 1.1
     return chk.HttpProbe(target, urls, protocol, virtualhost, tls)
+
+
+def _http_url(url: cfg.UrlCheck) -> chk.HttpUrl:
+    base = chk.HttpUrl(url.path or "/", url.digest, url.status_code, url.virtualhost)
+    named = {name: args for name, args in url.options}
+    if "regex" not in named:
+        return base
+    flags = tuple(word for name, args in url.options if name == "regex_options" for word in args)
+    try:
+        compiled = compile_regex(named["regex"][0], flags)
+    except RegexRefused as exc:
+        log.error("url %s: %s; the url always fails", url.path, exc)
+        return dataclasses.replace(base, refused=f"regex refused: {exc}")
+    high = named.get("regex_max_offset")
+    regex = chk.BodyRegex(
+        compiled,
+        no_match="regex_no_match" in named,
+        min_offset=int(named.get("regex_min_offset", ("0",))[0]),
+        max_offset=int(high[0]) if high else None,
+    )
+    return dataclasses.replace(base, regex=regex)
 
 
 def _misc_probe(

@@ -22,6 +22,7 @@ from pyipvs.config.model import (
     VsgEntry,
     construct,
 )
+from pyipvs.config.sections.url_regex import REGEX_TABLE, finish_url_regex
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,
@@ -162,10 +163,8 @@ def _digest(ctx: Context, node: Node, fields: Fields) -> None:
 
 
 URL_TABLE: Table = {
-    **options_table(
-        "regex regex_no_match regex_options regex_stack regex_min_offset regex_max_offset "
-        "tls_compliant"
-    ),
+    **options_table("tls_compliant"),
+    **REGEX_TABLE,
     "path": set_str("path"),
     "digest": Keyword(_digest),
     "status_code": Keyword(_status_codes),
@@ -179,6 +178,7 @@ def _url(ctx: Context, node: Node, fields: Fields) -> None:
     if "path" not in values:
         ctx.error(node, "url block has no path - ignoring")
         return
+    finish_url_regex(ctx, node, values)
     fields.setdefault("urls", []).append(UrlCheck(**freeze(values)))
 
 
