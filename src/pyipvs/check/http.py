@@ -41,14 +41,17 @@ class HttpUrl:
 @dataclass(frozen=True)
 class TlsOptions:
     """Client side of SSL_GET: keepalived's global ``SSL { ca certificate key password }``.
-    The server's certificate is verified only when ``ca`` is given (keepalived does not verify
-    by default); ``sni`` sends the virtualhost as server name (``enable_sni``)."""
+    ``certificate``/``key``/``password`` are presented to the server. ``verify`` None checks the
+    server's certificate against ``ca`` when one is given; keepalived 2.2.7 never checks it
+    (check_ssl.c sets no SSL_VERIFY_PEER), which the daemon asks for with ``verify=False``.
+    ``sni`` sends the virtualhost as server name (``enable_sni``)."""
 
     ca: str | None = None
     certificate: str | None = None
     key: str | None = None
     password: str | None = None
     sni: bool = False
+    verify: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,12 @@ def host_header(target: Target, virtualhost: str | None) -> str:
 @functools.lru_cache(maxsize=64)
 def client_context(options: TlsOptions) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    verify = bool(options.ca) if options.verify is None else options.verify
     if options.ca:
         context.load_verify_locations(options.ca)
-    else:
+    elif verify:
+        context.load_default_certs()
+    if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     if options.certificate:

@@ -254,7 +254,7 @@ def _probe(
 ) -> chk.Probe | None:
     target = _target(vs, rs, checker, port)
     if isinstance(checker, cfg.HttpGet):  # SSL_GET too
-        return _http_probe(vs, rs, checker, target)
+        return _http_probe(config, vs, rs, checker, target)
     if isinstance(checker, cfg.TcpCheck):
         return chk.TcpProbe(target)
     if isinstance(checker, cfg.MiscCheck):
@@ -282,13 +282,25 @@ def _probe(
 
 
 def _http_probe(
-    vs: cfg.VirtualServerConfig, rs: cfg.RealServerConfig, checker: cfg.HttpGet, target: chk.Target
+    config: cfg.KeepalivedConfig,
+    vs: cfg.VirtualServerConfig,
+    rs: cfg.RealServerConfig,
+    checker: cfg.HttpGet,
+    target: chk.Target,
 ) -> chk.HttpProbe:
     urls = tuple(_http_url(u) for u in checker.urls) or (chk.HttpUrl(),)
-    tls = chk.TlsOptions(sni=checker.enable_sni) if isinstance(checker, cfg.SslGet) else None
+    tls = _tls_options(config.ssl, checker.enable_sni) if isinstance(checker, cfg.SslGet) else None
     virtualhost = checker.virtualhost or rs.virtualhost or vs.virtualhost
     protocol = checker.http_protocol or "1.0"  # the parser allows 1.0, 1.0C and 1.1
     return chk.HttpProbe(target, urls, protocol, virtualhost, tls)
+
+
+def _tls_options(ssl: cfg.SslConfig | None, sni: bool) -> chk.TlsOptions:
+    """keepalived's SSL context: the client certificate is presented, the server's is never
+    verified, even with ``ca`` (check_ssl.c: no SSL_VERIFY_PEER)."""
+    if ssl is None:
+        return chk.TlsOptions(sni=sni, verify=False)
+    return chk.TlsOptions(ssl.ca, ssl.certificate, ssl.key, ssl.password, sni, verify=False)
 
 
 def _http_url(url: cfg.UrlCheck) -> chk.HttpUrl:

@@ -162,6 +162,20 @@ def _digest(ctx: Context, node: Node, fields: Fields) -> None:
     extra_args(ctx, node, 1)
 
 
+def _http_bool(name: str) -> Keyword:
+    """``fast_recovery`` / ``enable_sni`` ``[true|on|yes|false|off|no]`` (check_true_false:
+    lower case only); a bad word is refused and the setting left as it was."""
+
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        word = node.args[0] if node.args else "true"
+        if word not in ("true", "on", "yes", "false", "off", "no"):
+            ctx.error(node, f"Invalid {name} parameter {word}")
+            return
+        fields[name] = word in ("true", "on", "yes")
+
+    return Keyword(handler)
+
+
 URL_TABLE: Table = {
     **options_table("tls_compliant"),
     **REGEX_TABLE,
@@ -192,8 +206,8 @@ HTTP_TABLE: Table = {
         "http_protocol", frozenset({"1.0", "1.0C", "1.1"}), "invalid http_protocol '{value}'"
     ),
     "virtualhost": set_str("virtualhost"),
-    "fast_recovery": set_flag("fast_recovery"),
-    "enable_sni": set_flag("enable_sni"),
+    "fast_recovery": _http_bool("fast_recovery"),
+    "enable_sni": _http_bool("enable_sni"),
 }
 
 
