@@ -125,6 +125,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="checker-bench-"))
     conf = workdir / "keepalived.conf"
     conf.write_text(config(args.servers))
+    if not os.path.isdir("/dev/shm"):  # the kernel tier's guest has none: Value needs it
+        os.makedirs("/dev/shm", exist_ok=True)
     counter = multiprocessing.Value("q", 0)
     ready = multiprocessing.Event()
     server = multiprocessing.Process(target=acceptor, args=(counter, ready), daemon=True)
