@@ -143,10 +143,9 @@ def _spec(
     notify_up: dict[tuple[object, ...], str] = {}
     notify_down: dict[tuple[object, ...], str] = {}
     for rs in vs.real_servers:
-        key = (
-            ipaddress.ip_address(rs.address),
-            rs.port if rs.port is not None else (service.port or 0),
-        )
+        port = rs.port if rs.port is not None else (service.port or 0)
+        address = ipaddress.ip_address(rs.address)
+        key = (address.version, int(address), port)  # pool.server_key of that real server
         if rs.notify_up:
             notify_up[key] = rs.notify_up.command
         if rs.notify_down:
