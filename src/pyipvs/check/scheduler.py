@@ -106,6 +106,7 @@ class CheckScheduler:
         self,
         *,
         max_concurrency: int = 512,
+        max_connects: int = 8192,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         watchdog_interval: float = 0.5,
@@ -128,6 +129,10 @@ class CheckScheduler:
         self.runs = 0
         self.overruns = 0
         self._connector: TcpConnector | None = None
+        # TCP connects in flight are cheap (a socket each, no task): their own, larger bound,
+        # so a slow network never holds back the start of other checks (keepalived has none)
+        self._max_connects = max_connects
+        self._connects = 0
 
     # -- subscriptions -------------------------------------------------------------------
     def subscribe(self, check: Check, listener: Listener) -> Subscription:
@@ -200,15 +205,19 @@ class CheckScheduler:
             _due, _n, runner = heapq.heappop(self._heap)
             if runner.retired or runner.running:
                 continue
+            if runner.fast:
+                if self._connects >= self._max_connects:
+                    self._push(runner, now + _SWEEP_INTERVAL)  # full: shown as lateness
+                    continue
+                runner.running = True
+                self._start_fast(runner, now)
+                continue
             if self._slots.locked():
                 await self._slots.acquire()  # a full pool delays the start: shown as lateness
                 now = self._clock()
             else:
                 await self._slots.acquire()
             runner.running = True
-            if runner.fast:
-                self._start_fast(runner, now)
-                continue
             task = asyncio.ensure_future(self._execute(runner, now))
             self._tasks[task] = now + runner.deadline
             task.add_done_callback(self._finished)
@@ -241,9 +250,10 @@ class CheckScheduler:
         """A probe with a callback path (TCP_CHECK): no task, no per-check timer; its
         connector guarantees an answer within ``connect_timeout``."""
         self.lateness.add(started - runner.due)
+        self._connects += 1
 
         def done(result: ProbeResult) -> None:
-            self._slots.release()
+            self._connects -= 1
             runner.running = False
             self._settle(runner, started, result)
 

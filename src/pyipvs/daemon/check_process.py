@@ -14,6 +14,7 @@ import contextlib
 import errno
 import gc
 import logging
+import resource
 import subprocess
 from collections.abc import Sequence
 from typing import Protocol
@@ -220,6 +221,7 @@ class CheckerProcess:
         # The configuration, the checks and the table are long-lived: out of the collector's
         # sight, a full collection no longer walks them (it stalled thousands of checks).
         gc.freeze()
+        _raise_file_limit(self.scheduler.checks)
         checks = asyncio.ensure_future(self.scheduler.run())
         try:
             while not self._stopping:
@@ -316,6 +318,17 @@ class CheckerProcess:
                 total,
                 spec.label,
             )
+
+
+def _raise_file_limit(checks: int) -> None:
+    """A socket per TCP check in flight: the soft limit on descriptors raised towards the hard
+    one as keepalived raises it for its checker (set_checker_max_fds)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = checks + 1024
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _owned(specs: Sequence[ServiceSpec]) -> Owned:
