@@ -190,7 +190,9 @@ def main() -> None:
     server = multiprocessing.Process(target=acceptor, args=(args.servers, theirs, ready))
     server.daemon = True
     server.start()
-    ready.wait(120)
+    if not ready.wait(120) or not server.is_alive():
+        # e.g. more listeners than the guest's descriptor limit: say so, never hang
+        raise SystemExit(f"the acceptor did not start for {args.servers} real servers")
     common = ["-C", "-n", "-G", "-f", str(conf)]
     runs = {
         "pyipvs": [
