@@ -5,7 +5,15 @@ hysteresis, sorry server (and sorry_server_inhibit)."""
 from __future__ import annotations
 
 from pyipvs import RealServer
-from pyipvs.daemon.pool import Health, Member, Pool, PoolState, desired_servers, quorum_up
+from pyipvs.daemon.pool import (
+    Health,
+    Member,
+    Pool,
+    PoolState,
+    desired_servers,
+    quorum_up,
+    server_key,
+)
 
 A = RealServer("10.1.0.1", 80, weight=3, forward="masq")
 B = RealServer("10.1.0.2", 80, weight=2, forward="masq")
@@ -13,7 +21,7 @@ SORRY = RealServer("10.1.0.99", 80, weight=1, forward="masq")
 
 
 def key(rs: RealServer) -> tuple[object, ...]:
-    return (rs.address, rs.port)
+    return server_key(rs)
 
 
 def health(**alive: bool | int) -> dict[tuple[object, ...], Health]:

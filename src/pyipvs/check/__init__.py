@@ -20,6 +20,7 @@ from pyipvs.check.file import FileProbe
 from pyipvs.check.http import HttpProbe, HttpResponse, HttpUrl, TlsOptions, fetch, request_bytes
 from pyipvs.check.misc import MiscProbe
 from pyipvs.check.ping import PingProbe
+from pyipvs.check.regex import BodyRegex, regex_matched
 from pyipvs.check.result import ProbeResult
 from pyipvs.check.scheduler import Check, CheckEvent, CheckScheduler, Probe, Subscription
 from pyipvs.check.smtp import SmtpProbe
@@ -29,6 +30,7 @@ from pyipvs.check.udp import UdpProbe
 
 __all__ = [
     "BodyDigest",
+    "BodyRegex",
     "Check",
     "CheckEvent",
     "CheckScheduler",
@@ -54,5 +56,6 @@ __all__ = [
     "UdpProbe",
     "fetch",
     "page_digest",
+    "regex_matched",
     "request_bytes",
 ]

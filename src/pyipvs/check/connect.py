@@ -40,19 +40,23 @@ class Target:
 
 def make_socket(target: Target, kind: int, proto: int = 0) -> socket.socket:
     """A non-blocking socket of ``kind`` with the target's mark and source bound."""
-    sock = socket.socket(target.family, kind, proto)
+    sock = socket.socket(target.family, kind | socket.SOCK_NONBLOCK, proto)
     try:
-        sock.setblocking(False)
-        if target.fwmark:
-            sock.setsockopt(socket.SOL_SOCKET, _SO_MARK, target.fwmark)
-        if target.bindto or target.bind_port:
-            if target.bind_port:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((target.bindto or "", target.bind_port or 0))
+        bind_and_mark(sock, target)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def bind_and_mark(sock: socket.socket, target: Target) -> None:
+    """``fwmark``, ``bindto`` and ``bind_port`` on a fresh socket (no system call without)."""
+    if target.fwmark:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_MARK, target.fwmark)
+    if target.bindto or target.bind_port:
+        if target.bind_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((target.bindto or "", target.bind_port or 0))
 
 
 async def connect_tcp(target: Target) -> socket.socket:

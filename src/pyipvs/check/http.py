@@ -19,6 +19,7 @@ import h11
 
 from pyipvs.check.connect import Target, connect_tcp, failure_reason
 from pyipvs.check.digest import BodyDigest
+from pyipvs.check.regex import BodyRegex, regex_matched
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.verdicts import http_verdict
 
@@ -32,19 +33,25 @@ class HttpUrl:
     digest: str | None = None
     status_code: tuple[tuple[int, int], ...] = ()
     virtualhost: str | None = None
+    regex: BodyRegex | None = None
+    # set when the configuration's regex was refused: the url fails, it is never guessed
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
 class TlsOptions:
     """Client side of SSL_GET: keepalived's global ``SSL { ca certificate key password }``.
-    The server's certificate is verified only when ``ca`` is given (keepalived does not verify
-    by default); ``sni`` sends the virtualhost as server name (``enable_sni``)."""
+    ``certificate``/``key``/``password`` are presented to the server. ``verify`` None checks the
+    server's certificate against ``ca`` when one is given; keepalived 2.2.7 never checks it
+    (check_ssl.c sets no SSL_VERIFY_PEER), which the daemon asks for with ``verify=False``.
+    ``sni`` sends the virtualhost as server name (``enable_sni``)."""
 
     ca: str | None = None
     certificate: str | None = None
     key: str | None = None
     password: str | None = None
     sni: bool = False
+    verify: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class HttpResponse:
     status: int
     digest: str
     body_bytes: int
+    raw: bytes = b""  # the whole response as received, kept only when asked (regex)
 
 
 def request_bytes(path: str, host: str, protocol: str = "1.0") -> bytes:
@@ -73,9 +81,12 @@ def host_header(target: Target, virtualhost: str | None) -> str:
 @functools.lru_cache(maxsize=64)
 def client_context(options: TlsOptions) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    verify = bool(options.ca) if options.verify is None else options.verify
     if options.ca:
         context.load_verify_locations(options.ca)
-    else:
+    elif verify:
+        context.load_default_certs()
+    if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     if options.certificate:
@@ -90,6 +101,7 @@ async def fetch(
     virtualhost: str | None = None,
     protocol: str = "1.0",
     tls: TlsOptions | None = None,
+    keep_raw: bool = False,
 ) -> HttpResponse:
     """One GET; raises OSError, TimeoutError or h11.RemoteProtocolError."""
     sock = await connect_tcp(target)
@@ -111,23 +123,26 @@ async def fetch(
     try:
         host = host_header(target, virtualhost)
         writer.write(request_bytes(path, host, protocol))
-        return await _read_response(reader, timeout, path, host)
+        return await _read_response(reader, timeout, path, host, keep_raw)
     finally:
         writer.close()
 
 
 async def _read_response(
-    reader: asyncio.StreamReader, timeout: float, path: str, host: str
+    reader: asyncio.StreamReader, timeout: float, path: str, host: str, keep_raw: bool
 ) -> HttpResponse:
     parser = h11.Connection(h11.CLIENT)
     parser.send(h11.Request(method="GET", target=path, headers=[("Host", host)]))
     digest = BodyDigest()
     status: int | None = None
+    raw = bytearray()
     while True:
         event = parser.next_event()
         if event is h11.NEED_DATA:
             data = await asyncio.wait_for(reader.read(_READ_SIZE), timeout)
             digest.feed(data)
+            if keep_raw:
+                raw += data
             parser.receive_data(data)
         elif isinstance(event, h11.Response):
             status = event.status_code
@@ -135,7 +150,7 @@ async def _read_response(
             break
     if status is None:
         raise h11.RemoteProtocolError("connection closed before a response")
-    return HttpResponse(status, digest.hexdigest(), digest.body_bytes)
+    return HttpResponse(status, digest.hexdigest(), digest.body_bytes, bytes(raw))
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,8 @@ class HttpProbe:
         return result
 
     async def run_url(self, url: HttpUrl) -> ProbeResult:
+        if url.refused is not None:
+            return failed(url.refused)
         try:
             response = await fetch(
                 self.target,
@@ -168,6 +185,7 @@ class HttpProbe:
                 virtualhost=url.virtualhost or self.virtualhost,
                 protocol=self.protocol,
                 tls=self.tls,
+                keep_raw=url.regex is not None,
             )
         except (OSError, TimeoutError, ssl.SSLError) as exc:
             return failed(failure_reason(exc))
@@ -178,4 +196,12 @@ class HttpProbe:
             response.digest,
             status_ranges=url.status_code,
             expected_digest=url.digest,
+            regex_found=_regex_found(url.regex, response.raw),
+            regex_no_match=url.regex is not None and url.regex.no_match,
         )
+
+
+def _regex_found(regex: BodyRegex | None, raw: bytes) -> bool | None:
+    if regex is None:
+        return None
+    return regex_matched(regex.compiled, raw, regex.min_offset, regex.max_offset)

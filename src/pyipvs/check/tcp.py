@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyipvs.check.connect import Target, connect_tcp, failure_reason
 from pyipvs.check.result import ProbeResult, failed, passed
+from pyipvs.check.tcp_batch import TcpConnector
 
 
 def tcp_verdict(error: BaseException | None) -> ProbeResult:
@@ -26,3 +28,7 @@ class TcpProbe:
             return tcp_verdict(exc)
         sock.close()
         return tcp_verdict(None)
+
+    def start(self, connector: TcpConnector, done: Callable[[ProbeResult], None]) -> None:
+        """The scheduler's fast path: the same verdict through ``connector``, no task."""
+        connector.connect(self.target, lambda error: done(tcp_verdict(error)))

@@ -24,13 +24,21 @@ def http_verdict(
     *,
     status_ranges: Sequence[tuple[int, int]] = (),
     expected_digest: str | None = None,
+    regex_found: bool | None = None,
+    regex_no_match: bool = False,
 ) -> ProbeResult:
-    """HTTP_GET / SSL_GET for one url: the status must fall in ``status_code`` (default
-    200-299); with ``digest`` set, the body's MD5 must equal it (case-insensitive hex)."""
+    """HTTP_GET / SSL_GET for one url, in keepalived's order (http_handle_response): the
+    status must fall in ``status_code`` (default 200-299); with ``digest`` set, the body's MD5
+    must equal it (case-insensitive hex); with a regex (``regex_found`` not None) it must have
+    matched, or must not have with ``regex_no_match``."""
     if not status_in(status, status_ranges):
         return failed(f"HTTP status code {status}")
     if expected_digest is not None and (digest or "").lower() != expected_digest.lower():
         return failed(f"MD5 digest error: {digest}")
+    if regex_found is not None:
+        if regex_found == regex_no_match:
+            return failed("Regex match failed")
+        return passed("Regex match")
     return passed(f"HTTP status code {status}")
 
 

@@ -397,6 +397,17 @@ class VirtualServerConfig:
 
 
 @dataclass(frozen=True)
+class SslConfig:
+    """The top-level ``SSL { }`` block: SSL_GET's client context (keepalived never verifies
+    the server's certificate with it, see docs/guide/checkers.rst)."""
+
+    password: str | None = None
+    ca: str | None = None
+    certificate: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
 class KeepalivedConfig:
     """A whole keepalived.conf, resolved."""
 
@@ -411,6 +422,7 @@ class KeepalivedConfig:
     static_routes: tuple[tuple[str, ...], ...] = ()
     static_rules: tuple[tuple[str, ...], ...] = ()
     options: tuple[Option, ...] = ()
+    ssl: SslConfig | None = None
 
 
 CHECKER_TYPES: dict[str, type[CheckerConfig]] = {

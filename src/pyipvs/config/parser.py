@@ -21,11 +21,13 @@ from pyipvs.config.lexer import Lexer
 from pyipvs.config.model import (
     KeepalivedConfig,
     Option,
+    SslConfig,
     VrrpInstanceConfig,
 )
 from pyipvs.config.sections.global_defs import make_global_defs, parse_global_defs
 from pyipvs.config.sections.lvs import parse_virtual_server, parse_vsg
 from pyipvs.config.sections.routes import routes_keyword, rules_keyword
+from pyipvs.config.sections.ssl import parse_ssl
 from pyipvs.config.sections.vrrp import STATIC_ADDRESSES, parse_instance
 from pyipvs.config.sections.vrrp_track import parse_sync_group, parse_track_file, parse_vrrp_script
 from pyipvs.config.tree import Node, TreeBuilder
@@ -48,7 +50,6 @@ ROOT_OPTIONS = frozenset(
         "vrrp_track_process",
         "garp_group",
         "bfd_instance",
-        "SSL",
     ]
 )
 DEFAULT_SCRIPT_USER = "keepalived_script"
@@ -92,6 +93,7 @@ class _Builder:
         self.instance_nodes: dict[str, Node] = {}
         self.sync_nodes: dict[str, Node] = {}
         self.options: list[Option] = []
+        self.ssl: SslConfig | None = None
         self.vs_nodes: list[Node] = []
         self.static_fields: dict[str, Any] = {}
 
@@ -141,7 +143,10 @@ class _Builder:
         parts["static_routes"] = tuple(statics.get("static_routes", ()))
         parts["static_rules"] = tuple(statics.get("static_rules", ()))
         return KeepalivedConfig(
-            global_defs=make_global_defs(self.global_fields), options=tuple(self.options), **parts
+            global_defs=make_global_defs(self.global_fields),
+            options=tuple(self.options),
+            ssl=self.ssl,
+            **parts,
         )
 
 
@@ -166,6 +171,7 @@ ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
     "static_ipaddress": lambda b, n: b.static(n),
     "static_routes": lambda b, n: b.static(n),
     "static_rules": lambda b, n: b.static(n),
+    "SSL": lambda b, n: setattr(b, "ssl", parse_ssl(b.ctx, n, b.ssl)),
 }
 
 

@@ -17,6 +17,7 @@ from pyipvs.config.model import (
     Option,
     RealServerConfig,
     Script,
+    SslConfig,
     Tracked,
     TrackFileConfig,
     VirtualIp,
@@ -518,11 +519,23 @@ _BLOCKS: tuple[tuple[str, Callable[[_Out, Any], None]], ...] = (
 )
 
 
+def _ssl(out: _Out, ssl: SslConfig | None) -> None:
+    if ssl is None:
+        return
+    out.open("SSL")
+    for name in ("password", "ca", "certificate", "key"):
+        value = getattr(ssl, name)
+        if value is not None:
+            out.line(name, quote(value))
+    out.close()
+
+
 def write_config(config: KeepalivedConfig) -> str:
     """keepalived.conf text for ``config``."""
     out = _Out()
     _global(out, config.global_defs)
     out.options(config.options)
+    _ssl(out, config.ssl)
     for key, write in _BLOCKS:
         for block in getattr(config, key):
             write(out, block)

@@ -10,6 +10,7 @@ virtual servers is probed once.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import socket
@@ -20,6 +21,7 @@ from typing import TypeVar
 from pyipvs import RealServer, VirtualService
 from pyipvs import check as chk
 from pyipvs import config as cfg
+from pyipvs.config.pcre import RegexRefused, compile_regex
 from pyipvs.daemon.pool import Member, Pool
 
 log = logging.getLogger("pyipvs.daemon")
@@ -141,10 +143,9 @@ def _spec(
     notify_up: dict[tuple[object, ...], str] = {}
     notify_down: dict[tuple[object, ...], str] = {}
     for rs in vs.real_servers:
-        key = (
-            ipaddress.ip_address(rs.address),
-            rs.port if rs.port is not None else (service.port or 0),
-        )
+        port = rs.port if rs.port is not None else (service.port or 0)
+        address = ipaddress.ip_address(rs.address)
+        key = (address.version, int(address), port)  # pool.server_key of that real server
         if rs.notify_up:
             notify_up[key] = rs.notify_up.command
         if rs.notify_down:
@@ -252,7 +253,7 @@ def _probe(
 ) -> chk.Probe | None:
     target = _target(vs, rs, checker, port)
     if isinstance(checker, cfg.HttpGet):  # SSL_GET too
-        return _http_probe(vs, rs, checker, target)
+        return _http_probe(config, vs, rs, checker, target)
     if isinstance(checker, cfg.TcpCheck):
         return chk.TcpProbe(target)
     if isinstance(checker, cfg.MiscCheck):
@@ -280,15 +281,46 @@ def _probe(
 
 
 def _http_probe(
-    vs: cfg.VirtualServerConfig, rs: cfg.RealServerConfig, checker: cfg.HttpGet, target: chk.Target
+    config: cfg.KeepalivedConfig,
+    vs: cfg.VirtualServerConfig,
+    rs: cfg.RealServerConfig,
+    checker: cfg.HttpGet,
+    target: chk.Target,
 ) -> chk.HttpProbe:
-    urls = tuple(
-        chk.HttpUrl(u.path or "/", u.digest, u.status_code, u.virtualhost) for u in checker.urls
-    ) or (chk.HttpUrl(),)
-    tls = chk.TlsOptions(sni=checker.enable_sni) if isinstance(checker, cfg.SslGet) else None
+    urls = tuple(_http_url(u) for u in checker.urls) or (chk.HttpUrl(),)
+    tls = _tls_options(config.ssl, checker.enable_sni) if isinstance(checker, cfg.SslGet) else None
     virtualhost = checker.virtualhost or rs.virtualhost or vs.virtualhost
     protocol = checker.http_protocol or "1.0"  # the parser allows 1.0, 1.0C and 1.1
     return chk.HttpProbe(target, urls, protocol, virtualhost, tls)
+
+
+def _tls_options(ssl: cfg.SslConfig | None, sni: bool) -> chk.TlsOptions:
+    """keepalived's SSL context: the client certificate is presented, the server's is never
+    verified, even with ``ca`` (check_ssl.c: no SSL_VERIFY_PEER)."""
+    if ssl is None:
+        return chk.TlsOptions(sni=sni, verify=False)
+    return chk.TlsOptions(ssl.ca, ssl.certificate, ssl.key, ssl.password, sni, verify=False)
+
+
+def _http_url(url: cfg.UrlCheck) -> chk.HttpUrl:
+    base = chk.HttpUrl(url.path or "/", url.digest, url.status_code, url.virtualhost)
+    named = {name: args for name, args in url.options}
+    if "regex" not in named:
+        return base
+    flags = tuple(word for name, args in url.options if name == "regex_options" for word in args)
+    try:
+        compiled = compile_regex(named["regex"][0], flags)
+    except RegexRefused as exc:
+        log.error("url %s: %s; the url always fails", url.path, exc)
+        return dataclasses.replace(base, refused=f"regex refused: {exc}")
+    high = named.get("regex_max_offset")
+    regex = chk.BodyRegex(
+        compiled,
+        no_match="regex_no_match" in named,
+        min_offset=int(named.get("regex_min_offset", ("0",))[0]),
+        max_offset=int(high[0]) if high else None,
+    )
+    return dataclasses.replace(base, regex=regex)
 
 
 def _misc_probe(

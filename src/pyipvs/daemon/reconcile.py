@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyipvs import RealServer, VirtualService
+from pyipvs.daemon.pool import server_key as server_key  # re-exported: its users import it here
 from pyipvs.errors import InconsistentListing
 from pyipvs.ipvs import ops
 
@@ -29,10 +30,6 @@ ServerKey = tuple[object, ...]
 def service_key(vs: VirtualService) -> ServiceKey:
     """What names a service in the kernel: protocol, address, port, or fwmark; and family."""
     return (vs.fwmark, vs.family, vs.protocol, vs.address, vs.port)
-
-
-def server_key(rs: RealServer) -> ServerKey:
-    return (rs.address, rs.port)
 
 
 def _service_config(vs: VirtualService) -> tuple[object, ...]:

@@ -16,12 +16,12 @@ from pyipvs.config.model import (
     CheckerConfig,
     RealServerConfig,
     SorryServerConfig,
-    UrlCheck,
     VirtualServerConfig,
     VirtualServerGroupConfig,
     VsgEntry,
     construct,
 )
+from pyipvs.config.sections.http_url import http_bool, url_block
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,
@@ -138,53 +138,9 @@ def _port_field(ctx: Context, node: Node, fields: Fields, name: str) -> None:
         extra_args(ctx, node, 1)
 
 
-def _status_codes(ctx: Context, node: Node, fields: Fields) -> None:
-    ranges: list[tuple[int, int]] = fields.setdefault("status_code", [])
-    for word in node.args:
-        match = re.fullmatch(r"(\d{3})(?:-(\d{3}))?", word)
-        low = int(match.group(1)) if match else 0
-        high = int(match.group(2) or low) if match else 0
-        if match is None or not 100 <= low <= high <= 599:
-            ctx.error(node, f"Invalid HTTP_GET status code '{word}' - ignoring")
-            continue
-        ranges.append((low, high))
-
-
-def _digest(ctx: Context, node: Node, fields: Fields) -> None:
-    text = first_arg(ctx, node)
-    if text is None:
-        return
-    if len(text) != 32 or not re.fullmatch(r"[0-9a-fA-F]+", text):
-        ctx.error(node, f"digest '{text}' character length should be 32 rather than {len(text)}")
-        return
-    fields["digest"] = text.lower()
-    extra_args(ctx, node, 1)
-
-
-URL_TABLE: Table = {
-    **options_table(
-        "regex regex_no_match regex_options regex_stack regex_min_offset regex_max_offset "
-        "tls_compliant"
-    ),
-    "path": set_str("path"),
-    "digest": Keyword(_digest),
-    "status_code": Keyword(_status_codes),
-    "virtualhost": set_str("virtualhost"),
-}
-
-
-def _url(ctx: Context, node: Node, fields: Fields) -> None:
-    values: Fields = {}
-    run_block(ctx, node.children, URL_TABLE, values)
-    if "path" not in values:
-        ctx.error(node, "url block has no path - ignoring")
-        return
-    fields.setdefault("urls", []).append(UrlCheck(**freeze(values)))
-
-
 HTTP_TABLE: Table = {
     **CHECKER_COMMON,
-    "url": Keyword(_url, block=True),
+    "url": Keyword(url_block, block=True),
     "nb_get_retry": deprecated(
         set_int("retry", 0, 2**31 - 1), "nb_get_retry is deprecated - please use 'retry'"
     ),
@@ -192,8 +148,8 @@ HTTP_TABLE: Table = {
         "http_protocol", frozenset({"1.0", "1.0C", "1.1"}), "invalid http_protocol '{value}'"
     ),
     "virtualhost": set_str("virtualhost"),
-    "fast_recovery": set_flag("fast_recovery"),
-    "enable_sni": set_flag("enable_sni"),
+    "fast_recovery": http_bool("fast_recovery"),
+    "enable_sni": http_bool("enable_sni"),
 }
 
 

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: Apache-2.0
+"""TCP connects by the thousand: a callback engine for TCP_CHECK, without a task per check.
+
+The coroutine path (:meth:`pyipvs.check.TcpProbe.run`) costs a task, a future, a timer and
+two ``epoll_ctl`` calls per check, and in User-Mode Linux every system call costs
+microseconds. Here one epoll set of our own, watched by the event loop through its single
+descriptor, receives every connecting socket once (``EPOLLONESHOT``): closing the socket
+removes it, so a check is ``socket``, ``connect``, one ``epoll_ctl``, ``getsockopt`` and
+``close``. Timeouts are per-timeout-value queues swept on one timer: started in order, they
+expire in order (a check fails at most ``SWEEP`` seconds after its ``connect_timeout``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import errno
+import os
+import select
+import socket
+import time
+from collections.abc import Callable
+
+from pyipvs.check.connect import Target, bind_and_mark
+
+SWEEP = 0.05
+_BATCH = 1024
+Done = Callable[[BaseException | None], None]
+
+
+class _Connect:
+    __slots__ = ("deadline", "done", "finished", "sock")
+
+    def __init__(self, sock: socket.socket, deadline: float, done: Done) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.done = done
+        self.finished = False
+
+
+class TcpConnector:
+    """Non-blocking connects for one event loop; ``done(None)`` on success, else the error."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._epoll = select.epoll()
+        self._pending: dict[int, _Connect] = {}
+        self._queues: dict[float, collections.deque[_Connect]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        loop.add_reader(self._epoll.fileno(), self._ready)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def connect(self, target: Target, done: Done) -> None:
+        sock = socket.socket(target.family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        try:
+            bind_and_mark(sock, target)
+            error = sock.connect_ex((target.address, target.port))
+        except OSError as exc:
+            sock.close()
+            self._loop.call_soon(done, exc)
+            return
+        if error != errno.EINPROGRESS:
+            sock.close()
+            self._loop.call_soon(done, _error(error) if error else None)
+            return
+        entry = _Connect(sock, time.monotonic() + target.connect_timeout, done)
+        fd = sock.fileno()
+        self._epoll.register(fd, select.EPOLLOUT | select.EPOLLONESHOT)
+        self._pending[fd] = entry
+        queue = self._queues.get(target.connect_timeout)
+        if queue is None:
+            queue = self._queues[target.connect_timeout] = collections.deque()
+        queue.append(entry)
+        if self._timer is None:
+            self._timer = self._loop.call_later(SWEEP, self._sweep)
+
+    def _ready(self) -> None:
+        pending = self._pending
+        for fd, _events in self._epoll.poll(0, _BATCH):
+            entry = pending.pop(fd, None)
+            if entry is None:
+                continue
+            entry.finished = True
+            error = entry.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            entry.sock.close()  # leaves the epoll set with it
+            entry.done(_error(error) if error else None)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        now = time.monotonic()
+        for queue in self._queues.values():
+            while queue and (queue[0].finished or queue[0].deadline <= now):
+                entry = queue.popleft()
+                if entry.finished:
+                    continue
+                entry.finished = True
+                self._pending.pop(entry.sock.fileno(), None)
+                entry.sock.close()
+                entry.done(TimeoutError())
+        if any(self._queues.values()):
+            self._timer = self._loop.call_later(SWEEP, self._sweep)
+
+    def close(self) -> None:
+        """Abandons the connects in flight (their ``done`` is never called)."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._loop.remove_reader(self._epoll.fileno())
+        for entry in self._pending.values():
+            entry.sock.close()
+        self._pending.clear()
+        self._queues.clear()
+        self._epoll.close()
+
+
+def _error(code: int) -> OSError:
+    exc_type = {errno.ECONNREFUSED: ConnectionRefusedError, errno.ECONNRESET: ConnectionResetError}
+    return exc_type.get(code, OSError)(code, os.strerror(code))
