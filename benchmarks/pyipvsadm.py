@@ -223,18 +223,21 @@ def inside(args: argparse.Namespace) -> None:
 
 
 def print_table(cases: list[Case], bare: float, start: float, bare_single: float) -> None:
+    # Narrow enough for the docs' listing box (under 96 columns): the targets go below the table.
     print(
-        f"{'benchmark':18} {'ipvsadm s':>9} {'pyipvsadm s':>11} {'speed-up':>8} {'work-only':>9}"
-        f" {'ceiling':>8} {'syscalls/op':>14}  target"
+        f"{'benchmark':16} {'ipvsadm s':>9} {'pyipvsadm s':>11} {'speed-up':>8} {'work-only':>9}"
+        f" {'ceiling':>8} {'syscalls/op':>14}"
     )
     for c in cases:
         work = max(c.ours - start, 1e-3)
         per_op = f"{c.calls[0] / c.ops:.1f}/{c.calls[1] / c.ops:.1f}"
-        verdict = "met" if c.check(c.theirs, c.ours) else "NOT met"
         print(
-            f"{c.name:18} {c.theirs:9.3f} {c.ours:11.3f} {c.theirs / c.ours:7.2f}x"
-            f" {c.theirs / work:8.2f}x {c.theirs / bare:7.2f}x {per_op:>14}  {c.target} ({verdict})"
+            f"{c.name:16} {c.theirs:9.3f} {c.ours:11.3f} {c.theirs / c.ours:7.2f}x"
+            f" {c.theirs / work:8.2f}x {c.theirs / bare:7.2f}x {per_op:>14}"
         )
+    for c in cases:
+        verdict = "met" if c.check(c.theirs, c.ours) else "NOT met"
+        print(f"target, {c.name}: {c.target} ({verdict})")
     print(
         f"single -A against the bare interpreter timed in the same turns ({bare_single:.3f} s):"
         f" {cases[0].ours / bare_single:.2f}x (target <= 2x)"

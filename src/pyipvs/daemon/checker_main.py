@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from pyipvs.config import GlobalDefs
     from pyipvs.daemon.check_process import CheckerProcess
     from pyipvs.daemon.checkers_from_config import ServiceSpec
-    from pyipvs.daemon.status import StatusServer
 
 log = logging.getLogger("pyipvs.daemon")
 SYSLOG_IDENT = "Keepalived_healthcheckers"
@@ -52,7 +51,7 @@ async def run_checker(args: argparse.Namespace) -> int:
     from pyipvs.daemon.check_process import CheckerProcess
     from pyipvs.daemon.checkers_from_config import describe_server
     from pyipvs.daemon.status_check import CountingIpvs
-    from pyipvs.daemon.status_wiring import checker_status_server
+    from pyipvs.daemon.status_wiring import checker_status_server, serving_status
 
     loaded = load_specs(args)
     if loaded is None:
@@ -82,27 +81,12 @@ async def run_checker(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGINT, lambda: _stop(process))
         loop.add_signal_handler(signal.SIGHUP, lambda: _reload(args, process))
         loop.add_signal_handler(signal.SIGUSR1, lambda: _dump(process))
-        status_server = checker_status_server(process, counting)
-        serving = await _start_status(status_server)
-        log.info("Startup complete")
-        report_ready()
-        try:
+        async with serving_status(checker_status_server(process, counting)):  # check.sock
+            log.info("Startup complete")
+            report_ready()
             await process.run()
-        finally:
-            if serving:
-                await status_server.close()  # removes check.sock
     log.info("Stopped")
     return 0
-
-
-async def _start_status(server: StatusServer) -> bool:
-    """Listens on the status socket; a failure is logged, never the end of the checkers."""
-    try:
-        await server.start()
-    except OSError as exc:
-        log.error("cannot serve the status on %s: %s", server.path, exc)
-        return False
-    return True
 
 
 def _stop(process: CheckerProcess) -> None:

@@ -11,10 +11,11 @@ signals: what the daemon's children call, so that wiring the state API is three 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyipvs.daemon import dumps
@@ -80,6 +81,23 @@ def checker_status_server(
         )
 
     return StatusServer(status_dir(directory) / CHECK_SOCKET, snapshot)
+
+
+@contextlib.asynccontextmanager
+async def serving_status(server: StatusServer) -> AsyncIterator[None]:
+    """A child's status socket for the duration of the block: a socket that cannot be bound is
+    logged and the child carries on without it (the state API never stops VRRP or the checkers);
+    on the way out the socket is closed and its file removed."""
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("cannot serve the status on %s: %s", server.path, exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        await server.close()
 
 
 def write_signal_dump(signum: int, doc: Mapping[str, Any], router_id: str | None = None) -> None:

@@ -66,7 +66,11 @@ def load_vrrp_config(args: argparse.Namespace) -> KeepalivedConfig | None:
 
 async def run_vrrp(args: argparse.Namespace) -> int:
     """Runs the VRRP process until SIGTERM / SIGINT; the exit status."""
-    from pyipvs.daemon.status_wiring import install_dump_signals, vrrp_status_server
+    from pyipvs.daemon.status_wiring import (
+        install_dump_signals,
+        serving_status,
+        vrrp_status_server,
+    )
     from pyipvs.daemon.vrrp_process import VrrpProcess
     from pyipvs.daemon.vrrp_state import StateFile, state_path
 
@@ -88,29 +92,15 @@ async def run_vrrp(args: argparse.Namespace) -> int:
     loop.add_signal_handler(signal.SIGINT, lambda: _stop(process))
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload(args, process))
     server = vrrp_status_server(process.instances, process.drivers)
-    serving = await _start_status(server)
-    router_id = config.global_defs.router_id
-    install_dump_signals(loop, server.snapshot, router_id)
-    loop.add_signal_handler(signal.SIGUSR1, _data_signal, process, server, router_id)
-    log.info("Startup complete")
-    report_ready()
-    try:
+    async with serving_status(server):  # vrrp.sock
+        router_id = config.global_defs.router_id
+        install_dump_signals(loop, server.snapshot, router_id)
+        loop.add_signal_handler(signal.SIGUSR1, _data_signal, process, server, router_id)
+        log.info("Startup complete")
+        report_ready()
         await process.run()
-    finally:
-        if serving:
-            await server.close()  # removes vrrp.sock
     log.info("Stopped")
     return 0
-
-
-async def _start_status(server: StatusServer) -> bool:
-    """Listens on the status socket; a failure is logged, never the end of VRRP."""
-    try:
-        await server.start()
-    except OSError as exc:
-        log.error("cannot serve the status on %s: %s", server.path, exc)
-        return False
-    return True
 
 
 def _stop(process: VrrpProcess) -> None:
