@@ -11,11 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from check_servers import in_netns
+from waiting import pid_in, wait_for
 
 from pyipvs import Ipvs
 
@@ -50,14 +49,6 @@ virtual_server 10.77.0.100 80 {
 """
 
 
-def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}\n{log.read_text()}")
-        time.sleep(0.1)
-
-
 def vips(netns: str) -> set[str]:
     out = subprocess.run(
         ["ip", "-n", netns, "-o", "-4", "addr", "show", "dev", "eth0"],
@@ -72,13 +63,6 @@ def table(netns: str) -> list[str]:
     with Ipvs(netns=netns) as ipvs:
         services = ipvs.services()
         return [f"{vs.address}>{rs.address}" for vs in services for rs in ipvs.real_servers(vs)]
-
-
-def pid_in(path: Path) -> int:
-    try:
-        return int(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return 0
 
 
 def test_both_children(ipvs_netns: str, tmp_path: Path) -> None:

@@ -12,11 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from check_servers import in_netns
+from waiting import pid_in, wait_for
 
 from pyipvs import Ipvs
 
@@ -45,21 +44,6 @@ def weights(netns: str) -> dict[str, int]:
             for vs in ipvs.services()
             for rs in ipvs.real_servers(vs)
         }
-
-
-def wait_for(what: Callable[[], object], description: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}")
-        time.sleep(0.1)
-
-
-def pid_in(path: Path) -> int:
-    try:
-        return int(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return 0
 
 
 def test_the_daemon_with_its_checker_child(ipvs_netns: str, tmp_path: Path) -> None:

@@ -19,11 +19,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from check_servers import in_netns
+from waiting import wait_for
 
 from pyipvs.daemon.status import CHECK_SOCKET, VRRP_SOCKET, read_status
 
@@ -72,14 +72,6 @@ def config(router: str, *, weight: int = 3, vips: tuple[str, ...] = ("10.77.0.10
     lines = "\n".join(f"        {vip}/32" for vip in vips)
     text = VRRP.format(router=router, state=state, priority=priority, vips=lines)
     return text + SERVICE.format(weight=weight)
-
-
-def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}\n{log.read_text()}")
-        time.sleep(0.1)
 
 
 class Router:

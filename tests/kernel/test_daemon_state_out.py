@@ -16,13 +16,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from check_servers import in_netns
 from prometheus_client.parser import text_string_to_metric_families
+from waiting import wait_for
 
 from pyipvs.daemon.options import DEFAULT_METRICS_PORT, SIGNUMS
 
@@ -56,14 +55,6 @@ virtual_server 10.77.0.100 80 {
     }
 }
 """
-
-
-def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}\n{log.read_text()}")
-        time.sleep(0.1)
 
 
 def scrape(netns: str) -> str | None:

@@ -14,23 +14,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from waiting import wait_for
 
 from pyipvs.daemon.runtime import JournalHandler
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
 OURS = [sys.executable, "-m", "pyipvs.cli.keepalived"]
 CONSOLE_LINE = re.compile(r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: \S")
-
-
-def wait_for(what: Callable[[], object], description: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}")
-        time.sleep(0.05)
 
 
 def alive(pid: int) -> bool:

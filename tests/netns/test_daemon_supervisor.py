@@ -15,16 +15,9 @@ from pathlib import Path
 
 import pytest
 import supervised
+from waiting import wait_for
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
-
-
-def wait_for(what: Callable[[], object], description: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}")
-        time.sleep(0.05)
 
 
 def events(where: Path) -> list[tuple[str, int, str]]:

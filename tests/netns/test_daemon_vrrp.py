@@ -14,10 +14,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from check_servers import in_netns
+from waiting import pid_in, wait_for
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
 CONFIG = """
@@ -39,14 +39,6 @@ vrrp_instance VI_1 {{
 """
 
 
-def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}\n{log.read_text()}")
-        time.sleep(0.05)
-
-
 def addresses(netns: str) -> set[str]:
     out = subprocess.run(
         ["ip", "-n", netns, "-o", "-4", "addr", "show", "dev", "eth0"],
@@ -55,13 +47,6 @@ def addresses(netns: str) -> set[str]:
         check=True,
     ).stdout
     return {line.split()[3].split("/")[0] for line in out.splitlines()}
-
-
-def pid_in(path: Path) -> int:
-    try:
-        return int(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return 0
 
 
 def priorities_seen(sniffer: socket.socket) -> list[int]:

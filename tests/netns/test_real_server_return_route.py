@@ -16,12 +16,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from check_servers import in_netns
+from waiting import wait_for
 
 PATIENCE = 40.0  # a bound on waiting, never a timing assertion
 RS1, GATEWAY_VIP, FRONT_VIP, CLIENT = "192.168.0.12", "192.168.0.1", "10.0.0.5", "10.0.0.10"
@@ -58,15 +58,6 @@ HOSTS = {  # name: (interface, bridge, address/prefix), ...
     "lb2": (("eth0", "front", "10.0.0.4/24"), ("eth1", "back", "192.168.0.3/24")),
     "rs1": (("eth0", "back", f"{RS1}/24"),),
 }
-
-
-def wait_for(what: Callable[[], object], description: str, *logs: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            text = "\n".join(log.read_text() for log in logs)
-            raise AssertionError(f"never happened: {description}\n{text}")
-        time.sleep(0.1)
 
 
 def run(netns: str, command: str) -> str:

@@ -15,11 +15,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from check_servers import in_netns
+from waiting import wait_for
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
 GATEWAY_VIP = "192.168.0.1"
@@ -91,14 +92,6 @@ def addresses(netns: str) -> list[str]:
 def holds_all(netns: str) -> bool:
     text = run(netns, "ip -o -4 addr show")
     return all(f" {a}/" in text for a in INSTALLED)
-
-
-def wait_for(what: Callable[[], object], description: str, log: Path) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {description}\n{log.read_text()}")
-        time.sleep(0.1)
 
 
 def listener(lan: str, interface: str, protocol: int = ETH_P_ARP) -> socket.socket:
