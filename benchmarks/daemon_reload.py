@@ -35,7 +35,7 @@ from typing import Any
 from daemon_process import as_installed, cpu_seconds, has_vip, netns, pss_mib, tree, wait
 from where import print_where, take_json_path, write_json
 
-from pyipvs.daemon.status import CHECK_SOCKET, read_status
+from pyipvs.daemon.state.server import CHECK_SOCKET, read_status
 
 VRRP = """
 global_defs {

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from where import print_where, take_json_path, write_json
 
-from pyipvs.daemon.status import read_status
+from pyipvs.daemon.state.server import read_status
 
 KEEPALIVED_CONF = """
 global_defs {
@@ -62,8 +62,8 @@ vrrp_instance VI_2 {
 """
 OURS = """
 import asyncio, signal, sys
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance
-from pyipvs.daemon.status_wiring import vrrp_status_server
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance
+from pyipvs.daemon.state.wiring import vrrp_status_server
 from pyipvs.vrrp import VrrpConfig
 from pyipvs.vrrp.driver import VrrpDriver
 
@@ -182,11 +182,11 @@ def snapshot_costs() -> dict[str, float]:
 
     from pyipvs.check import CheckScheduler
     from pyipvs.config import parse_config
-    from pyipvs.daemon.check_process import CheckerProcess
-    from pyipvs.daemon.checkers_from_config import services_from_config
-    from pyipvs.daemon.status import StatusServer, document
-    from pyipvs.daemon.status_check import checker_section
-    from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
+    from pyipvs.daemon.check.from_config import services_from_config
+    from pyipvs.daemon.check.process import CheckerProcess
+    from pyipvs.daemon.state.checker import checker_section
+    from pyipvs.daemon.state.server import StatusServer, document
+    from pyipvs.daemon.state.vrrp import ObservedVrrpInstance, vrrp_section
     from pyipvs.vrrp import Startup, VrrpConfig
     from pyipvs.vrrp.driver import VrrpDriver
 

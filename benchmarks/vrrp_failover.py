@@ -67,7 +67,7 @@ while True:
 """
 CHILD = """
 import argparse, logging, sys
-from pyipvs.daemon.vrrp_main import vrrp_child
+from pyipvs.daemon.vrrp.main import vrrp_child
 handler = logging.StreamHandler(sys.stdout)
 handler.setFormatter(logging.Formatter("%(message)s"))
 root = logging.getLogger("pyipvs")

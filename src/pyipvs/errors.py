@@ -118,7 +118,7 @@ class InconsistentListing(KernelError):
     second, and raise this when none was consistent rather than return a wrong table. The table
     itself is unharmed: retry later. errno is ``EAGAIN``.
 
-    The checker process (:mod:`pyipvs.daemon.reconcile`) raises it too, after one read, when a
+    The checker process (:mod:`pyipvs.daemon.check.reconcile`) raises it too, after one read, when a
     listing repeats a real server within a service; it lists again before deciding anything.
 
     :ivar service: a service (or real server) the last read listed twice.

@@ -17,8 +17,8 @@ from check_servers import PageServer, in_netns, serving
 from pyipvs import Ipvs, RealServer, VirtualService
 from pyipvs.check import CheckScheduler
 from pyipvs.config import parse_config
-from pyipvs.daemon.check_process import CheckerProcess
-from pyipvs.daemon.checkers_from_config import services_from_config
+from pyipvs.daemon.check.from_config import services_from_config
+from pyipvs.daemon.check.process import CheckerProcess
 
 PATIENCE = 30.0  # seconds a change may take to show; generous, never a timing assertion
 

@@ -25,7 +25,7 @@ from typing import Any
 from check_servers import in_netns
 from waiting import wait_for
 
-from pyipvs.daemon.status import CHECK_SOCKET, VRRP_SOCKET, read_status
+from pyipvs.daemon.state.server import CHECK_SOCKET, VRRP_SOCKET, read_status
 
 PATIENCE = 40.0  # a bound on waiting, never a timing assertion
 VRRP = """

@@ -20,8 +20,8 @@ from ipvsadm_util import run_in, save
 from pyipvs import Ipvs, RealServer, VirtualService
 from pyipvs.check import CheckScheduler
 from pyipvs.config import read_config
-from pyipvs.daemon.check_process import CheckerProcess
-from pyipvs.daemon.checkers_from_config import services_from_config
+from pyipvs.daemon.check.from_config import services_from_config
+from pyipvs.daemon.check.process import CheckerProcess
 from pyipvs.daemon.plan import EXIT_NOTHING_TO_DO, EXIT_PENDING, plan_main
 
 CONFIG = """

@@ -20,12 +20,12 @@ from status_servers import serving
 from pyipvs import Ipvs, RealServer, VirtualService
 from pyipvs.check import CheckScheduler
 from pyipvs.config import parse_config
-from pyipvs.daemon.check_process import CheckerProcess
-from pyipvs.daemon.checkers_from_config import services_from_config
-from pyipvs.daemon.status import document, read_status
-from pyipvs.daemon.status_check import CountingIpvs, ipvs_section
-from pyipvs.daemon.status_view import status_main
-from pyipvs.daemon.status_wiring import checker_status_server
+from pyipvs.daemon.check.from_config import services_from_config
+from pyipvs.daemon.check.process import CheckerProcess
+from pyipvs.daemon.state.checker import CountingIpvs, ipvs_section
+from pyipvs.daemon.state.server import document, read_status
+from pyipvs.daemon.state.view import status_main
+from pyipvs.daemon.state.wiring import checker_status_server
 from pyipvs.ipvs import ops
 
 PATIENCE = 30.0  # seconds a change may take to show; never a timing assertion

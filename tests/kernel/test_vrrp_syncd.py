@@ -8,7 +8,7 @@ from __future__ import annotations
 from ipvsadm_util import run_in
 
 from pyipvs.config import LvsSyncDaemon
-from pyipvs.daemon.vrrp_syncd import SyncDaemonFollower
+from pyipvs.daemon.vrrp.syncd import SyncDaemonFollower
 from pyipvs.ipvs import Ipvs
 
 

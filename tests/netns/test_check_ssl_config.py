@@ -14,7 +14,7 @@ from check_servers import PageServer, in_netns, self_signed, serving, tls_contex
 
 from pyipvs.check import ProbeResult
 from pyipvs.config import parse_config
-from pyipvs.daemon.checkers_from_config import services_from_config
+from pyipvs.daemon.check.from_config import services_from_config
 
 SERVER = """virtual_server 10.0.0.5 443 {{
     lb_algo rr

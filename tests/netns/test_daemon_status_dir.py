@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyipvs.daemon.status import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
+from pyipvs.daemon.state.server import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
 CONFIG = """

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from pyipvs.daemon import dumps
-from pyipvs.daemon.status import document
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
+from pyipvs.daemon.state import dumps
+from pyipvs.daemon.state.server import document
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import MASTER_DOWN_TIMER, Startup, TimerExpired, VrrpConfig
 from pyipvs.vrrp.driver import VrrpDriver
 

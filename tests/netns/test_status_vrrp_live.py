@@ -20,15 +20,15 @@ import pytest
 from test_vrrp_driver import WAIT, Lan, Lines, lan
 from test_vrrp_driver_keepalived import Keepalived
 
-from pyipvs.daemon.status import StatusUnavailable, read_status
-from pyipvs.daemon.status_wiring import SIGJSON
+from pyipvs.daemon.state.server import StatusUnavailable, read_status
+from pyipvs.daemon.state.wiring import SIGJSON
 
 __all__ = ["lan"]  # the fixture, re-used
 
 RUNNER = """
 import asyncio, json, signal, sys
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance
-from pyipvs.daemon.status_wiring import install_dump_signals, vrrp_status_server
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance
+from pyipvs.daemon.state.wiring import install_dump_signals, vrrp_status_server
 from pyipvs.vrrp import VrrpConfig
 from pyipvs.vrrp.driver import VrrpDriver
 

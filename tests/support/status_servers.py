@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pyipvs.daemon.status import StatusServer
+from pyipvs.daemon.state.server import StatusServer
 
 
 @contextlib.contextmanager

@@ -17,9 +17,9 @@ from typing import Any
 
 from pyipvs.check import CheckScheduler
 from pyipvs.config import parse_config
-from pyipvs.daemon.check_process import CheckerProcess
-from pyipvs.daemon.checkers_from_config import services_from_config
-from pyipvs.daemon.status_check import checker_section
+from pyipvs.daemon.check.from_config import services_from_config
+from pyipvs.daemon.check.process import CheckerProcess
+from pyipvs.daemon.state.checker import checker_section
 
 PATIENCE = 20.0  # seconds a change may take to show; never a timing assertion
 

@@ -11,7 +11,7 @@ import pytest
 
 from pyipvs.check import CheckerState, ProbeResult, Schedule, Transition
 from pyipvs.config import parse_config
-from pyipvs.daemon.checkers_from_config import services_from_config
+from pyipvs.daemon.check.from_config import services_from_config
 
 CONFIG = """virtual_server 10.0.0.5 80 {{
     lb_algo rr

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pyipvs import VirtualService
 from pyipvs.check import CheckScheduler, HttpProbe, MiscProbe, TcpProbe
 from pyipvs.config import parse_config
-from pyipvs.daemon.checkers_from_config import services_from_config
+from pyipvs.daemon.check.from_config import services_from_config
 
 CONFIG = """
 virtual_server_group WEB {

@@ -5,7 +5,7 @@ hysteresis, sorry server (and sorry_server_inhibit)."""
 from __future__ import annotations
 
 from pyipvs import RealServer
-from pyipvs.daemon.pool import (
+from pyipvs.daemon.check.pool import (
     Health,
     Member,
     Pool,

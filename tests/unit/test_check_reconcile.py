@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pyipvs import RealServer, VirtualService, ops
-from pyipvs.daemon.reconcile import (
+from pyipvs.daemon.check.reconcile import (
     Owned,
     check_listing,
     owned_from,

@@ -15,7 +15,7 @@ from pyipvs.check.verdicts import http_verdict
 from pyipvs.config import read_config
 from pyipvs.config.pcre import RegexRefused, compile_regex
 from pyipvs.config.sections.url_regex import split_quoted_escaped
-from pyipvs.daemon.checkers_from_config import services_from_config
+from pyipvs.daemon.check.from_config import services_from_config
 
 RESPONSE = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nstatus: READY\nload 7\n"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyipvs.daemon.check_process import RESYNC_SHARE, resync_wait
+from pyipvs.daemon.check.process import RESYNC_SHARE, resync_wait
 
 
 def test_quick_listing_keeps_the_interval() -> None:

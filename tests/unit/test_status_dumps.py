@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pyipvs.daemon import dumps
-from pyipvs.daemon.status import document
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
+from pyipvs.daemon.state import dumps
+from pyipvs.daemon.state.server import document
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import (
     MASTER_DOWN_TIMER,
     AdvertReceived,

@@ -20,10 +20,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from status_servers import serving
 from status_sources import checker_up_then_down
 
-from pyipvs.daemon.metrics import exposition
-from pyipvs.daemon.metrics_server import CONTENT_TYPE, MetricsServer, read_children
-from pyipvs.daemon.status import document
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
+from pyipvs.daemon.state.metrics import exposition
+from pyipvs.daemon.state.metrics_server import CONTENT_TYPE, MetricsServer, read_children
+from pyipvs.daemon.state.server import document
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import (
     MASTER_DOWN_TIMER,
     AdvertReceived,
@@ -200,7 +200,7 @@ def test_a_bad_request_gets_400(raw: bytes) -> None:
 CHILD = """
 import logging, sys
 from pathlib import Path
-from pyipvs.daemon.metrics_server import metrics_child
+from pyipvs.daemon.state.metrics_server import metrics_child
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
 sys.exit(metrics_child(Path(sys.argv[1]), "127.0.0.1", int(sys.argv[2])))
 """

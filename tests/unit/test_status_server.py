@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pyipvs.daemon.status import (
+from pyipvs.daemon.state.server import (
     SCHEMA,
     StatusServer,
     StatusUnavailable,

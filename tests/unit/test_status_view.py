@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from status_servers import serving
 
-from pyipvs.daemon.status import document
-from pyipvs.daemon.status_render import duration, render
-from pyipvs.daemon.status_view import status_main
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
+from pyipvs.daemon.state.render import duration, render
+from pyipvs.daemon.state.server import document
+from pyipvs.daemon.state.view import status_main
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import AdvertReceived, Startup, VrrpConfig, VrrpPacket
 
 VIP = ipaddress.ip_address("10.0.0.5")

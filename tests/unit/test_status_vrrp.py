@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from pyipvs.daemon.status_vrrp import ObservedVrrpInstance, vrrp_section
+from pyipvs.daemon.state.vrrp import ObservedVrrpInstance, vrrp_section
 from pyipvs.vrrp import (
     MASTER_DOWN_TIMER,
     AdvertReceived,

@@ -17,11 +17,11 @@ from status_sources import CONFIG, NoKernel
 
 from pyipvs.check import CheckScheduler
 from pyipvs.config import parse_config
-from pyipvs.daemon.check_process import CheckerProcess
-from pyipvs.daemon.checkers_from_config import services_from_config
-from pyipvs.daemon.status import read_status
-from pyipvs.daemon.status_check import CountingIpvs
-from pyipvs.daemon.status_wiring import SIGJSON, checker_status_server, write_signal_dump
+from pyipvs.daemon.check.from_config import services_from_config
+from pyipvs.daemon.check.process import CheckerProcess
+from pyipvs.daemon.state.checker import CountingIpvs
+from pyipvs.daemon.state.server import read_status
+from pyipvs.daemon.state.wiring import SIGJSON, checker_status_server, write_signal_dump
 from pyipvs.errors import IpvsUnavailable
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from pyipvs.config import read_config
 from pyipvs.daemon.child import EXIT_CONFIG
-from pyipvs.daemon.vrrp_build import InstancePlan, plan_instances, vrrp_refusals
-from pyipvs.daemon.vrrp_main import vrrp_child
+from pyipvs.daemon.vrrp.build import InstancePlan, plan_instances, vrrp_refusals
+from pyipvs.daemon.vrrp.main import vrrp_child
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import AddVips, RemoveVips, SendGratuitous, Startup, VrrpConfig, VrrpInstance
 

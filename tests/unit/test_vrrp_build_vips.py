@@ -10,7 +10,7 @@ import ipaddress
 from pathlib import Path
 
 from pyipvs.config import read_config
-from pyipvs.daemon.vrrp_build import InstancePlan, plan_instances
+from pyipvs.daemon.vrrp.build import InstancePlan, plan_instances
 from pyipvs.vrrp.vips import vip_spec
 
 CONF = """vrrp_instance VI_1 {{

@@ -10,7 +10,7 @@ import ipaddress
 from pathlib import Path
 
 from pyipvs.config import read_config
-from pyipvs.daemon.vrrp_build import plan_instances
+from pyipvs.daemon.vrrp.build import plan_instances
 from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 
 

@@ -10,8 +10,8 @@ import os
 import time
 from pathlib import Path
 
-from pyipvs.daemon.vrrp_build import InstancePlan
-from pyipvs.daemon.vrrp_state import StateFile, state_path
+from pyipvs.daemon.vrrp.build import InstancePlan
+from pyipvs.daemon.vrrp.state import StateFile, state_path
 from pyipvs.vrrp import AddVips, SendAdvert, Startup, VrrpConfig, VrrpInstance
 
 CONFIG = VrrpConfig(vrid=77, priority=150, addresses=("10.0.0.5",), primary_address="10.0.0.2")

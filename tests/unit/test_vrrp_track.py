@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pyipvs.config import VrrpScriptConfig, parse_config
 from pyipvs.config.model import Script
-from pyipvs.daemon.vrrp_track import ScriptTracker, parse_link_messages, tracked_weights
-from pyipvs.daemon.vrrp_track_file import read_value
+from pyipvs.daemon.vrrp.track import ScriptTracker, parse_link_messages, tracked_weights
+from pyipvs.daemon.vrrp.track_file import read_value
 from pyipvs.vrrp import Startup, TrackChanged, VrrpConfig, VrrpInstance
 
 CONF = """vrrp_script chk_a {

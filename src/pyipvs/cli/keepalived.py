@@ -6,7 +6,7 @@ configuration errors or warnings, 6 script security, every problem printed as
 ``file:line: message``. ``--dump-config`` prints the resolved model as JSON. ``-T`` is genhash.
 pyipvs's own: ``--plan`` prints the IPVS operations the file would make against the live table
 (:func:`pyipvs.daemon.plan.plan_main`), ``--status [OPTIONS]`` shows the running daemon's
-state (:func:`pyipvs.daemon.status_view.status_main`, the words after it are its options).
+state (:func:`pyipvs.daemon.state.view.status_main`, the words after it are its options).
 Anything else runs the daemon (:mod:`pyipvs.daemon.main`). A bad option is named with
 keepalived's words and exits 1; never a traceback.
 """
@@ -127,7 +127,7 @@ def _status(args: argparse.Namespace, words: list[str]) -> int:
     ``--json`` before it are passed on as ``--netns NAME`` (and the daemon's status directory
     in NAME, :func:`~pyipvs.daemon.main.status_dir_for`) and ``--json``."""
     from pyipvs.daemon.main import status_dir_for
-    from pyipvs.daemon.status_view import status_main
+    from pyipvs.daemon.state.view import status_main
 
     extra = ["--netns", args.namespace] if args.namespace and "--netns" not in words else []
     if args.namespace and "--status-dir" not in words:

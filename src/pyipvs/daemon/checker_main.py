@@ -2,7 +2,7 @@
 """The health-checker child (keepalived's ``Keepalived_healthcheckers``): reads the
 configuration, drives IPVS from the checkers' verdicts, answers its own signals (SIGTERM
 stop, SIGHUP reload, SIGUSR1 state to the log) and serves its state, with the IPVS operation
-counters, on ``check.sock`` (:mod:`pyipvs.daemon.status_wiring`). The parent
+counters, on ``check.sock`` (:mod:`pyipvs.daemon.state.wiring`). The parent
 (:mod:`pyipvs.daemon.supervisor`) forks it, writes its pid file (``-c``) and respawns it.
 
 Exit statuses are keepalived's (``lib/scheduler.h``): 0 stopped, 1 fatal (no IPVS, a crash),
@@ -23,8 +23,8 @@ from pyipvs.daemon.child import EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION
 
 if TYPE_CHECKING:
     from pyipvs.config import GlobalDefs
-    from pyipvs.daemon.check_process import CheckerProcess
-    from pyipvs.daemon.checkers_from_config import ServiceSpec
+    from pyipvs.daemon.check.from_config import ServiceSpec
+    from pyipvs.daemon.check.process import CheckerProcess
 
 log = logging.getLogger("pyipvs.daemon")
 SYSLOG_IDENT = "Keepalived_healthcheckers"
@@ -34,7 +34,7 @@ CHILD_NAME = "Healthcheck"
 def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs] | None:
     """Reads the configuration; None (logged) when keepalived would refuse to start."""
     from pyipvs.config import read_config
-    from pyipvs.daemon.checkers_from_config import services_from_config
+    from pyipvs.daemon.check.from_config import services_from_config
 
     result = read_config(args.use_file, config_id=args.config_id)
     for diagnostic in result.diagnostics:
@@ -48,10 +48,10 @@ def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs]
 async def run_checker(args: argparse.Namespace) -> int:
     from pyipvs import Ipvs
     from pyipvs.check import CheckScheduler
-    from pyipvs.daemon.check_process import CheckerProcess
-    from pyipvs.daemon.checkers_from_config import describe_server
-    from pyipvs.daemon.status_check import CountingIpvs
-    from pyipvs.daemon.status_wiring import checker_status_server, serving_status
+    from pyipvs.daemon.check.from_config import describe_server
+    from pyipvs.daemon.check.process import CheckerProcess
+    from pyipvs.daemon.state.checker import CountingIpvs
+    from pyipvs.daemon.state.wiring import checker_status_server, serving_status
 
     loaded = load_specs(args)
     if loaded is None:

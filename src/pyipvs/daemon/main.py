@@ -34,8 +34,8 @@ from pyipvs.daemon.checker_main import checker_child
 from pyipvs.daemon.child import SIG_JSON, SIG_STATS_CLEAR, ChildSpec
 from pyipvs.daemon.options import DEFAULT_CONFIG_FILE
 from pyipvs.daemon.supervisor import Supervisor
-from pyipvs.daemon.vrrp_main import SYSLOG_IDENT as VRRP_IDENT
-from pyipvs.daemon.vrrp_main import vrrp_child
+from pyipvs.daemon.vrrp.main import SYSLOG_IDENT as VRRP_IDENT
+from pyipvs.daemon.vrrp.main import vrrp_child
 
 log = logging.getLogger("pyipvs.daemon")
 
@@ -94,8 +94,8 @@ def child_specs(args: argparse.Namespace) -> dict[str, ChildSpec]:
 def metrics_entry(args: argparse.Namespace) -> int:
     """The metrics child: serves ``/metrics`` from the children's status sockets. A port that
     cannot be bound is retried at the respawn delays (the daemon goes on without metrics)."""
-    from pyipvs.daemon.metrics_server import metrics_child
-    from pyipvs.daemon.status import status_dir
+    from pyipvs.daemon.state.metrics_server import metrics_child
+    from pyipvs.daemon.state.server import status_dir
 
     for signo in (signal.SIGHUP, signal.SIGUSR1):  # a reload or data dump is not its business
         signal.signal(signo, signal.SIG_IGN)
@@ -127,13 +127,13 @@ def scope_status_dir(namespace: str) -> None:
     (unless ``$PYIPVS_KEEPALIVED_STATUS_DIR`` says where), so that daemons in two namespaces
     of one host do not meet there; ``-s NAME --status`` looks there (as keepalived moves its
     default pid files under ``/run/keepalived/keepalived_NAME``)."""
-    from pyipvs.daemon.status import STATUS_DIR_ENV
+    from pyipvs.daemon.state.server import STATUS_DIR_ENV
 
     os.environ.setdefault(STATUS_DIR_ENV, status_dir_for(namespace))
 
 
 def status_dir_for(namespace: str) -> str:
-    from pyipvs.daemon.status import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
+    from pyipvs.daemon.state.server import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
 
     return os.environ.get(STATUS_DIR_ENV) or os.path.join(DEFAULT_STATUS_DIR, namespace)
 

@@ -24,9 +24,9 @@ from typing import TextIO
 
 from pyipvs.check import CheckScheduler
 from pyipvs.config import DEFAULT_CONFIG, read_config
-from pyipvs.daemon.check_process import CheckerProcess, IpvsTable
-from pyipvs.daemon.checkers_from_config import ServiceSpec, services_from_config
-from pyipvs.daemon.reconcile import LiveTable, reconcile
+from pyipvs.daemon.check.from_config import ServiceSpec, services_from_config
+from pyipvs.daemon.check.process import CheckerProcess, IpvsTable
+from pyipvs.daemon.check.reconcile import LiveTable, reconcile
 from pyipvs.errors import PyipvsError
 from pyipvs.ipvs import ops
 from pyipvs.ipvs.ipvsadm_syntax import operation_line, operation_words

@@ -22,7 +22,7 @@ from pathlib import Path
 DAEMONS = ("keepalived", "pyipvs")
 PID_FILES = ("keepalived.pid", "vrrp.pid", "checkers.pid")  # parent, VRRP child, checker child
 NOTIFY_KINDS = ("master", "backup", "fault")
-STATUS_DIR_ENV = "PYIPVS_KEEPALIVED_STATUS_DIR"  # pyipvs.daemon.status reads it
+STATUS_DIR_ENV = "PYIPVS_KEEPALIVED_STATUS_DIR"  # pyipvs.daemon.state.server reads it
 
 
 def daemon_program(kind: str) -> str:

@@ -7,7 +7,7 @@ keepalived reads the ``regex`` line again with its quoted-and-escaped splitter
 unknown escape keeps only its character, so ``regex \\d+`` is the pattern ``d+`` and one writes
 ``regex "\\\\d+"`` for ``\\d+``. pyipvs does the same from the line in the file. A pattern or
 option that Python's ``re`` cannot express is an error naming the line, and the url then always
-fails (a verdict is never guessed: :mod:`pyipvs.daemon.checkers_from_config` compiles it
+fails (a verdict is never guessed: :mod:`pyipvs.daemon.check.from_config` compiles it
 again and gets the same refusal).
 """
 

@@ -3,12 +3,12 @@
 runs: :func:`vrrp_child` is the entry the supervisor forks.
 
 It reads the configuration (refusing what keepalived would silently get wrong, see
-:mod:`~pyipvs.daemon.vrrp_build`), runs a :class:`~pyipvs.daemon.vrrp_process.VrrpProcess` on
+:mod:`~pyipvs.daemon.vrrp.build`), runs a :class:`~pyipvs.daemon.vrrp.process.VrrpProcess` on
 an asyncio loop and handles its own signals: SIGTERM / SIGINT stop (masters send priority 0,
 addresses removed unless ``--dont-release-vrrp``), SIGHUP reloads (a configuration that cannot
 be used is logged with ``file:line`` and the running one kept), SIGUSR1 / SIGUSR2 / the JSON
 signal write keepalived's ``keepalived.data`` / ``.stats`` / ``.json``; its state is served on
-``vrrp.sock`` (:mod:`pyipvs.daemon.status_wiring`). Exit statuses are keepalived's
+``vrrp.sock`` (:mod:`pyipvs.daemon.state.wiring`). Exit statuses are keepalived's
 (``KEEPALIVED_EXIT_*``): 2 a configuration it cannot run, 1 a crash, 4 missing permission.
 """
 
@@ -36,8 +36,8 @@ from pyipvs.errors import LocalError
 
 if TYPE_CHECKING:
     from pyipvs.config import KeepalivedConfig
-    from pyipvs.daemon.status import StatusServer
-    from pyipvs.daemon.vrrp_process import VrrpProcess
+    from pyipvs.daemon.state.server import StatusServer
+    from pyipvs.daemon.vrrp.process import VrrpProcess
 
 log = logging.getLogger("pyipvs.daemon")
 
@@ -49,7 +49,7 @@ _CONFIG_FATAL = 4  # the configuration reader's fatal status (keepalived -t's)
 def load_vrrp_config(args: argparse.Namespace) -> KeepalivedConfig | None:
     """The configuration to run, or None (every reason logged with ``file:line``)."""
     from pyipvs.config import read_config
-    from pyipvs.daemon.vrrp_build import vrrp_refusals
+    from pyipvs.daemon.vrrp.build import vrrp_refusals
 
     path, config_id = args.use_file, args.config_id
     result = read_config(path, config_id=config_id)
@@ -66,13 +66,13 @@ def load_vrrp_config(args: argparse.Namespace) -> KeepalivedConfig | None:
 
 async def run_vrrp(args: argparse.Namespace) -> int:
     """Runs the VRRP process until SIGTERM / SIGINT; the exit status."""
-    from pyipvs.daemon.status_wiring import (
+    from pyipvs.daemon.state.wiring import (
         install_dump_signals,
         serving_status,
         vrrp_status_server,
     )
-    from pyipvs.daemon.vrrp_process import VrrpProcess
-    from pyipvs.daemon.vrrp_state import StateFile, state_path
+    from pyipvs.daemon.vrrp.process import VrrpProcess
+    from pyipvs.daemon.vrrp.state import StateFile, state_path
 
     config = load_vrrp_config(args)
     if config is None:
@@ -139,7 +139,7 @@ def _reload_done(task: asyncio.Task[None]) -> None:
 
 def _data_signal(process: VrrpProcess, server: StatusServer, router_id: str | None) -> None:
     """SIGUSR1: keepalived's ``keepalived.data`` and, as before, the counters in the log."""
-    from pyipvs.daemon.status_wiring import write_signal_dump
+    from pyipvs.daemon.state.wiring import write_signal_dump
 
     write_signal_dump(signal.SIGUSR1, server.snapshot(), router_id)
     _log_counters(process)

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyipvs import RealServer, VirtualService
-from pyipvs.daemon.pool import server_key as server_key  # re-exported: its users import it here
+from pyipvs.daemon.check.pool import (
+    server_key as server_key,  # re-exported: its users import it here
+)
 from pyipvs.errors import InconsistentListing
 from pyipvs.ipvs import ops
 

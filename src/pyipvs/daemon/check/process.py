@@ -23,9 +23,9 @@ from typing import Protocol
 from pyipvs import RealServer, VirtualService
 from pyipvs.check import Check, CheckEvent, CheckScheduler, ServerHealth, Subscription, Transition
 from pyipvs.check.scheduler import Listener
-from pyipvs.daemon.checkers_from_config import ServiceSpec, describe_server
-from pyipvs.daemon.pool import Health, PoolState, weight_sum
-from pyipvs.daemon.reconcile import (
+from pyipvs.daemon.check.from_config import ServiceSpec, describe_server
+from pyipvs.daemon.check.pool import Health, PoolState, weight_sum
+from pyipvs.daemon.check.reconcile import (
     LiveTable,
     Owned,
     check_listing,

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyipvs.daemon.vrrp_build import InstancePlan
+from pyipvs.daemon.vrrp.build import InstancePlan
 
 log = logging.getLogger("pyipvs.daemon")
 

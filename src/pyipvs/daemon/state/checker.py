@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The ``checkers`` and ``ipvs`` sections of a status document.
 
-:func:`checker_section` reads a running :class:`~pyipvs.daemon.check_process.CheckerProcess`:
+:func:`checker_section` reads a running :class:`~pyipvs.daemon.check.process.CheckerProcess`:
 every virtual server, its real servers and each one's checkers with their last result,
 latency and flaps, and the scheduler's own lateness. :func:`ipvs_section` describes a kernel
 table as :meth:`pyipvs.Ipvs.table` returns it; :class:`CountingIpvs` wraps the checker's
@@ -17,9 +17,9 @@ from typing import Any
 from pyipvs import RealServer, VirtualService
 from pyipvs.check import Check, CheckScheduler
 from pyipvs.check.latency import LatencyHistogram
-from pyipvs.daemon.check_process import CheckerProcess, IpvsTable
-from pyipvs.daemon.checkers_from_config import ServiceSpec, describe_service
-from pyipvs.daemon.reconcile import server_key
+from pyipvs.daemon.check.from_config import ServiceSpec, describe_service
+from pyipvs.daemon.check.process import CheckerProcess, IpvsTable
+from pyipvs.daemon.check.reconcile import server_key
 from pyipvs.ipvs import ops
 
 #: The loop's lateness percentiles are over this many last runs: a request runs on the
@@ -28,7 +28,7 @@ LATENESS_WINDOW = 4096
 
 
 class CountingIpvs:
-    """An :class:`~pyipvs.daemon.check_process.IpvsTable` that counts what goes through it:
+    """An :class:`~pyipvs.daemon.check.process.IpvsTable` that counts what goes through it:
     operations applied by kind, failures by kind and errno name, listings made."""
 
     def __init__(self, ipvs: IpvsTable) -> None:

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from pyipvs.daemon.status import (
+from pyipvs.daemon.state.render import render
+from pyipvs.daemon.state.server import (
     CHECK_SOCKET,
     VRRP_SOCKET,
     StatusUnavailable,
@@ -27,7 +28,6 @@ from pyipvs.daemon.status import (
     read_status,
     status_dir,
 )
-from pyipvs.daemon.status_render import render
 
 EXIT_NOT_RUNNING = 1
 
@@ -129,7 +129,7 @@ def read_kernel_table(netns: str | None = None) -> dict[str, Any]:
     """``{"error": ..., "services": ...}`` from the kernel, never raising: no ip_vs, no
     permission or no such namespace is an ``error`` string."""
     from pyipvs import Ipvs
-    from pyipvs.daemon.status_check import ipvs_section
+    from pyipvs.daemon.state.checker import ipvs_section
     from pyipvs.errors import PyipvsError
 
     try:

@@ -18,10 +18,10 @@ from collections.abc import Callable
 
 from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
-from pyipvs.daemon.vrrp_build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
-from pyipvs.daemon.vrrp_state import StateFile
-from pyipvs.daemon.vrrp_syncd import SyncDaemonFollower
-from pyipvs.daemon.vrrp_track import Tracking
+from pyipvs.daemon.vrrp.build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.daemon.vrrp.state import StateFile
+from pyipvs.daemon.vrrp.syncd import SyncDaemonFollower
+from pyipvs.daemon.vrrp.track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
@@ -41,7 +41,7 @@ class VrrpProcess:
     :param primary: finds an interface's own address when the instance names none.
     :param notify_timeout: seconds before a notify script is killed.
     :param state_file: where states are recorded for a respawned successor, which resumes a
-        master without a flap (:mod:`~pyipvs.daemon.vrrp_state`); None: no record, no resume.
+        master without a flap (:mod:`~pyipvs.daemon.vrrp.state`); None: no record, no resume.
     :raises PyipvsValueError: an instance cannot run (named in the message).
     """
 

@@ -26,7 +26,7 @@ from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.lexer import Lexer
 from pyipvs.config.parser import default_config_id
 from pyipvs.config.tree import Node, TreeBuilder
-from pyipvs.daemon.vrrp_track import tracked_weights
+from pyipvs.daemon.vrrp.track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
 from pyipvs.vrrp.garp_schedule import GarpTiming

@@ -16,7 +16,7 @@ _FORWARD = {"masq": "Masq", "route": "Route", "tunnel": "Tunnel"}
 
 
 def render(doc: Mapping[str, Any], now: float) -> str:
-    """The view of *doc* (see :func:`~pyipvs.daemon.status_view.gather`) at Unix time *now*."""
+    """The view of *doc* (see :func:`~pyipvs.daemon.state.view.gather`) at Unix time *now*."""
     lines = [_heading(doc), ""]
     lines += _vrrp_lines(doc.get("vrrp"), now)
     lines += _ipvs_lines(doc.get("ipvs"), doc.get("checkers"))

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from pyipvs.daemon.metrics import exposition
+from pyipvs.daemon.state.metrics import exposition
 
 log = logging.getLogger("pyipvs.daemon")
 
@@ -35,13 +35,13 @@ MetricsSnapshot = Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]]
 async def read_children(directory: Path) -> dict[str, Any]:
     """Both children's documents merged (without reading the kernel: the checker's own
     ``ipvs`` section is used), read in a thread."""
-    from pyipvs.daemon.status_view import gather
+    from pyipvs.daemon.state.view import gather
 
     return await asyncio.to_thread(gather, directory, read_ipvs=False)
 
 
 class MetricsServer:
-    """Serves :func:`~pyipvs.daemon.metrics.exposition` of ``snapshot()`` at ``/metrics``.
+    """Serves :func:`~pyipvs.daemon.state.metrics.exposition` of ``snapshot()`` at ``/metrics``.
 
     :param snapshot: returns a status document (or an awaitable of one).
     :param host: the address to listen on (default 127.0.0.1).

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """What the VRRP process tracks for its instances: links (the instance's own interface and its
 ``track_interface`` entries) through rtnetlink link events, ``vrrp_script`` s run on their
-interval with rise / fall, and ``track_file`` s (:mod:`~pyipvs.daemon.vrrp_track_file`).
+interval with rise / fall, and ``track_file`` s (:mod:`~pyipvs.daemon.vrrp.track_file`).
 
 A tracked object reaches an instance as a :class:`~pyipvs.vrrp.TrackChanged` (its own interface
 as :class:`~pyipvs.vrrp.InterfaceDown` / :class:`~pyipvs.vrrp.InterfaceUp`); the weights are
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pyipvs.config import KeepalivedConfig, VrrpScriptConfig
 from pyipvs.config import VrrpInstanceConfig as InstanceConf
 from pyipvs.daemon.notify import command_argv
-from pyipvs.daemon.vrrp_track_file import FileTracker
+from pyipvs.daemon.vrrp.track_file import FileTracker
 from pyipvs.vrrp import InterfaceDown, InterfaceUp, TrackChanged
 from pyipvs.vrrp import events as ev
 

@@ -2,7 +2,7 @@
 """Prometheus text exposition (format 0.0.4) of a status document.
 
 :func:`exposition` renders the same dicts the status sockets serve (one child's document or
-the merged one of :func:`~pyipvs.daemon.status_view.gather`), so the metrics and the status
+the merged one of :func:`~pyipvs.daemon.state.view.gather`), so the metrics and the status
 API cannot disagree. Names start with ``pyipvs_``; counters end in ``_total``; durations are
 in seconds. No client library is needed at run time: the format is plain text.
 """

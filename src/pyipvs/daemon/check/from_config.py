@@ -22,7 +22,7 @@ from pyipvs import RealServer, VirtualService
 from pyipvs import check as chk
 from pyipvs import config as cfg
 from pyipvs.config.pcre import RegexRefused, compile_regex
-from pyipvs.daemon.pool import Member, Pool
+from pyipvs.daemon.check.pool import Member, Pool
 
 log = logging.getLogger("pyipvs.daemon")
 

@@ -18,8 +18,8 @@ import signal
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pyipvs.daemon import dumps
-from pyipvs.daemon.status import (
+from pyipvs.daemon.state import dumps
+from pyipvs.daemon.state.server import (
     CHECK_SOCKET,
     VRRP_SOCKET,
     Snapshot,
@@ -27,15 +27,15 @@ from pyipvs.daemon.status import (
     document,
     status_dir,
 )
-from pyipvs.daemon.status_vrrp import vrrp_section
+from pyipvs.daemon.state.vrrp import vrrp_section
 from pyipvs.vrrp import VrrpInstance
 from pyipvs.vrrp.driver import VrrpDriver
 
 if TYPE_CHECKING:
     # Only the checker child needs these: importing them at run time would load every probe
     # (dnspython included) into the VRRP child before its instances start.
-    from pyipvs.daemon.check_process import CheckerProcess
-    from pyipvs.daemon.status_check import CountingIpvs
+    from pyipvs.daemon.check.process import CheckerProcess
+    from pyipvs.daemon.state.checker import CountingIpvs
 
 log = logging.getLogger("pyipvs.daemon")
 
@@ -67,7 +67,7 @@ def checker_status_server(
     """The checker child's server on ``check.sock``. With *counting* (the handle the process
     applies through) the ``ipvs`` section has the operation counters and, with *read_kernel*,
     the kernel's table listed at each request."""
-    from pyipvs.daemon.status_check import checker_section, ipvs_section
+    from pyipvs.daemon.state.checker import checker_section, ipvs_section
 
     def snapshot() -> dict[str, Any]:
         table, error = None, None
