@@ -32,28 +32,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from daemon_process import CONFIG as VRRP
 from daemon_process import as_installed, cpu_seconds, has_vip, netns, pss_mib, tree, wait
 from where import print_where, take_json_path, write_json
 
 from pyipvs.daemon.state.server import CHECK_SOCKET, read_status
 
-VRRP = """
-global_defs {
-    router_id bench
-    vrrp_garp_master_delay 0
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 77
-    priority 150
-    advert_int 0.1
-    version 3
-    virtual_ipaddress {
-        10.77.0.100/32
-    }
-}
-"""
 SERVICE = """virtual_server 10.78.{a}.{b} 80 {{
     lb_algo rr
     lb_kind NAT
