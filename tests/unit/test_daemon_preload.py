@@ -65,3 +65,14 @@ def test_a_module_that_cannot_be_imported_is_left_to_the_child(
     finally:
         gc.unfreeze()  # this test process is no daemon's parent
     assert "pyipvs.no_such_module not preloaded" in caplog.text
+
+
+def test_the_objects_made_before_the_fork_are_frozen() -> None:
+    """Frozen, the parent's objects are never visited by a child's collections (which would
+    write to them and so copy their pages into the child)."""
+    gc.unfreeze()
+    try:
+        prepare_fork(ChildSpec("Test", lambda args: 0))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
