@@ -72,7 +72,9 @@ def prepare_fork(spec: ChildSpec) -> None:
     copy-on-write, so it counts once in the tree's memory (PSS) instead of once per process,
     and a respawned child does not import it again. ``gc.freeze`` keeps those objects out of
     the collector's passes, which would otherwise write to each of them and so copy their
-    pages into the child. A module that cannot be imported is left to the child, which
+    pages into the child. (Objects the parent makes later, such as a reload's configuration,
+    are collected as before; only cyclic garbage not yet collected at a respawn's fork stays
+    frozen, a bounded cost.) A module that cannot be imported is left to the child, which
     reports it as its own start-up error."""
     for name in spec.preload:
         try:
