@@ -46,6 +46,24 @@ METRICS_IDENT = "pyipvs_metrics"
 EXIT_METRICS_NOT_LISTENING = 3  # not one of keepalived's permanent statuses: retried later
 DEFAULT_CHILD_WAIT = 5.0
 _BRACE_WORDS = ("missing '}'s", "Extra '}'")
+# What each child's entry imports when it starts (the parent imports it just before forking
+# that child, see child.prepare_fork): forked after them, the children share those pages with
+# the parent. Each list is imported only when its child starts, so a VRRP child forked first
+# does not wait for the checkers' modules, and -P never loads them at all.
+VRRP_PRELOAD = (
+    "pyipvs.daemon.vrrp.build",
+    "pyipvs.daemon.vrrp.process",
+    "pyipvs.daemon.vrrp.state",
+    "pyipvs.daemon.state.wiring",
+)
+CHECKER_PRELOAD = (
+    "pyipvs.check",
+    "pyipvs.daemon.check.from_config",
+    "pyipvs.daemon.check.process",
+    "pyipvs.daemon.state.checker",
+    "pyipvs.daemon.state.wiring",
+)
+METRICS_PRELOAD = ("pyipvs.daemon.state.metrics_server", "pyipvs.daemon.state.view")
 
 
 def refusal(result: ParseResult, *, strict: bool, reloading: bool) -> list[str]:
@@ -82,12 +100,25 @@ def child_specs(args: argparse.Namespace) -> dict[str, ChildSpec]:
     extra = frozenset({int(signal.SIGUSR2), SIG_JSON, SIG_STATS_CLEAR})  # keepalived: VRRP only
     return {
         VRRP_NAME: ChildSpec(
-            VRRP_NAME, vrrp_child, args.vrrp_pid, extra, VRRP_IDENT, reports_ready=True
+            VRRP_NAME,
+            vrrp_child,
+            args.vrrp_pid,
+            extra,
+            VRRP_IDENT,
+            reports_ready=True,
+            preload=VRRP_PRELOAD,
         ),
         CHECKER_NAME: ChildSpec(
-            CHECKER_NAME, checker_child, args.checkers_pid, ident=CHECKER_IDENT, reports_ready=True
+            CHECKER_NAME,
+            checker_child,
+            args.checkers_pid,
+            ident=CHECKER_IDENT,
+            reports_ready=True,
+            preload=CHECKER_PRELOAD,
         ),
-        METRICS_NAME: ChildSpec(METRICS_NAME, metrics_entry, ident=METRICS_IDENT),
+        METRICS_NAME: ChildSpec(
+            METRICS_NAME, metrics_entry, ident=METRICS_IDENT, preload=METRICS_PRELOAD
+        ),
     }
 
 

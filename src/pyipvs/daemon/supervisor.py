@@ -39,6 +39,7 @@ from pyipvs.daemon.child import (
     STOP_SIGNALS,
     ChildSpec,
     Mask,
+    prepare_fork,
     report_end,
     run_child,
 )
@@ -194,6 +195,7 @@ class Supervisor:
 
     def _start(self, child: _Child, mask: Mask) -> None:
         child.respawn_at = None
+        prepare_fork(child.spec)
         try:
             pid = os.fork()
         except OSError as exc:  # out of processes or memory: try again later, as a death
