@@ -11,7 +11,9 @@ rtnetlink, gratuitous ARP / unsolicited NA on an ``AF_PACKET`` socket.
 Late timers (see the guide's late-timer contract): when a timer fires, the driver first drains
 the receive socket and feeds every queued advert with its kernel arrival time
 (``SO_TIMESTAMP``), and only then the expiry, with how late it is. Every wake-up's lateness is
-measured and kept in :attr:`VrrpDriver.lateness`.
+measured and kept in :attr:`VrrpDriver.lateness`. Timers are timerfds watched by the loop
+(:class:`~pyipvs.vrrp.loop_timers.LoopTimers`): on time to tens of microseconds, never
+blocking the loop.
 """
 
 import asyncio
@@ -32,6 +34,7 @@ from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.codec import VrrpParser
 from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
+from pyipvs.vrrp.loop_timers import LoopTimers
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
 from pyipvs.vrrp.vip_links import VipLinks
 from pyipvs.vrrp.vips import VipSpec
@@ -47,9 +50,6 @@ _IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
 _IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
 _IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
 _LATE = 0.001  # a wake-up later than this is counted as late
-# asyncio wakes up to a millisecond late (epoll's timeout is whole milliseconds, rounded up):
-# timers are armed this much early and the rest is slept precisely (clock_nanosleep).
-_EARLY = 0.0015
 _SAMPLES = 4096
 
 
@@ -123,7 +123,7 @@ class VrrpDriver:
         self.lateness = Lateness()
         self.codec_drops: dict[str, int] = {}
         self._subscribers: list[Callable[[act.StateChanged], None]] = []
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._timers: LoopTimers | None = None
         self._queue: asyncio.Queue[act.Action] = asyncio.Queue()
         self._in_flight = 0  # actions queued or being carried out
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -156,6 +156,7 @@ class VrrpDriver:
         """Opens the sockets and starts the instance (as master at once with
         *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
+        self._timers = LoopTimers(self._loop, self._on_timer)
         self._index, _ = await self._links.open(self.interface)
         self._ipr = AsyncIPRoute()  # kept open: installing the VIPs is on the failover path
         self._open_sockets()
@@ -179,9 +180,9 @@ class VrrpDriver:
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
+        if self._timers is not None:
+            self._timers.close()
+            self._timers = None
         self._later_garps.cancel()
         if self._loop is not None and self._sock is not None:
             self._loop.remove_reader(self._sock.fileno())
@@ -288,10 +289,6 @@ class VrrpDriver:
         return arrival, hop_limit, destination
 
     def _on_timer(self, timer: str, deadline: float) -> None:
-        remaining = deadline - self._now()
-        if remaining > 0:
-            time.sleep(remaining)  # at most _EARLY: blocks the loop less than the rounding
-        self._timers.pop(timer, None)
         late = max(0.0, self._now() - deadline)
         self.lateness.record(late)
         # The late-timer contract: queued adverts first, with their arrival times.
@@ -303,17 +300,11 @@ class VrrpDriver:
     def _act(self, action: act.Action) -> None:
         assert self._loop is not None
         if isinstance(action, act.StartTimer):
-            old = self._timers.pop(action.timer, None)
-            if old is not None:
-                old.cancel()
-            handle = self._loop.call_at(
-                action.deadline - _EARLY, self._on_timer, action.timer, action.deadline
-            )
-            self._timers[action.timer] = handle
+            assert self._timers is not None
+            self._timers.arm(action.timer, action.deadline)
         elif isinstance(action, act.CancelTimer):
-            armed = self._timers.pop(action.timer, None)
-            if armed is not None:
-                armed.cancel()
+            if self._timers is not None:
+                self._timers.cancel(action.timer)
         elif isinstance(action, act.StateChanged):
             log.info(
                 "[VRID %d] %s -> %s (%s)",
