@@ -202,6 +202,10 @@ class VrrpInstanceConfig:
     accept: bool | None = None
     strict_mode: bool | None = None
     lvs_sync_daemon_interface: str | None = None
+    #: keepalived's VRRPv3 unicast checksum over IPv4 (``old_unicast_checksum [never]``):
+    #: ``None`` new form, detecting a peer's old one; ``"always"`` the old form (224.0.0.18
+    #: in the pseudo-header); ``"never"`` the new form without detection
+    old_unicast_checksum: str | None = None
     options: tuple[Option, ...] = ()
 
 

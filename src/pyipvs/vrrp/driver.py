@@ -36,6 +36,7 @@ from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.loop_timers import LoopTimers
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
+from pyipvs.vrrp.unicast_checksum import UnicastChecksum
 from pyipvs.vrrp.vip_links import VipLinks
 from pyipvs.vrrp.vips import VipSpec
 
@@ -80,6 +81,9 @@ class VrrpDriver:
     :param unicast_peers: send to these addresses instead of the multicast group (and accept
         adverts from anywhere on the interface, as keepalived does).
     :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksum mode (see the packets guide).
+    :param old_unicast_checksum: keepalived's ``old_unicast_checksum`` for VRRPv3 over IPv4
+        to unicast peers: ``"auto"`` (its default), ``"always"`` or ``"never"``
+        (:mod:`pyipvs.vrrp.unicast_checksum`).
     :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
     :param vips: how each virtual address is installed (its ``dev``, prefix, broadcast,
         label, scope); an address without a spec is a host address on *interface*.
@@ -100,6 +104,7 @@ class VrrpDriver:
         *,
         unicast_peers: Iterable[str | IPAddress] = (),
         v3_ipv4_pseudo_header: bool = True,
+        old_unicast_checksum: str = "auto",
         garp_repeat: int = 1,
         unicast_check_ttl: bool = False,
         vips: Iterable[VipSpec] = (),
@@ -119,6 +124,10 @@ class VrrpDriver:
             version=config.version,
             vrid=config.vrid,
             check_ttl=unicast_check_ttl or not self.unicast_peers,
+        )
+        applies = bool(self.unicast_peers) and config.family == 4 and config.version == 3
+        self._checksum = UnicastChecksum(
+            self._parser, old_unicast_checksum, applies=applies and v3_ipv4_pseudo_header
         )
         self.lateness = Lateness()
         self.codec_drops: dict[str, int] = {}
@@ -140,6 +149,11 @@ class VrrpDriver:
         #: When set (by a sync group's owner), events go here instead of to the instance: it
         #: hands them to the group and gives each member's driver its actions (:meth:`perform`).
         self.route: Callable[[ev.Event, float], None] | None = None
+
+    @property
+    def old_unicast_checksum(self) -> bool:
+        """Whether the old VRRPv3 unicast checksum form is in use (configured or detected)."""
+        return self._checksum.old
 
     @property
     def started(self) -> bool:
@@ -265,7 +279,10 @@ class VrrpDriver:
             arrival, hop_limit, destination = self._ancillary(ancillary)
             try:
                 if self.instance.config.family == 4:
-                    received = self._parser.receive_ip(data)
+                    received, switched = self._checksum.receive(data)
+                    if switched:
+                        vrid = self.instance.config.vrid
+                        log.info("[VRID %d] Setting unicast VRRPv3 checksum to old version", vrid)
                 else:
                     received = self._parser.receive_payload(
                         data, src=address[0].split("%")[0], dst=destination, hop_limit=hop_limit
@@ -388,9 +405,8 @@ class VrrpDriver:
         group = VRRP_IPV4_GROUP if config.family == 4 else VRRP_IPV6_GROUP
         for destination in self.unicast_peers or (group,):
             if config.family == 4:
-                data = packet.to_ip(
-                    src=config.primary_address, dst=destination, v3_ipv4_pseudo_header=self._pseudo
-                )
+                src = config.primary_address
+                data = self._checksum.encode(packet, src, destination, self._pseudo)
                 self._tx.sendto(data, (str(destination), 0))
             else:
                 data = packet.to_bytes(src=config.primary_address, dst=destination)

@@ -150,6 +150,7 @@ class VrrpProcess:
             plan.interface,
             unicast_peers=plan.unicast_peers,
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
+            old_unicast_checksum=plan.old_unicast_checksum,
             garp_repeat=plan.garp_repeat,
             vips=plan.vips,
             excluded=plan.excluded,
