@@ -34,11 +34,11 @@ class KeepalivedUnicast(Keepalived):
     """keepalived 2.2.7 in lb2, VRRPv3 at 0.1 s to our unicast address, *extra* in its
     instance."""
 
-    def __init__(self, lan: Lan, priority: int, extra: str = "") -> None:
+    def __init__(self, lan: Lan, priority: int, extra: str = "", peer: str = OURS) -> None:
         if not shutil.which("keepalived"):
             pytest.fail("keepalived 2.2.7 is needed (scripts/bootstrap.sh installs it)")
         self.dir = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-csum-"))
-        unicast = UNICAST.format(src=THEIRS, peer=OURS) + extra
+        unicast = UNICAST.format(src=THEIRS, peer=peer) + extra
         conf = KEEPALIVED_CONF.format(router_id="lb2", priority=priority, interval=0.1,
                                       version=3, vip=f"{VIP}/32", unicast=unicast)  # fmt: skip
         (self.dir / "keepalived.conf").write_text(conf)
@@ -61,8 +61,8 @@ class KeepalivedUnicast(Keepalived):
         return len(self.log)
 
 
-def ours(lan: Lan, priority: int, extra: str = "") -> Ours:
-    unicast = f"    unicast_src_ip {OURS}\n    unicast_peer {{\n        {THEIRS}\n    }}\n"
+def ours(lan: Lan, priority: int, extra: str = "", peer: str = THEIRS) -> Ours:
+    unicast = f"    unicast_src_ip {OURS}\n    unicast_peer {{\n        {peer}\n    }}\n"
     return Ours(lan, priority, 3, extra=unicast + extra)
 
 

@@ -206,6 +206,11 @@ class VrrpInstanceConfig:
     #: ``None`` new form, detecting a peer's old one; ``"always"`` the old form (224.0.0.18
     #: in the pseudo-header); ``"never"`` the new form without detection
     old_unicast_checksum: str | None = None
+    #: TTL / hop limit of the adverts sent to unicast peers (keepalived: 255)
+    unicast_ttl: int | None = None
+    #: drop adverts whose source is not a ``unicast_peer`` (also: ``vrrp_check_unicast_src``,
+    #: or a peer's ``min_ttl`` / ``max_ttl``)
+    check_unicast_src: bool = False
     options: tuple[Option, ...] = ()
 
 

@@ -386,6 +386,8 @@ _INSTANCE: tuple[tuple[str, _Writer], ...] = (
     ("strict_mode", _on_off),
     ("lvs_sync_daemon_interface", _quoted),
     ("old_unicast_checksum", _old_unicast_checksum),
+    ("unicast_ttl", _word),
+    ("check_unicast_src", _flag),
     ("options", _options),
 )  # fmt: skip
 

@@ -37,6 +37,7 @@ from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.loop_timers import LoopTimers
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
 from pyipvs.vrrp.unicast_checksum import UnicastChecksum
+from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vip_links import VipLinks
 from pyipvs.vrrp.vips import VipSpec
 
@@ -84,6 +85,9 @@ class VrrpDriver:
     :param old_unicast_checksum: keepalived's ``old_unicast_checksum`` for VRRPv3 over IPv4
         to unicast peers: ``"auto"`` (its default), ``"always"`` or ``"never"``
         (:mod:`pyipvs.vrrp.unicast_checksum`).
+    :param unicast_ttl: the TTL / hop limit of adverts to unicast peers (``unicast_ttl``).
+    :param peer_check: which unicast adverts to take (``check_unicast_src``, a peer's
+        ``min_ttl`` / ``max_ttl``); by default any.
     :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
     :param vips: how each virtual address is installed (its ``dev``, prefix, broadcast,
         label, scope); an address without a spec is a host address on *interface*.
@@ -105,6 +109,8 @@ class VrrpDriver:
         unicast_peers: Iterable[str | IPAddress] = (),
         v3_ipv4_pseudo_header: bool = True,
         old_unicast_checksum: str = "auto",
+        unicast_ttl: int = 255,
+        peer_check: PeerCheck | None = None,
         garp_repeat: int = 1,
         unicast_check_ttl: bool = False,
         vips: Iterable[VipSpec] = (),
@@ -118,6 +124,8 @@ class VrrpDriver:
         if any(p.version != config.family for p in self.unicast_peers):
             raise ValueError("unicast_peers: not the family of primary_address")
         self._pseudo = v3_ipv4_pseudo_header
+        self._ttl = unicast_ttl if self.unicast_peers else 255
+        self._peer_check = peer_check or PeerCheck({}, False)
         self._garp_repeat = garp_repeat
         self._parser = VrrpParser(
             v3_ipv4_pseudo_header=v3_ipv4_pseudo_header,
@@ -225,7 +233,7 @@ class VrrpDriver:
             rx.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVHOPLIMIT, 1)
             rx.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVPKTINFO, 1)
             rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
-            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, self._ttl)
             rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
             rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, self._index)
             if not self.unicast_peers:
@@ -289,6 +297,12 @@ class VrrpDriver:
                     )
             except VrrpPacketError as exc:
                 self.codec_drops[exc.reason] = self.codec_drops.get(exc.reason, 0) + 1
+                continue
+            rejected = self._peer_check.reject(received.source, received.hop_limit)
+            if rejected is not None:
+                reason, text = rejected
+                self.codec_drops[reason] = self.codec_drops.get(reason, 0) + 1
+                log.info("[VRID %d] %s", self.instance.config.vrid, text)
                 continue
             self._feed(ev.AdvertReceived(received.packet, received.source), arrival)
 
@@ -407,6 +421,8 @@ class VrrpDriver:
             if config.family == 4:
                 src = config.primary_address
                 data = self._checksum.encode(packet, src, destination, self._pseudo)
+                if self._ttl != 255:  # the kernel fills in the header checksum (raw(7))
+                    data = data[:8] + bytes((self._ttl,)) + data[9:]
                 self._tx.sendto(data, (str(destination), 0))
             else:
                 data = packet.to_bytes(src=config.primary_address, dst=destination)

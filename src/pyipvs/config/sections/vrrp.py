@@ -259,13 +259,21 @@ def _old_unicast_checksum(ctx: Context, node: Node, fields: Fields) -> None:
         )
 
 
+_TTL = _ranged("unicast_ttl", 0, 255, "({name}): TTL '{value}' not valid - must be between 0 & 255")
+
+
+def _unicast_ttl(ctx: Context, node: Node, fields: Fields) -> None:
+    _TTL.handler(ctx, node, fields)
+    ctx.where[("vrrp_instance", "unicast_ttl", fields["name"])] = node  # for the check below
+
+
 INSTANCE_TABLE: Table = {
     **NOTIFY_TABLE,
     **options_table(
         "notify_deleted notify_master_rx_lower_pri notify_priority_changes use_vmac_addr "
         "vmac_xmit_base_ipvlan use_ipvlan down_timer_adverts lower_prio_no_advert "
         "higher_prio_send_advert timer_expired_backup owner_ignore_adverts unicast_fault_no_peer "
-        "unicast_ttl check_unicast_src mcast_dst_ip v3_checksum_as_v2 "
+        "mcast_dst_ip v3_checksum_as_v2 "
         "track_src_ip no_virtual_ipaddress kernel_rx_buf_size garp_extra_if vmac_garp_intvl "
         "promote_secondaries debug linkbeat_use_polling",
         "track_process track_bfd",
@@ -312,6 +320,8 @@ INSTANCE_TABLE: Table = {
     "lvs_sync_daemon_interface": Keyword(_lvs_sync_daemon_interface),
     "native_ipv6": set_flag("_native_ipv6"),
     "old_unicast_checksum": Keyword(_old_unicast_checksum),
+    "unicast_ttl": Keyword(_unicast_ttl),
+    "check_unicast_src": set_flag("check_unicast_src"),
 }
 
 
@@ -356,6 +366,13 @@ def complete_instance(
             node, f"({fields['name']}) unicast with use_vmac requires vmac_xmit_base - setting"
         )
         fields["vmac_xmit_base"] = True
+    if "unicast_ttl" in fields and not fields.get("unicast_peer"):
+        # keepalived 2.2.7 then sends TTL 0, which every receiver drops; pyipvs keeps 255.
+        at = ctx.where.get(("vrrp_instance", "unicast_ttl", fields["name"]), node)
+        ctx.error(
+            at, f"({fields['name']}): Cannot use unicast_ttl without unicast peers - resetting"
+        )
+        del fields["unicast_ttl"]
     return VrrpInstanceConfig(**freeze(fields))
 
 

@@ -52,6 +52,11 @@ class InstancePlan:
     v3_ipv4_pseudo_header: bool = True
     #: ``old_unicast_checksum``: "auto" (keepalived's default), "always" or "never"
     old_unicast_checksum: str = "auto"
+    unicast_ttl: int = 255
+    #: drop adverts from anything but a unicast peer (and outside its TTL range)
+    check_unicast_src: bool = False
+    #: each unicast peer's (address, min_ttl, max_ttl)
+    peer_ttls: tuple[tuple[IPAddress, int, int], ...] = ()
     track_interface: bool = True  # FAULT while its own interface is down (dont_track_primary)
     #: how each virtual address is installed (``dev``, prefix, ``brd``, ``label``, ``scope``)
     vips: tuple[VipSpec, ...] = ()
@@ -218,6 +223,16 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         garp_repeat=inst.garp_master_repeat or gdefs.vrrp_garp_master_repeat,
         v3_ipv4_pseudo_header=not _v3_checksum_as_v2(inst),
         old_unicast_checksum=inst.old_unicast_checksum or "auto",
+        unicast_ttl=255 if inst.unicast_ttl is None else inst.unicast_ttl,
+        check_unicast_src=_check_unicast_src(inst, config),
+        peer_ttls=tuple(
+            (
+                ipaddress.ip_address(p.address),
+                p.min_ttl or 0,
+                255 if p.max_ttl is None else p.max_ttl,
+            )
+            for p in inst.unicast_peer
+        ),
         track_interface=not inst.dont_track_primary,
         vips=_vip_specs(inst),
         garp_timing=_garp_timing(inst, config),
@@ -225,6 +240,13 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
             ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
         ),
     )
+
+
+def _check_unicast_src(inst: InstanceConf, config: KeepalivedConfig) -> bool:
+    """keepalived: the instance's ``check_unicast_src``, the global ``vrrp_check_unicast_src``,
+    or a ``min_ttl`` / ``max_ttl`` on any peer."""
+    ranged = any(p.min_ttl is not None or p.max_ttl is not None for p in inst.unicast_peer)
+    return inst.check_unicast_src or config.global_defs.vrrp_check_unicast_src or ranged
 
 
 def _v3_checksum_as_v2(inst: InstanceConf) -> bool:

@@ -25,6 +25,7 @@ from pyipvs.daemon.vrrp.track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
+from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vips import addresses_on
 
 log = logging.getLogger("pyipvs.daemon")
@@ -151,6 +152,11 @@ class VrrpProcess:
             unicast_peers=plan.unicast_peers,
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
             old_unicast_checksum=plan.old_unicast_checksum,
+            unicast_ttl=plan.unicast_ttl,
+            peer_check=PeerCheck(
+                {address: (low, high) for address, low, high in plan.peer_ttls},
+                plan.check_unicast_src,
+            ),
             garp_repeat=plan.garp_repeat,
             vips=plan.vips,
             excluded=plan.excluded,
