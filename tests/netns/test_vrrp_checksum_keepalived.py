@@ -34,14 +34,16 @@ class KeepalivedUnicast(Keepalived):
     """keepalived 2.2.7 in lb2, VRRPv3 at 0.1 s to our unicast address, *extra* in its
     instance."""
 
-    def __init__(self, lan: Lan, priority: int, extra: str = "", peer: str = OURS) -> None:
+    def __init__(
+        self, lan: Lan, priority: int, extra: str = "", peer: str = OURS, prologue: str = ""
+    ) -> None:
         if not shutil.which("keepalived"):
             pytest.fail("keepalived 2.2.7 is needed (scripts/bootstrap.sh installs it)")
         self.dir = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-csum-"))
         unicast = UNICAST.format(src=THEIRS, peer=peer) + extra
         conf = KEEPALIVED_CONF.format(router_id="lb2", priority=priority, interval=0.1,
                                       version=3, vip=f"{VIP}/32", unicast=unicast)  # fmt: skip
-        (self.dir / "keepalived.conf").write_text(conf)
+        (self.dir / "keepalived.conf").write_text(prologue + conf)
         command = ["ip", "netns", "exec", lan.ns("lb2"), "keepalived", "-n", "-l", "-D", "-G",
                    "-P", "-f", str(self.dir / "keepalived.conf"),
                    "-p", str(self.dir / "k.pid"), "-r", str(self.dir / "v.pid")]  # fmt: skip

@@ -174,9 +174,10 @@ class VrrpDriver:
 
     # ===== lifecycle =====
 
-    async def start(self, *, resume_master: bool = False) -> None:
+    async def start(self, *, resume_master: bool = False, startup_delay: float = 0.0) -> None:
         """Opens the sockets and starts the instance (as master at once with
-        *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
+        *resume_master*, its down timer held for *startup_delay*: see
+        :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._timers = LoopTimers(self._loop, self._on_timer)
         self._index, _ = await self._links.open(self.interface)
@@ -185,7 +186,7 @@ class VrrpDriver:
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
         self._worker = asyncio.create_task(self._work())
-        self._feed(ev.Startup(resume_master))
+        self._feed(ev.Startup(resume_master, startup_delay))
 
     async def stop(self, *, release_vips: bool = True) -> None:
         """Shuts the instance down (a master sends priority 0 and removes its addresses,

@@ -60,6 +60,7 @@ class VrrpInstance:
         self._master_adver_interval = config.advert_interval
         # When the down timer was last armed with a full Master_Down_Interval.
         self._down_armed_at: float | None = None
+        self._startup_until = float("-inf")  # vrrp_startup_delay's end
         self._handlers: Mapping[type, Callable[[Any, float, Actions], None]] = {
             ev.Startup: self._on_startup,
             ev.Shutdown: self._on_shutdown,
@@ -212,8 +213,9 @@ class VrrpInstance:
         out.append(act.SendAdvert(priority, self._config.advert_interval))
 
     def _arm_down_timer(self, now: float, out: Actions) -> None:
-        self._down_armed_at = now
-        self._start(ev.MASTER_DOWN_TIMER, now + self.master_down_interval, out)
+        since = max(now, self._startup_until)  # vrrp_startup_delay (see Startup)
+        self._down_armed_at = since
+        self._start(ev.MASTER_DOWN_TIMER, since + self.master_down_interval, out)
 
     # ===== entering states =====
 
@@ -263,6 +265,7 @@ class VrrpInstance:
     def _on_startup(self, event: ev.Startup, now: float, out: Actions) -> None:
         if self._state != INIT:
             return
+        self._startup_until = now + event.delay
         if self.faulty:
             self._become_fault("startup", "startup with a fault", out)
         elif event.resume_master:

@@ -87,9 +87,13 @@ class VrrpProcess:
         self._lock = asyncio.Lock()
         self.tracking.start()
         previous, age = self.state_file.load() if self.state_file else ({}, None)
+        delay = self.config.global_defs.vrrp_startup_delay  # not for instances a reload adds
+        if delay:
+            log.info("Delaying startup for %g seconds", delay)
         async with self._lock:
             for name in list(self.drivers):
-                await self._start(name, await self._resumes(name, previous.get(name), age))
+                resume = await self._resumes(name, previous.get(name), age)
+                await self._start(name, resume, delay)
             self._build_groups()
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         await self._stop_requested.wait()
@@ -175,9 +179,9 @@ class VrrpProcess:
         own = plan.interface if plan.track_interface else None
         self.tracking.attach(plan.name, own, dict(plan.config.tracked), feed)
 
-    async def _start(self, name: str, resume_master: bool = False) -> None:
+    async def _start(self, name: str, resume_master: bool = False, delay: float = 0.0) -> None:
         try:
-            await self.drivers[name].start(resume_master=resume_master)
+            await self.drivers[name].start(resume_master=resume_master, startup_delay=delay)
         except (OSError, LookupError) as exc:  # no interface, a socket refused: others run on
             log.error("(%s) cannot start: %s", name, exc)
             self.tracking.detach(name)
