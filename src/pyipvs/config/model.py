@@ -89,6 +89,12 @@ class GlobalDefs:
     lvs_sync_daemon: LvsSyncDaemon | None = None
     lvs_flush: bool = False
     lvs_flush_on_stop: bool = False
+    #: ``notify_fifo`` / ``vrrp_notify_fifo FIFO_NAME [user [group]]`` (the name in
+    #: ``command``) and the scripts that read them (``*_fifo_script``)
+    notify_fifo: Script | None = None
+    notify_fifo_script: Script | None = None
+    vrrp_notify_fifo: Script | None = None
+    vrrp_notify_fifo_script: Script | None = None
     options: tuple[Option, ...] = ()
 
 

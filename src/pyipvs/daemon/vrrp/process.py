@@ -86,6 +86,7 @@ class VrrpProcess:
         self._stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
         self.tracking.start()
+        self.notifier.start()
         previous, age = self.state_file.load() if self.state_file else ({}, None)
         delay = self.config.global_defs.vrrp_startup_delay  # not for instances a reload adds
         if delay:
@@ -104,6 +105,7 @@ class VrrpProcess:
         if self.state_file is not None:
             self.state_file.remove()  # priority 0 sent: a successor must not resume
         await self.notifier.drain()
+        self.notifier.close()
 
     def stop(self) -> None:
         """Asks :meth:`run` to shut down: masters send priority 0, addresses are removed."""
