@@ -16,6 +16,8 @@ measured and kept in :attr:`VrrpDriver.lateness`. Timers are timerfds watched by
 blocking the loop.
 """
 
+from __future__ import annotations
+
 import asyncio
 import ipaddress
 import logging
@@ -25,8 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-from pyroute2 import AsyncIPRoute
+from typing import TYPE_CHECKING
 
 from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp import actions as act
@@ -39,7 +40,10 @@ from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
 from pyipvs.vrrp.unicast_checksum import UnicastChecksum
 from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vip_links import VipLinks
-from pyipvs.vrrp.vips import VipSpec
+from pyipvs.vrrp.vips import VipSpec, import_rtnetlink, open_rtnetlink
+
+if TYPE_CHECKING:
+    from pyroute2 import AsyncIPRoute
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 log = logging.getLogger("pyipvs.vrrp")
@@ -152,6 +156,7 @@ class VrrpDriver:
         timing = garp_timing or GarpTiming(delay=0.0)
         self._later_garps = GarpSchedule(timing, self._resend_gratuitous)
         self._ipr: AsyncIPRoute | None = None
+        self._rtnetlink_imported: asyncio.Future[None] | None = None
         self._index = 0
         self._release_vips = True
         #: When set (by a sync group's owner), events go here instead of to the instance: it
@@ -181,7 +186,11 @@ class VrrpDriver:
         self._loop = asyncio.get_running_loop()
         self._timers = LoopTimers(self._loop, self._on_timer)
         self._index, _ = await self._links.open(self.interface)
-        self._ipr = AsyncIPRoute()  # kept open: installing the VIPs is on the failover path
+        # pyroute2 is imported in a thread while the instance starts (most of the child's
+        # import time); the client is then opened and kept: installing the VIPs is on the
+        # failover path.
+        self._rtnetlink_imported = self._loop.run_in_executor(None, import_rtnetlink)
+        self._rtnetlink_imported.add_done_callback(lambda _: self._open_rtnetlink())
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
@@ -217,6 +226,19 @@ class VrrpDriver:
         if self._ipr is not None:
             self._ipr.close()
             self._ipr = None
+        self._rtnetlink_imported = None
+
+    def _open_rtnetlink(self) -> AsyncIPRoute | None:
+        if self._ipr is None and self._rtnetlink_imported is not None:  # not closed since
+            self._ipr = open_rtnetlink()
+        return self._ipr
+
+    async def _rtnetlink(self) -> AsyncIPRoute:
+        if self._rtnetlink_imported is not None:
+            await self._rtnetlink_imported
+        ipr = self._open_rtnetlink()
+        assert ipr is not None, "rtnetlink used after close()"
+        return ipr
 
     def _open_sockets(self) -> None:
         config = self.instance.config
@@ -384,8 +406,8 @@ class VrrpDriver:
             return
         elif isinstance(action, act.AddVips | act.RemoveVips):
             add = isinstance(action, act.AddVips)
-            assert self._ipr is not None
-            await self._links.change(self._ipr, self._with_excluded(action.addresses), add)
+            ipr = await self._rtnetlink()
+            await self._links.change(ipr, self._with_excluded(action.addresses), add)
         elif isinstance(action, act.SendGratuitous):
             primary = self.instance.config.primary_address
             addresses = self._with_excluded(action.addresses)
