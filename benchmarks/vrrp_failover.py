@@ -128,7 +128,9 @@ def lan() -> Iterator[dict[str, str]]:
             subprocess.run(["ip", "netns", "delete", ns], check=False)
 
 
-def start(ns: str, tool: str, name: str, priority: int, version: int, interval: float) -> Output:
+def start(ns: str, tool: str, name: str, priority: int, version: int, interval: float,
+          cpu: int | None = None) -> Output:  # fmt: skip
+    """Starts *tool* in namespace *ns* (pinned to *cpu* with taskset when given)."""
     directory = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-bench-"))
     conf = directory / "keepalived.conf"
     conf.write_text(
@@ -139,8 +141,9 @@ def start(ns: str, tool: str, name: str, priority: int, version: int, interval: 
                 str(directory / "k.pid"), "-r", str(directory / "v.pid")]  # fmt: skip
     else:
         argv = [sys.executable, "-c", CHILD, str(conf), str(directory / "v.pid")]
+    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
     process = subprocess.Popen(
-        ["ip", "netns", "exec", ns, *argv],
+        [*pin, "ip", "netns", "exec", ns, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

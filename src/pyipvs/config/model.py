@@ -89,6 +89,12 @@ class GlobalDefs:
     lvs_sync_daemon: LvsSyncDaemon | None = None
     lvs_flush: bool = False
     lvs_flush_on_stop: bool = False
+    #: ``notify_fifo`` / ``vrrp_notify_fifo FIFO_NAME [user [group]]`` (the name in
+    #: ``command``) and the scripts that read them (``*_fifo_script``)
+    notify_fifo: Script | None = None
+    notify_fifo_script: Script | None = None
+    vrrp_notify_fifo: Script | None = None
+    vrrp_notify_fifo_script: Script | None = None
     options: tuple[Option, ...] = ()
 
 
@@ -202,6 +208,15 @@ class VrrpInstanceConfig:
     accept: bool | None = None
     strict_mode: bool | None = None
     lvs_sync_daemon_interface: str | None = None
+    #: keepalived's VRRPv3 unicast checksum over IPv4 (``old_unicast_checksum [never]``):
+    #: ``None`` new form, detecting a peer's old one; ``"always"`` the old form (224.0.0.18
+    #: in the pseudo-header); ``"never"`` the new form without detection
+    old_unicast_checksum: str | None = None
+    #: TTL / hop limit of the adverts sent to unicast peers (keepalived: 255)
+    unicast_ttl: int | None = None
+    #: drop adverts whose source is not a ``unicast_peer`` (also: ``vrrp_check_unicast_src``,
+    #: or a peer's ``min_ttl`` / ``max_ttl``)
+    check_unicast_src: bool = False
     options: tuple[Option, ...] = ()
 
 

@@ -342,6 +342,11 @@ def _use_vmac(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
         out.line("use_vmac", *([quote(i.use_vmac)] if i.use_vmac else []))
 
 
+def _old_unicast_checksum(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
+    if i.old_unicast_checksum is not None:
+        out.line(key, *(["never"] if i.old_unicast_checksum == "never" else []))
+
+
 def _accept(out: _Out, i: VrrpInstanceConfig, key: str) -> None:
     if i.accept is not None:
         out.line("accept" if i.accept else "no_accept")
@@ -380,6 +385,9 @@ _INSTANCE: tuple[tuple[str, _Writer], ...] = (
     ("accept", _accept),
     ("strict_mode", _on_off),
     ("lvs_sync_daemon_interface", _quoted),
+    ("old_unicast_checksum", _old_unicast_checksum),
+    ("unicast_ttl", _word),
+    ("check_unicast_src", _flag),
     ("options", _options),
 )  # fmt: skip
 

@@ -11,8 +11,12 @@ rtnetlink, gratuitous ARP / unsolicited NA on an ``AF_PACKET`` socket.
 Late timers (see the guide's late-timer contract): when a timer fires, the driver first drains
 the receive socket and feeds every queued advert with its kernel arrival time
 (``SO_TIMESTAMP``), and only then the expiry, with how late it is. Every wake-up's lateness is
-measured and kept in :attr:`VrrpDriver.lateness`.
+measured and kept in :attr:`VrrpDriver.lateness`. Timers are timerfds watched by the loop
+(:class:`~pyipvs.vrrp.loop_timers.LoopTimers`): on time to tens of microseconds, never
+blocking the loop.
 """
+
+from __future__ import annotations
 
 import asyncio
 import ipaddress
@@ -23,8 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-from pyroute2 import AsyncIPRoute
+from typing import TYPE_CHECKING
 
 from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp import actions as act
@@ -32,9 +35,15 @@ from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.codec import VrrpParser
 from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
+from pyipvs.vrrp.loop_timers import LoopTimers
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
+from pyipvs.vrrp.unicast_checksum import UnicastChecksum
+from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vip_links import VipLinks
-from pyipvs.vrrp.vips import VipSpec
+from pyipvs.vrrp.vips import VipSpec, import_rtnetlink, open_rtnetlink
+
+if TYPE_CHECKING:
+    from pyroute2 import AsyncIPRoute
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 log = logging.getLogger("pyipvs.vrrp")
@@ -47,9 +56,6 @@ _IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
 _IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
 _IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
 _LATE = 0.001  # a wake-up later than this is counted as late
-# asyncio wakes up to a millisecond late (epoll's timeout is whole milliseconds, rounded up):
-# timers are armed this much early and the rest is slept precisely (clock_nanosleep).
-_EARLY = 0.0015
 _SAMPLES = 4096
 
 
@@ -80,6 +86,12 @@ class VrrpDriver:
     :param unicast_peers: send to these addresses instead of the multicast group (and accept
         adverts from anywhere on the interface, as keepalived does).
     :param v3_ipv4_pseudo_header: VRRPv3 over IPv4 checksum mode (see the packets guide).
+    :param old_unicast_checksum: keepalived's ``old_unicast_checksum`` for VRRPv3 over IPv4
+        to unicast peers: ``"auto"`` (its default), ``"always"`` or ``"never"``
+        (:mod:`pyipvs.vrrp.unicast_checksum`).
+    :param unicast_ttl: the TTL / hop limit of adverts to unicast peers (``unicast_ttl``).
+    :param peer_check: which unicast adverts to take (``check_unicast_src``, a peer's
+        ``min_ttl`` / ``max_ttl``); by default any.
     :param garp_repeat: gratuitous ARPs / NAs sent per address on becoming master.
     :param vips: how each virtual address is installed (its ``dev``, prefix, broadcast,
         label, scope); an address without a spec is a host address on *interface*.
@@ -100,6 +112,9 @@ class VrrpDriver:
         *,
         unicast_peers: Iterable[str | IPAddress] = (),
         v3_ipv4_pseudo_header: bool = True,
+        old_unicast_checksum: str = "auto",
+        unicast_ttl: int = 255,
+        peer_check: PeerCheck | None = None,
         garp_repeat: int = 1,
         unicast_check_ttl: bool = False,
         vips: Iterable[VipSpec] = (),
@@ -113,6 +128,8 @@ class VrrpDriver:
         if any(p.version != config.family for p in self.unicast_peers):
             raise ValueError("unicast_peers: not the family of primary_address")
         self._pseudo = v3_ipv4_pseudo_header
+        self._ttl = unicast_ttl if self.unicast_peers else 255
+        self._peer_check = peer_check or PeerCheck({}, False)
         self._garp_repeat = garp_repeat
         self._parser = VrrpParser(
             v3_ipv4_pseudo_header=v3_ipv4_pseudo_header,
@@ -120,10 +137,14 @@ class VrrpDriver:
             vrid=config.vrid,
             check_ttl=unicast_check_ttl or not self.unicast_peers,
         )
+        applies = bool(self.unicast_peers) and config.family == 4 and config.version == 3
+        self._checksum = UnicastChecksum(
+            self._parser, old_unicast_checksum, applies=applies and v3_ipv4_pseudo_header
+        )
         self.lateness = Lateness()
         self.codec_drops: dict[str, int] = {}
         self._subscribers: list[Callable[[act.StateChanged], None]] = []
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._timers: LoopTimers | None = None
         self._queue: asyncio.Queue[act.Action] = asyncio.Queue()
         self._in_flight = 0  # actions queued or being carried out
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -135,11 +156,17 @@ class VrrpDriver:
         timing = garp_timing or GarpTiming(delay=0.0)
         self._later_garps = GarpSchedule(timing, self._resend_gratuitous)
         self._ipr: AsyncIPRoute | None = None
+        self._rtnetlink_imported: asyncio.Future[None] | None = None
         self._index = 0
         self._release_vips = True
         #: When set (by a sync group's owner), events go here instead of to the instance: it
         #: hands them to the group and gives each member's driver its actions (:meth:`perform`).
         self.route: Callable[[ev.Event, float], None] | None = None
+
+    @property
+    def old_unicast_checksum(self) -> bool:
+        """Whether the old VRRPv3 unicast checksum form is in use (configured or detected)."""
+        return self._checksum.old
 
     @property
     def started(self) -> bool:
@@ -152,17 +179,23 @@ class VrrpDriver:
 
     # ===== lifecycle =====
 
-    async def start(self, *, resume_master: bool = False) -> None:
+    async def start(self, *, resume_master: bool = False, startup_delay: float = 0.0) -> None:
         """Opens the sockets and starts the instance (as master at once with
-        *resume_master*, see :class:`~pyipvs.vrrp.Startup`)."""
+        *resume_master*, its down timer held for *startup_delay*: see
+        :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
+        self._timers = LoopTimers(self._loop, self._on_timer)
         self._index, _ = await self._links.open(self.interface)
-        self._ipr = AsyncIPRoute()  # kept open: installing the VIPs is on the failover path
+        # pyroute2 is imported in a thread while the instance starts (most of the child's
+        # import time); the client is then opened and kept: installing the VIPs is on the
+        # failover path.
+        self._rtnetlink_imported = self._loop.run_in_executor(None, import_rtnetlink)
+        self._rtnetlink_imported.add_done_callback(lambda _: self._open_rtnetlink())
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
         self._worker = asyncio.create_task(self._work())
-        self._feed(ev.Startup(resume_master))
+        self._feed(ev.Startup(resume_master, startup_delay))
 
     async def stop(self, *, release_vips: bool = True) -> None:
         """Shuts the instance down (a master sends priority 0 and removes its addresses,
@@ -179,9 +212,9 @@ class VrrpDriver:
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
+        if self._timers is not None:
+            self._timers.close()
+            self._timers = None
         self._later_garps.cancel()
         if self._loop is not None and self._sock is not None:
             self._loop.remove_reader(self._sock.fileno())
@@ -193,6 +226,19 @@ class VrrpDriver:
         if self._ipr is not None:
             self._ipr.close()
             self._ipr = None
+        self._rtnetlink_imported = None
+
+    def _open_rtnetlink(self) -> AsyncIPRoute | None:
+        if self._ipr is None and self._rtnetlink_imported is not None:  # not closed since
+            self._ipr = open_rtnetlink()
+        return self._ipr
+
+    async def _rtnetlink(self) -> AsyncIPRoute:
+        if self._rtnetlink_imported is not None:
+            await self._rtnetlink_imported
+        ipr = self._open_rtnetlink()
+        assert ipr is not None, "rtnetlink used after close()"
+        return ipr
 
     def _open_sockets(self) -> None:
         config = self.instance.config
@@ -210,7 +256,7 @@ class VrrpDriver:
             rx.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVHOPLIMIT, 1)
             rx.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVPKTINFO, 1)
             rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
-            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+            rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, self._ttl)
             rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
             rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, self._index)
             if not self.unicast_peers:
@@ -264,13 +310,22 @@ class VrrpDriver:
             arrival, hop_limit, destination = self._ancillary(ancillary)
             try:
                 if self.instance.config.family == 4:
-                    received = self._parser.receive_ip(data)
+                    received, switched = self._checksum.receive(data)
+                    if switched:
+                        vrid = self.instance.config.vrid
+                        log.info("[VRID %d] Setting unicast VRRPv3 checksum to old version", vrid)
                 else:
                     received = self._parser.receive_payload(
                         data, src=address[0].split("%")[0], dst=destination, hop_limit=hop_limit
                     )
             except VrrpPacketError as exc:
                 self.codec_drops[exc.reason] = self.codec_drops.get(exc.reason, 0) + 1
+                continue
+            rejected = self._peer_check.reject(received.source, received.hop_limit)
+            if rejected is not None:
+                reason, text = rejected
+                self.codec_drops[reason] = self.codec_drops.get(reason, 0) + 1
+                log.info("[VRID %d] %s", self.instance.config.vrid, text)
                 continue
             self._feed(ev.AdvertReceived(received.packet, received.source), arrival)
 
@@ -288,10 +343,6 @@ class VrrpDriver:
         return arrival, hop_limit, destination
 
     def _on_timer(self, timer: str, deadline: float) -> None:
-        remaining = deadline - self._now()
-        if remaining > 0:
-            time.sleep(remaining)  # at most _EARLY: blocks the loop less than the rounding
-        self._timers.pop(timer, None)
         late = max(0.0, self._now() - deadline)
         self.lateness.record(late)
         # The late-timer contract: queued adverts first, with their arrival times.
@@ -303,17 +354,11 @@ class VrrpDriver:
     def _act(self, action: act.Action) -> None:
         assert self._loop is not None
         if isinstance(action, act.StartTimer):
-            old = self._timers.pop(action.timer, None)
-            if old is not None:
-                old.cancel()
-            handle = self._loop.call_at(
-                action.deadline - _EARLY, self._on_timer, action.timer, action.deadline
-            )
-            self._timers[action.timer] = handle
+            assert self._timers is not None
+            self._timers.arm(action.timer, action.deadline)
         elif isinstance(action, act.CancelTimer):
-            armed = self._timers.pop(action.timer, None)
-            if armed is not None:
-                armed.cancel()
+            if self._timers is not None:
+                self._timers.cancel(action.timer)
         elif isinstance(action, act.StateChanged):
             log.info(
                 "[VRID %d] %s -> %s (%s)",
@@ -361,8 +406,8 @@ class VrrpDriver:
             return
         elif isinstance(action, act.AddVips | act.RemoveVips):
             add = isinstance(action, act.AddVips)
-            assert self._ipr is not None
-            await self._links.change(self._ipr, self._with_excluded(action.addresses), add)
+            ipr = await self._rtnetlink()
+            await self._links.change(ipr, self._with_excluded(action.addresses), add)
         elif isinstance(action, act.SendGratuitous):
             primary = self.instance.config.primary_address
             addresses = self._with_excluded(action.addresses)
@@ -397,9 +442,10 @@ class VrrpDriver:
         group = VRRP_IPV4_GROUP if config.family == 4 else VRRP_IPV6_GROUP
         for destination in self.unicast_peers or (group,):
             if config.family == 4:
-                data = packet.to_ip(
-                    src=config.primary_address, dst=destination, v3_ipv4_pseudo_header=self._pseudo
-                )
+                src = config.primary_address
+                data = self._checksum.encode(packet, src, destination, self._pseudo)
+                if self._ttl != 255:  # the kernel fills in the header checksum (raw(7))
+                    data = data[:8] + bytes((self._ttl,)) + data[9:]
                 self._tx.sendto(data, (str(destination), 0))
             else:
                 data = packet.to_bytes(src=config.primary_address, dst=destination)

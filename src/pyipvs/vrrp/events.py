@@ -31,9 +31,15 @@ class Startup:
         addresses still installed, within Master_Down_Interval): start as master at once, with
         an advert, instead of going through BACKUP (a documented difference from keepalived,
         which flaps: its backup takes over, then the respawned higher priority preempts).
+    :ivar delay: keepalived's ``vrrp_startup_delay``: for this long after startup the
+        instance hears adverts but its Master_Down_Timer, however often re-armed, expires no
+        sooner than *delay* + Master_Down_Interval after startup (keepalived 2.2.7
+        ``vrrp_init_instance_sands``): links that pass no traffic for a while after boot do
+        not make a backup master. The address owner and *resume_master* start at once.
     """
 
     resume_master: bool = False
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ class VrrpInstance:
         self._master_adver_interval = config.advert_interval
         # When the down timer was last armed with a full Master_Down_Interval.
         self._down_armed_at: float | None = None
+        self._startup_until = float("-inf")  # vrrp_startup_delay's end
+        self._owner_backed_off = False  # another owner was seen: 254 from then on
         self._handlers: Mapping[type, Callable[[Any, float, Actions], None]] = {
             ev.Startup: self._on_startup,
             ev.Shutdown: self._on_shutdown,
@@ -90,7 +92,7 @@ class VrrpInstance:
     def priority(self) -> int:
         """The effective priority: the configured one plus the weights of tracked objects,
         clamped to 1..254; the address owner's 255 never changes (keepalived ``vrrp_track.c``)."""
-        base = self._config.priority
+        base = self._base_priority
         if base == 255:
             return base
         total = base
@@ -101,6 +103,11 @@ class VrrpInstance:
             elif (weight > 0 and up) or (weight < 0 and not up):
                 total += weight
         return min(max(total, 1), 254)
+
+    @property
+    def _base_priority(self) -> int:
+        # keepalived lowers an owner that met another owner to 254, for good (until a reload).
+        return 254 if self._owner_backed_off else self._config.priority
 
     @property
     def master_adver_interval(self) -> float:
@@ -212,8 +219,9 @@ class VrrpInstance:
         out.append(act.SendAdvert(priority, self._config.advert_interval))
 
     def _arm_down_timer(self, now: float, out: Actions) -> None:
-        self._down_armed_at = now
-        self._start(ev.MASTER_DOWN_TIMER, now + self.master_down_interval, out)
+        since = max(now, self._startup_until)  # vrrp_startup_delay (see Startup)
+        self._down_armed_at = since
+        self._start(ev.MASTER_DOWN_TIMER, since + self.master_down_interval, out)
 
     # ===== entering states =====
 
@@ -253,7 +261,7 @@ class VrrpInstance:
     def _leave_fault(self, event: str, reason: str, now: float, out: Actions) -> None:
         # keepalived: leaving FAULT goes to BACKUP with a full down timer, MASTER only for the
         # address owner (RFC 5798 6.4.1 applied as at startup).
-        if self._config.priority == 255:
+        if self._base_priority == 255:
             self._become_master(event, reason + ", address owner", now, out)
         else:
             self._become_backup(event, reason, now, out)
@@ -263,11 +271,12 @@ class VrrpInstance:
     def _on_startup(self, event: ev.Startup, now: float, out: Actions) -> None:
         if self._state != INIT:
             return
+        self._startup_until = now + event.delay
         if self.faulty:
             self._become_fault("startup", "startup with a fault", out)
         elif event.resume_master:
             self._become_master("startup", "resumed: the predecessor was master", now, out)
-        elif self._config.priority == 255:
+        elif self._base_priority == 255:
             # RFC 5798 6.4.1: the owner becomes master at once.
             self._become_master("startup", "startup as address owner", now, out)
         else:
@@ -424,6 +433,12 @@ class VrrpInstance:
 
     def _master_advert(self, event: ev.AdvertReceived, now: float, out: Actions) -> str | None:
         p, own = event.packet, self.priority
+        if p.priority == own == 255 and event.source != self._config.primary_address:
+            # Two address owners (RFC 5798 6.1: there is one). keepalived 2.2.7 reports the
+            # configuration error and lowers its own priority to 254, so one of them gives way.
+            self._owner_backed_off = True
+            self._become_backup("advert", _TWO_OWNERS, now, out)
+            return None
         if p.priority == 0:
             # RFC 5798 6.4.3: send an advert at once, reset Adver_Timer.
             self._send_advert(own, out)
@@ -453,6 +468,12 @@ class VrrpInstance:
             return "lower_priority"
         self._change_state(MASTER, "advert", "answered a lower-priority advert", out)
         return None
+
+
+_TWO_OWNERS = (
+    "CONFIGURATION ERROR: local instance and a remote instance are both configured as address"
+    " owner, please fix - reducing local priority"
+)
 
 
 def _wins_tie(event: ev.AdvertReceived, config: VrrpConfig) -> bool:

@@ -15,11 +15,20 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from pyroute2 import AsyncIPRoute, NetlinkError
+from typing import TYPE_CHECKING
 
 from pyipvs.vrrp.garp import gratuitous_arp, unsolicited_na
-from pyipvs.vrrp.vips import IPAddress, VipSpec, change_vips, host_spec, interface_info
+from pyipvs.vrrp.vips import (
+    IPAddress,
+    VipSpec,
+    change_vips,
+    host_spec,
+    interface_info,
+    netlink_error,
+)
+
+if TYPE_CHECKING:
+    from pyroute2 import AsyncIPRoute
 
 log = logging.getLogger("pyipvs.vrrp")
 
@@ -72,7 +81,7 @@ class VipLinks:
         """
         link = self._links.get(interface)
         if link is None:
-            index, mac = await interface_info(interface)
+            index, mac = interface_info(interface)
             sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
             sock.bind((interface, 0))
             link = self._links[interface] = _Link(index, mac, sock)
@@ -94,10 +103,11 @@ class VipLinks:
                 log.error("virtual address %s: %s", address, exc)
                 continue
             placed.append((index, self.spec(address)))
+        failed = netlink_error()
         for one in placed:  # one refused address (EINVAL: a scope the kernel rejects) only
             try:
                 await change_vips(ipr, (one,), add)
-            except NetlinkError as exc:
+            except failed as exc:
                 log.error("virtual address %s: %s", one[1].address, exc)
 
     def send_gratuitous(

@@ -1,15 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Virtual addresses on an interface through rtnetlink (pyroute2), for the driver."""
+"""Virtual addresses on an interface through rtnetlink (pyroute2), for the driver.
+
+pyroute2 is imported when an address is first changed or listed, not with this module: it is
+most of the VRRP child's import time (about 80 ms), and a starting instance needs only its
+interface's index and MAC (``if_nametoindex``, ``SIOCGIFHWADDR``) before its down timer runs.
+"""
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import ipaddress
+import socket
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyroute2 import AsyncIPRoute, NetlinkError
+if TYPE_CHECKING:
+    from pyroute2 import AsyncIPRoute
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # <linux/if_addr.h>: no duplicate address detection, so an IPv6 VIP works at once (keepalived
@@ -69,19 +78,42 @@ def host_spec(address: IPAddress) -> VipSpec:
     return VipSpec(address, address.max_prefixlen)
 
 
-async def interface_info(ifname: str) -> tuple[int, bytes]:
-    """The interface's index and MAC address.
+_SIOCGIFHWADDR = 0x8927  # <linux/sockios.h>
+
+
+def interface_info(ifname: str) -> tuple[int, bytes]:
+    """The interface's index and MAC address (all zero for an interface without one).
 
     :raises LookupError: no such interface.
     """
-    async with AsyncIPRoute() as ipr:
-        found = await ipr.link_lookup(ifname=ifname)
-        if not found:
-            raise LookupError(f"no interface {ifname!r}")
-        index = int(found[0])
-        links: list[Any] = [link async for link in await ipr.get_links(index=index)]
-    mac = str(links[0].get("address") or "00:00:00:00:00:00")
-    return index, bytes.fromhex(mac.replace(":", ""))
+    try:
+        index = socket.if_nametoindex(ifname)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            request = struct.pack("16s16x", ifname.encode())
+            answer = fcntl.ioctl(sock.fileno(), _SIOCGIFHWADDR, request)
+    except (OSError, ValueError, UnicodeError):
+        raise LookupError(f"no interface {ifname!r}") from None
+    return index, answer[18:24]  # struct ifreq: name[16], then sockaddr (family 2, data[14])
+
+
+def import_rtnetlink() -> None:
+    """Imports pyroute2 (the driver does it in a thread while the instance starts)."""
+    import pyroute2  # noqa: F401
+
+
+def netlink_error() -> type[Exception]:
+    """pyroute2's ``NetlinkError`` (importing pyroute2 on first use)."""
+    from pyroute2 import NetlinkError
+
+    error: type[Exception] = NetlinkError
+    return error
+
+
+def open_rtnetlink() -> AsyncIPRoute:
+    """An rtnetlink client (importing pyroute2 on first use)."""
+    from pyroute2 import AsyncIPRoute
+
+    return AsyncIPRoute()
 
 
 async def change_vips(ipr: AsyncIPRoute, placed: Iterable[tuple[int, VipSpec]], add: bool) -> None:
@@ -91,11 +123,12 @@ async def change_vips(ipr: AsyncIPRoute, placed: Iterable[tuple[int, VipSpec]], 
     rtnetlink client (saves opening one: a few milliseconds before the gratuitous ARPs)."""
     command = "add" if add else "del"
     harmless = (errno.EEXIST,) if add else (errno.EADDRNOTAVAIL, errno.ENOENT)
+    failed = netlink_error()
     for index, spec in placed:
         try:
             await ipr.addr(command, index=index, **_attributes(spec, add))
-        except NetlinkError as exc:
-            if exc.code not in harmless:
+        except failed as exc:
+            if getattr(exc, "code", None) not in harmless:
                 raise
 
 
@@ -115,7 +148,7 @@ def _attributes(spec: VipSpec, add: bool) -> dict[str, Any]:
 
 async def addresses_on(ifname: str) -> set[IPAddress]:
     """The addresses on an interface (empty when there is no such interface)."""
-    async with AsyncIPRoute() as ipr:
+    async with open_rtnetlink() as ipr:
         found = await ipr.link_lookup(ifname=ifname)
         if not found:
             return set()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pyipvs.config.model import GlobalDefs, LvsSyncDaemon, LvsTimeouts
+from pyipvs.config.model import GlobalDefs, LvsSyncDaemon, LvsTimeouts, Script
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,
@@ -104,11 +104,31 @@ def _lvs_sync_daemon(ctx: Context, node: Node, fields: Fields) -> None:
     fields["lvs_sync_daemon"] = LvsSyncDaemon(interface, **clean)  # type: ignore[arg-type]
 
 
+def _fifo(field: str, kind: str, what: str) -> Keyword:
+    """``[vrrp_]notify_fifo[_script] NAME [user [group]]``, with keepalived 2.2.7's errors
+    (global_parser.c): none given, or given twice (the first is kept)."""
+    noun = "notify_fifo" if what == "name" else "notify_fifo_script"
+
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        if not node.args:
+            ctx.error(node, f"No {kind}{noun}{' name' if what == 'name' else ''} specified")
+            return
+        if field in fields:
+            ctx.error(node, f"{kind}{noun} already specified - ignoring {node.args[0]}")
+            return
+        user = node.args[1] if len(node.args) > 1 else None
+        group = node.args[2] if len(node.args) > 2 else None
+        extra_args(ctx, node, 3)
+        fields[field] = Script(node.args[0], user, group)
+
+    return Keyword(handler)
+
+
 GLOBAL_TABLE: Table = {
     **options_table(
         "smtp_alert_vrrp smtp_alert_checker no_email_faults startup_script startup_script_timeout "
-        "shutdown_script shutdown_script_timeout notify_fifo notify_fifo_script vrrp_notify_fifo "
-        "vrrp_notify_fifo_script lvs_notify_fifo lvs_notify_fifo_script vrrp_iptables "
+        "shutdown_script shutdown_script_timeout "
+        "lvs_notify_fifo lvs_notify_fifo_script vrrp_iptables "
         "vrrp_ipsets nftables nftables_priority nftables_ifindex nftables_counters vmac_prefix "
         "vmac_addr max_auto_priority min_auto_priority_delay vrrp_rt_priority vrrp_priority "
         "vrrp_no_swap vrrp_cpu_affinity vrrp_rlimit_rttime checker_priority checker_rt_priority "
@@ -130,6 +150,10 @@ GLOBAL_TABLE: Table = {
         "local_name script_security_no_warn linkbeat_use_polling fifo_write_vrrp_states_on_reload "
         "vrrp_iptables_no_add vrrp_ipsets_no_add"
     ),
+    "notify_fifo": _fifo("notify_fifo", "", "name"),
+    "notify_fifo_script": _fifo("notify_fifo_script", "", "script"),
+    "vrrp_notify_fifo": _fifo("vrrp_notify_fifo", "vrrp_", "name"),
+    "vrrp_notify_fifo_script": _fifo("vrrp_notify_fifo_script", "vrrp_", "script"),
     "router_id": set_str("router_id"),
     "lvs_id": deprecated(
         set_str("router_id"), "lvs_id is a keepalived 1.x keyword - please use 'router_id'"

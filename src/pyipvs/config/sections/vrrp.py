@@ -244,13 +244,36 @@ def _garp_repeat(field: str, high: int) -> Keyword:
     return Keyword(handler)
 
 
+def _old_unicast_checksum(ctx: Context, node: Node, fields: Fields) -> None:
+    """``old_unicast_checksum [never]`` (keepalived 2.2.7 vrrp_parser.c): an unknown mode is an
+    error and the keyword is ignored."""
+    if not node.args:
+        fields["old_unicast_checksum"] = "always"
+        return
+    extra_args(ctx, node, 1)
+    if node.args[0] == "never":
+        fields["old_unicast_checksum"] = "never"
+    else:
+        ctx.error(
+            node, f"({fields['name']}) Unknown old_unicast_chksum mode {node.args[0]} - ignoring"
+        )
+
+
+_TTL = _ranged("unicast_ttl", 0, 255, "({name}): TTL '{value}' not valid - must be between 0 & 255")
+
+
+def _unicast_ttl(ctx: Context, node: Node, fields: Fields) -> None:
+    _TTL.handler(ctx, node, fields)
+    ctx.where[("vrrp_instance", "unicast_ttl", fields["name"])] = node  # for the check below
+
+
 INSTANCE_TABLE: Table = {
     **NOTIFY_TABLE,
     **options_table(
         "notify_deleted notify_master_rx_lower_pri notify_priority_changes use_vmac_addr "
         "vmac_xmit_base_ipvlan use_ipvlan down_timer_adverts lower_prio_no_advert "
         "higher_prio_send_advert timer_expired_backup owner_ignore_adverts unicast_fault_no_peer "
-        "unicast_ttl check_unicast_src mcast_dst_ip old_unicast_checksum v3_checksum_as_v2 "
+        "mcast_dst_ip v3_checksum_as_v2 "
         "track_src_ip no_virtual_ipaddress kernel_rx_buf_size garp_extra_if vmac_garp_intvl "
         "promote_secondaries debug linkbeat_use_polling",
         "track_process track_bfd",
@@ -296,6 +319,9 @@ INSTANCE_TABLE: Table = {
     "strict_mode": set_bool("strict_mode"),
     "lvs_sync_daemon_interface": Keyword(_lvs_sync_daemon_interface),
     "native_ipv6": set_flag("_native_ipv6"),
+    "old_unicast_checksum": Keyword(_old_unicast_checksum),
+    "unicast_ttl": Keyword(_unicast_ttl),
+    "check_unicast_src": set_flag("check_unicast_src"),
 }
 
 
@@ -340,6 +366,13 @@ def complete_instance(
             node, f"({fields['name']}) unicast with use_vmac requires vmac_xmit_base - setting"
         )
         fields["vmac_xmit_base"] = True
+    if "unicast_ttl" in fields and not fields.get("unicast_peer"):
+        # keepalived 2.2.7 then sends TTL 0, which every receiver drops; pyipvs keeps 255.
+        at = ctx.where.get(("vrrp_instance", "unicast_ttl", fields["name"]), node)
+        ctx.error(
+            at, f"({fields['name']}): Cannot use unicast_ttl without unicast peers - resetting"
+        )
+        del fields["unicast_ttl"]
     return VrrpInstanceConfig(**freeze(fields))
 
 

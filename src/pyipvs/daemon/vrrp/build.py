@@ -26,6 +26,7 @@ from pyipvs.config.diagnostics import Reporter
 from pyipvs.config.lexer import Lexer
 from pyipvs.config.parser import default_config_id
 from pyipvs.config.tree import Node, TreeBuilder
+from pyipvs.config.values import TRUE_WORDS
 from pyipvs.daemon.vrrp.track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
@@ -49,6 +50,13 @@ class InstancePlan:
     unicast_peers: tuple[IPAddress, ...] = ()
     garp_repeat: int = 5
     v3_ipv4_pseudo_header: bool = True
+    #: ``old_unicast_checksum``: "auto" (keepalived's default), "always" or "never"
+    old_unicast_checksum: str = "auto"
+    unicast_ttl: int = 255
+    #: drop adverts from anything but a unicast peer (and outside its TTL range)
+    check_unicast_src: bool = False
+    #: each unicast peer's (address, min_ttl, max_ttl)
+    peer_ttls: tuple[tuple[IPAddress, int, int], ...] = ()
     track_interface: bool = True  # FAULT while its own interface is down (dont_track_primary)
     #: how each virtual address is installed (``dev``, prefix, ``brd``, ``label``, ``scope``)
     vips: tuple[VipSpec, ...] = ()
@@ -207,14 +215,24 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         down_timer_adverts=gdefs.vrrp_down_timer_adverts,
         tracked=tracked_weights(inst, config),
     )
-    options = {option[0] for option in inst.options}
     return InstancePlan(
         name=inst.name,
         interface=inst.interface,
         config=vrrp,
         unicast_peers=tuple(ipaddress.ip_address(p.address) for p in inst.unicast_peer),
         garp_repeat=inst.garp_master_repeat or gdefs.vrrp_garp_master_repeat,
-        v3_ipv4_pseudo_header="v3_checksum_as_v2" not in options,
+        v3_ipv4_pseudo_header=not _v3_checksum_as_v2(inst),
+        old_unicast_checksum=inst.old_unicast_checksum or "auto",
+        unicast_ttl=255 if inst.unicast_ttl is None else inst.unicast_ttl,
+        check_unicast_src=_check_unicast_src(inst, config),
+        peer_ttls=tuple(
+            (
+                ipaddress.ip_address(p.address),
+                p.min_ttl or 0,
+                255 if p.max_ttl is None else p.max_ttl,
+            )
+            for p in inst.unicast_peer
+        ),
         track_interface=not inst.dont_track_primary,
         vips=_vip_specs(inst),
         garp_timing=_garp_timing(inst, config),
@@ -222,6 +240,23 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
             ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
         ),
     )
+
+
+def _check_unicast_src(inst: InstanceConf, config: KeepalivedConfig) -> bool:
+    """keepalived: the instance's ``check_unicast_src``, the global ``vrrp_check_unicast_src``,
+    or a ``min_ttl`` / ``max_ttl`` on any peer."""
+    ranged = any(p.min_ttl is not None or p.max_ttl is not None for p in inst.unicast_peer)
+    return inst.check_unicast_src or config.global_defs.vrrp_check_unicast_src or ranged
+
+
+def _v3_checksum_as_v2(inst: InstanceConf) -> bool:
+    """keepalived 2.2.8's ``v3_checksum_as_v2 [<BOOL>]`` (2.2.7 does not know it; it is kept
+    among the options): the last one given wins."""
+    value = False
+    for keyword, args in inst.options:
+        if keyword == "v3_checksum_as_v2":
+            value = not args or args[0].lower() in TRUE_WORDS
+    return value
 
 
 def _garp_timing(inst: InstanceConf, config: KeepalivedConfig) -> GarpTiming:

@@ -25,6 +25,7 @@ from pyipvs.daemon.vrrp.track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
+from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vips import addresses_on
 
 log = logging.getLogger("pyipvs.daemon")
@@ -85,10 +86,15 @@ class VrrpProcess:
         self._stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
         self.tracking.start()
+        self.notifier.start()
         previous, age = self.state_file.load() if self.state_file else ({}, None)
+        delay = self.config.global_defs.vrrp_startup_delay  # not for instances a reload adds
+        if delay:
+            log.info("Delaying startup for %g seconds", delay)
         async with self._lock:
             for name in list(self.drivers):
-                await self._start(name, await self._resumes(name, previous.get(name), age))
+                resume = await self._resumes(name, previous.get(name), age)
+                await self._start(name, resume, delay)
             self._build_groups()
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         await self._stop_requested.wait()
@@ -99,6 +105,7 @@ class VrrpProcess:
         if self.state_file is not None:
             self.state_file.remove()  # priority 0 sent: a successor must not resume
         await self.notifier.drain()
+        self.notifier.close()
 
     def stop(self) -> None:
         """Asks :meth:`run` to shut down: masters send priority 0, addresses are removed."""
@@ -150,6 +157,12 @@ class VrrpProcess:
             plan.interface,
             unicast_peers=plan.unicast_peers,
             v3_ipv4_pseudo_header=plan.v3_ipv4_pseudo_header,
+            old_unicast_checksum=plan.old_unicast_checksum,
+            unicast_ttl=plan.unicast_ttl,
+            peer_check=PeerCheck(
+                {address: (low, high) for address, low, high in plan.peer_ttls},
+                plan.check_unicast_src,
+            ),
             garp_repeat=plan.garp_repeat,
             vips=plan.vips,
             excluded=plan.excluded,
@@ -168,9 +181,9 @@ class VrrpProcess:
         own = plan.interface if plan.track_interface else None
         self.tracking.attach(plan.name, own, dict(plan.config.tracked), feed)
 
-    async def _start(self, name: str, resume_master: bool = False) -> None:
+    async def _start(self, name: str, resume_master: bool = False, delay: float = 0.0) -> None:
         try:
-            await self.drivers[name].start(resume_master=resume_master)
+            await self.drivers[name].start(resume_master=resume_master, startup_delay=delay)
         except (OSError, LookupError) as exc:  # no interface, a socket refused: others run on
             log.error("(%s) cannot start: %s", name, exc)
             self.tracking.detach(name)

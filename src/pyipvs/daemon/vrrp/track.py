@@ -17,9 +17,9 @@ import fcntl
 import logging
 import socket
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from pyipvs.config import KeepalivedConfig, VrrpScriptConfig
+from pyipvs.config import KeepalivedConfig, Tracked, VrrpScriptConfig
 from pyipvs.config import VrrpInstanceConfig as InstanceConf
 from pyipvs.daemon.notify import command_argv
 from pyipvs.daemon.vrrp.track_file import FileTracker
@@ -39,14 +39,35 @@ Feed = Callable[[ev.Event], None]
 
 
 def tracked_weights(inst: InstanceConf, config: KeepalivedConfig) -> dict[str, int]:
-    """``VrrpConfig.tracked`` for an instance: each tracked interface and known script, by
-    ``interface:NAME`` / ``script:NAME``, with its weight (``reverse`` turns it round)."""
+    """``VrrpConfig.tracked`` for an instance: each tracked interface, known script and file,
+    by ``interface:NAME`` / ``script:NAME`` / ``file:NAME``, with its weight (``reverse`` turns
+    it round). The ``track_*`` of a ``vrrp_sync_group`` the instance is in are its own too
+    (keepalived 2.2.7 ``sync_group_tracking_init``), weights set to 0 when a member is the
+    address owner; an object the instance tracks itself keeps its own weight."""
+    weights = _weights(inst.track_interface, inst.track_script, inst.track_file, config)
+    priorities = {i.name: i.priority for i in config.vrrp_instances}
+    for group in config.vrrp_sync_groups:
+        if inst.name not in group.group:
+            continue
+        owner = any(priorities.get(member) == 255 for member in group.group)
+        shared = _weights(group.track_interface, group.track_script, group.track_file, config)
+        for key, weight in shared.items():
+            weights.setdefault(key, 0 if owner else weight)
+    return weights
+
+
+def _weights(
+    interfaces: Iterable[Tracked],
+    scripts_tracked: Iterable[Tracked],
+    files_tracked: Iterable[Tracked],
+    config: KeepalivedConfig,
+) -> dict[str, int]:
     scripts = {s.name: s for s in config.vrrp_scripts}
     weights: dict[str, int] = {}
-    for entry in inst.track_interface:
+    for entry in interfaces:
         weight = entry.weight or 0
         weights[IFACE + entry.name] = -weight if entry.reverse else weight
-    for entry in inst.track_script:
+    for entry in scripts_tracked:
         script = scripts.get(entry.name)
         if script is None:  # the reader warned: keepalived ignores it
             continue
@@ -54,7 +75,7 @@ def tracked_weights(inst: InstanceConf, config: KeepalivedConfig) -> dict[str, i
         reverse = script.weight_reverse if entry.weight is None else entry.reverse
         weights[SCRIPT + entry.name] = -weight if reverse else weight
     files = {f.name: f for f in config.track_files}
-    for entry in inst.track_file:
+    for entry in files_tracked:
         file = files.get(entry.name)
         if file is None:
             continue
