@@ -75,6 +75,13 @@ def test_a_configuration_the_operator_broke_is_reported(bird: Bird) -> None:
     assert "10.0.0.1/32" in routes(bird)  # BIRD kept its running configuration
 
 
+def test_a_bird_conf_without_the_include_is_reported(bird: Bird) -> None:
+    bird.conf.write_text("router id 192.0.2.1;\nprotocol device {}\n")  # the include forgotten
+    speaker = BirdSpeaker(str(bird.control), str(bird.include), "pyipvs_vips")
+    with pytest.raises(SpeakerError, match="BIRD has no protocol pyipvs_vips4: does its conf"):
+        asyncio.run(speaker.publish([A]))
+
+
 def test_no_speaker_no_socket(tmp_path: Path) -> None:
     speaker = BirdSpeaker(str(tmp_path / "none.ctl"), str(tmp_path / "vips.conf"), "vips")
     with pytest.raises(SpeakerError, match="No such file or directory"):

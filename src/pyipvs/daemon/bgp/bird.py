@@ -175,6 +175,18 @@ class BirdSpeaker:
         # 0003 Reconfigured, 0004 in progress, 0018 confirmed, 0019 nothing to do (BIRD 2.0)
         if not reply.ok:
             raise SpeakerError(f"BIRD refused configure: {reply.code} {reply.text}")
+        await self._check_included()
+
+    async def _check_included(self) -> None:
+        """A ``bird.conf`` that does not include the file takes ``configure`` without a word
+        and announces nothing: our protocol must exist once BIRD has read it."""
+        name = protocol_names(self.protocol)[0]
+        reply = await command(self.control_socket, f'show protocols "{name}"')
+        if not (reply.ok and any(line.split()[:1] == [name] for line in reply.lines)):
+            raise SpeakerError(
+                f"BIRD has no protocol {name}: does its configuration include "
+                f"{self.include_file}? ({reply.text})"
+            )
 
     async def identity(self) -> str:
         """BIRD's version and start time (``show status``): a change means it restarted."""
