@@ -146,21 +146,19 @@ def test_run_wakes_at_once_on_a_change() -> None:
     async def scenario() -> RecordingSpeaker:
         speaker = RecordingSpeaker()
         announcer = Announcer(speaker, check_interval=3600)
-        task = asyncio.ensure_future(announcer.run())
+        announcer.start()
         await asyncio.sleep(0)
         announcer.want([A])
         for _ in range(100):
             await asyncio.sleep(0)
             if speaker.published and speaker.published[-1] == {A}:
                 break
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await announcer.shutdown()
         return speaker
 
     speaker = run(scenario())
     assert isinstance(speaker, RecordingSpeaker)
-    assert speaker.published[-1] == {A}
+    assert speaker.published[-2:] == [{A}, frozenset()]  # woken long before check_interval
 
 
 def test_reply_reader_follows_birdc_framing() -> None:
@@ -191,3 +189,24 @@ def test_include_has_both_protocols_in_address_order() -> None:
         "    route 2001:db8::5/128 blackhole;",
         "}",
     ]
+
+
+def test_after_shutdown_no_evaluation_announces_again() -> None:
+    async def scenario() -> RecordingSpeaker:
+        speaker = RecordingSpeaker()
+        announcer = Announcer(speaker, check_interval=3600)
+        announcer.want([A])
+        announcer.start()
+        for _ in range(100):
+            await asyncio.sleep(0)
+            if speaker.published:
+                break
+        await announcer.shutdown()
+        announcer.want([A])  # the checker's last sync, after the withdrawal
+        await announcer.shutdown()  # the context's exit: nothing more
+        await announcer.attempt()
+        return speaker
+
+    speaker = run(scenario())
+    assert isinstance(speaker, RecordingSpeaker)
+    assert speaker.published == [{A}, frozenset()]

@@ -87,6 +87,7 @@ async def run_checker(args: argparse.Namespace) -> int:
         status = checker_status_server(process, counting)
         async with bgp.announcing(bgp_config) as announcer, serving_status(status):  # check.sock
             bgp.add_status(status, announcer)
+            bgp.withdraw_before_stop(loop, announcer, lambda: _stop(process))
             process.after_sync.append(lambda: bgp.feed(announcer, _quorums(process)))
             log.info("Startup complete")
             report_ready()

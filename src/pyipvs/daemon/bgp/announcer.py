@@ -26,8 +26,9 @@ from pyipvs.daemon.bgp.bird import IPNetwork, SpeakerError
 log = logging.getLogger("pyipvs.daemon")
 
 FIRST_RETRY = 0.5
-#: The final withdrawal at stop may take this long before the daemon gives up on it.
-CLOSE_TIMEOUT = 5.0
+#: The final withdrawal at stop may take this long before the daemon gives up on it: well
+#: within the parent's wait for a stopping child (5 s), which must leave time for IPVS.
+CLOSE_TIMEOUT = 2.0
 
 
 class Speaker(Protocol):
@@ -87,16 +88,38 @@ class Announcer:
         self.last_ok: float | None = None
         self.next_attempt: float | None = None
         self._wake = asyncio.Event()
+        self._task: asyncio.Future[None] | None = None
+        self._shut = False
 
     def want(self, networks: Iterable[IPNetwork]) -> None:
+        if self._shut:  # withdrawn for good: later evaluations must not announce again
+            return
         wanted = frozenset(networks)
         if wanted != self.wanted:
             self.wanted = wanted
             self._wake.set()
 
+    def start(self) -> None:
+        """:meth:`run` as a task, until :meth:`shutdown`."""
+        self._task = asyncio.ensure_future(self.run())
+
+    async def shutdown(self) -> None:
+        """Stops :meth:`run` and withdraws everything; a second call does nothing."""
+        if self._shut:
+            return
+        self._shut = True
+        self._wake.set()
+        if self._task is not None:
+            # The flag ends the loop too: on Python 3.11, wait_for() can swallow a cancel that
+            # arrives as the event it waits for is set.
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.close()
+
     async def run(self) -> None:
-        """Until cancelled: publish on change, probe every ``check_interval``."""
-        while True:
+        """Until :meth:`shutdown`: publish on change, probe every ``check_interval``."""
+        while not self._shut:
             delay = await self.attempt()
             self.next_attempt = self.clock() + delay
             with contextlib.suppress(asyncio.TimeoutError):

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The announcer in the checker child, in two calls (``daemon/checker_main.py``):
+"""The announcer in the checker child, in a few calls (``daemon/checker_main.py``):
 
 * ``async with announcing(config) as announcer:`` around the checker's run: the speaker's
-  routes follow the quorums while the block runs, and are withdrawn on the way out;
+  routes follow the quorums while the block runs, and are withdrawn on the way out (with
+  ``withdraw_before_stop``, already at SIGTERM, before the checker releases IPVS);
 * ``feed(announcer, services)`` after every evaluation of the quorums, and
   ``add_status(server, announcer)`` to put the ``bgp`` section into ``check.sock``'s document.
 """
@@ -11,12 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import signal
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Protocol
 
 from pyipvs.config.model import BgpConfig
 from pyipvs.daemon.bgp.announcer import Announcer, vips_with_quorum
 from pyipvs.daemon.bgp.bird import BirdSpeaker
+
+log = logging.getLogger("pyipvs.daemon")
 
 Quorums = Iterable[tuple[object | None, bool | None]]  # (address, has quorum) per service
 
@@ -38,14 +43,38 @@ async def announcing(config: BgpConfig | None) -> AsyncIterator[Announcer | None
         yield None
         return
     announcer = make_announcer(config)
-    task = asyncio.ensure_future(announcer.run())
+    announcer.start()
     try:
         yield announcer
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await announcer.close()
+        await announcer.shutdown()  # at once if withdraw_before_stop did it already
+
+
+def withdraw_before_stop(
+    loop: asyncio.AbstractEventLoop, announcer: Announcer | None, stop: Callable[[], None]
+) -> None:
+    """SIGTERM / SIGINT withdraw the routes first, then call *stop* (the checker's, which
+    releases IPVS): the router sends no new flows to a director that is removing its table.
+    Without an announcer the handlers are left as they are."""
+    if announcer is None:
+        return
+
+    async def withdraw_then_stop() -> None:
+        log.info("BGP: withdrawing every route before stopping")
+        try:
+            await announcer.shutdown()
+        finally:
+            stop()
+
+    pending: set[asyncio.Future[None]] = set()  # the loop keeps only weak references
+
+    def handler() -> None:
+        task = asyncio.ensure_future(withdraw_then_stop())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, handler)
 
 
 def feed(announcer: Announcer | None, services: Quorums) -> None:
