@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The announcer's status in ``check.sock``'s document and in the Prometheus exposition."""
+"""The announcer seen from outside: its status in ``check.sock``'s document, its Prometheus
+families, and the warning when a reload changes ``pyipvs_bgp``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
+import pytest
+
+from pyipvs.config.model import BgpConfig
 from pyipvs.daemon.bgp.announcer import Announcer
 from pyipvs.daemon.bgp.bird import IPNetwork, SpeakerError
-from pyipvs.daemon.bgp.wiring import add_status
+from pyipvs.daemon.bgp.wiring import add_status, warn_if_block_changed
 from pyipvs.daemon.state.metrics import exposition
 
 A = ipaddress.ip_network("10.0.0.1/32")
@@ -80,3 +84,15 @@ def test_no_block_no_section() -> None:
     server = Server()
     add_status(server, None)
     assert "bgp" not in server.snapshot()["checkers"]
+
+
+def test_a_reload_that_changes_the_block_says_it_waits_for_a_restart(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    warn_if_block_changed(BgpConfig(), BgpConfig())
+    warn_if_block_changed(None, None)
+    assert caplog.records == []
+    warn_if_block_changed(BgpConfig(), BgpConfig(protocol="other"))
+    warn_if_block_changed(BgpConfig(), None)
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    assert "stay until the daemon restarts" in caplog.records[0].getMessage()

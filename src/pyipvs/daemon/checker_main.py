@@ -59,7 +59,7 @@ async def run_checker(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_CONFIG
     specs, gdefs = loaded
-    bgp_config = args.pyipvs_bgp
+    bgp_config = args.pyipvs_running_bgp = args.pyipvs_bgp
     for spec in specs:
         for member in spec.members:
             server = member.member.server
@@ -112,9 +112,16 @@ def _reload(args: argparse.Namespace, process: CheckerProcess) -> None:
     loaded = load_specs(args)
     if loaded is not None:
         process.reload(loaded[0])
+        _warn_bgp_unchanged_until_restart(args)
     else:
         log.error("reload refused: keeping the running configuration")
     report_ready()  # done, either way: the parent may say "Reload complete"
+
+
+def _warn_bgp_unchanged_until_restart(args: argparse.Namespace) -> None:
+    from pyipvs.daemon.bgp.wiring import warn_if_block_changed
+
+    warn_if_block_changed(args.pyipvs_running_bgp, args.pyipvs_bgp)
 
 
 def _dump(process: CheckerProcess) -> None:

@@ -77,6 +77,15 @@ def withdraw_before_stop(
         loop.add_signal_handler(signum, handler)
 
 
+def warn_if_block_changed(running: BgpConfig | None, reloaded: BgpConfig | None) -> None:
+    """A reload applies the virtual servers, not ``pyipvs_bgp`` itself: say so when it changed."""
+    if running != reloaded:
+        log.warning(
+            "pyipvs_bgp changed in the reloaded configuration: the running speaker settings"
+            " stay until the daemon restarts"
+        )
+
+
 def feed(announcer: Announcer | None, services: Quorums) -> None:
     """``(address, has quorum)`` of every virtual server, after an evaluation."""
     if announcer is not None:
