@@ -12,6 +12,7 @@ APT_PACKAGES=(
     qemu-system-x86 linux-image-amd64 busybox-static
     ipvsadm keepalived tshark clang graphviz chromium
     patchelf debian-archive-keyring
+    bird2  # the BGP speaker the active-active directors drive (docs/guide/active-active.rst)
 )
 
 missing=()

@@ -423,6 +423,20 @@ class SslConfig:
 
 
 @dataclass(frozen=True)
+class BgpConfig:
+    """pyipvs only: the ``pyipvs_bgp { }`` block (docs/guide/active-active.rst). The daemon
+    announces each virtual server's address through an existing BGP speaker while it has
+    quorum; keepalived 2.2.7 has no such block."""
+
+    speaker: str = "bird"
+    control_socket: str = "/run/bird/bird.ctl"
+    include_file: str = "/run/pyipvs/bird-vips.conf"
+    protocol: str = "pyipvs_vips"
+    retry_max: float = 30.0
+    check_interval: float = 5.0
+
+
+@dataclass(frozen=True)
 class KeepalivedConfig:
     """A whole keepalived.conf, resolved."""
 
@@ -438,6 +452,7 @@ class KeepalivedConfig:
     static_rules: tuple[tuple[str, ...], ...] = ()
     options: tuple[Option, ...] = ()
     ssl: SslConfig | None = None
+    bgp: BgpConfig | None = None  # pyipvs_bgp (pyipvs only)
 
 
 CHECKER_TYPES: dict[str, type[CheckerConfig]] = {

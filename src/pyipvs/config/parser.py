@@ -19,11 +19,13 @@ from typing import Any
 from pyipvs.config.diagnostics import Diagnostic, Reporter, Severity, exit_status
 from pyipvs.config.lexer import Lexer
 from pyipvs.config.model import (
+    BgpConfig,
     KeepalivedConfig,
     Option,
     SslConfig,
     VrrpInstanceConfig,
 )
+from pyipvs.config.sections.bgp import parse_bgp
 from pyipvs.config.sections.global_defs import make_global_defs, parse_global_defs
 from pyipvs.config.sections.lvs import parse_virtual_server, parse_vsg
 from pyipvs.config.sections.routes import routes_keyword, rules_keyword
@@ -96,6 +98,7 @@ class _Builder:
         self.ssl: SslConfig | None = None
         self.vs_nodes: list[Node] = []
         self.static_fields: dict[str, Any] = {}
+        self.bgp: BgpConfig | None = None  # pyipvs_bgp (pyipvs only)
 
     def root(self, node: Node) -> None:
         handler = ROOT_HANDLERS.get(node.keyword)
@@ -146,6 +149,7 @@ class _Builder:
             global_defs=make_global_defs(self.global_fields),
             options=tuple(self.options),
             ssl=self.ssl,
+            bgp=self.bgp,
             **parts,
         )
 
@@ -172,6 +176,7 @@ ROOT_HANDLERS: dict[str, Callable[[_Builder, Node], None]] = {
     "static_routes": lambda b, n: b.static(n),
     "static_rules": lambda b, n: b.static(n),
     "SSL": lambda b, n: setattr(b, "ssl", parse_ssl(b.ctx, n, b.ssl)),
+    "pyipvs_bgp": lambda b, n: setattr(b, "bgp", parse_bgp(b.ctx, n, b.bgp)),  # pyipvs only
 }
 
 

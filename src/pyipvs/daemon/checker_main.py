@@ -37,6 +37,7 @@ def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs]
     from pyipvs.daemon.check.from_config import services_from_config
 
     result = read_config(args.use_file, config_id=args.config_id)
+    args.pyipvs_bgp = result.config.bgp  # daemon/bgp uses the block as read at start
     for diagnostic in result.diagnostics:
         log.warning("%s", diagnostic)
     if result.exit_status == 4:
@@ -48,6 +49,7 @@ def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs]
 async def run_checker(args: argparse.Namespace) -> int:
     from pyipvs import Ipvs
     from pyipvs.check import CheckScheduler
+    from pyipvs.daemon.bgp import wiring as bgp
     from pyipvs.daemon.check.from_config import describe_server
     from pyipvs.daemon.check.process import CheckerProcess
     from pyipvs.daemon.state.checker import CountingIpvs
@@ -57,6 +59,7 @@ async def run_checker(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_CONFIG
     specs, gdefs = loaded
+    bgp_config = args.pyipvs_running_bgp = args.pyipvs_bgp
     for spec in specs:
         for member in spec.members:
             server = member.member.server
@@ -81,12 +84,22 @@ async def run_checker(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGINT, lambda: _stop(process))
         loop.add_signal_handler(signal.SIGHUP, lambda: _reload(args, process))
         loop.add_signal_handler(signal.SIGUSR1, lambda: _dump(process))
-        async with serving_status(checker_status_server(process, counting)):  # check.sock
+        status = checker_status_server(process, counting)
+        async with bgp.announcing(bgp_config) as announcer, serving_status(status):  # check.sock
+            bgp.add_status(status, announcer)
+            bgp.withdraw_before_stop(loop, announcer, lambda: _stop(process))
+            process.after_sync.append(lambda: bgp.feed(announcer, _quorums(process)))
             log.info("Startup complete")
             report_ready()
             await process.run()
     log.info("Stopped")
     return 0
+
+
+def _quorums(process: CheckerProcess) -> list[tuple[object | None, bool | None]]:
+    """``(address, has quorum)`` per virtual server, for daemon/bgp."""
+    pairs = zip(process.specs, process.pools, strict=True)
+    return [(spec.service.address, pool.quorum) for spec, pool in pairs]
 
 
 def _stop(process: CheckerProcess) -> None:
@@ -99,9 +112,16 @@ def _reload(args: argparse.Namespace, process: CheckerProcess) -> None:
     loaded = load_specs(args)
     if loaded is not None:
         process.reload(loaded[0])
+        _warn_bgp_unchanged_until_restart(args)
     else:
         log.error("reload refused: keeping the running configuration")
     report_ready()  # done, either way: the parent may say "Reload complete"
+
+
+def _warn_bgp_unchanged_until_restart(args: argparse.Namespace) -> None:
+    from pyipvs.daemon.bgp.wiring import warn_if_block_changed
+
+    warn_if_block_changed(args.pyipvs_running_bgp, args.pyipvs_bgp)
 
 
 def _dump(process: CheckerProcess) -> None:

@@ -100,6 +100,8 @@ class CheckerProcess:
         # nothing changed (computing it for 2,000 servers takes ~60 ms in UML)
         self._version = 0
         self._desired: tuple[int, dict[VirtualService, list[RealServer]]] | None = None
+        #: called after every sync, once the quorums are evaluated (daemon/bgp's announcer)
+        self.after_sync: list[Callable[[], None]] = []
 
     # -- health ----------------------------------------------------------------------------
     def subscribe(self) -> None:
@@ -212,6 +214,8 @@ class CheckerProcess:
             self._log_table_changes(desired)
         self.programmed = desired
         self.syncs += 1
+        for hook in self.after_sync:
+            hook()
         return operations
 
     def _apply(self, operations: list[ops.Operation]) -> None:

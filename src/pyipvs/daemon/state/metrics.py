@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyipvs.daemon.bgp.metrics import bgp_metrics
+
 Labels = Mapping[str, object]
 
 
@@ -191,6 +193,8 @@ def _checkers(r: Registry, section: Mapping[str, Any]) -> None:
         latency.add(histogram["count"], "_count", type=kind)
     for vs in section["virtual_servers"]:
         _virtual_server(r, vs)
+    if section.get("bgp"):  # pyipvs_bgp (daemon/bgp)
+        bgp_metrics(r, section["bgp"])
 
 
 def _bound(bound: float | str) -> str:
