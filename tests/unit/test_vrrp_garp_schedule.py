@@ -56,4 +56,7 @@ def test_the_instance_overrides_global_defs(tmp_path: Path) -> None:
     )
     config = read_config(str(path)).config
     plan = plan_instances(config, lambda _i, _f: ipaddress.IPv4Address("10.0.0.3"))["VI_1"]
-    assert plan.garp_timing == GarpTiming(delay=0, refresh=60, refresh_repeat=1)
+    # The lower-priority bursts follow the global master delay and repeat (keepalived).
+    assert plan.garp_timing == GarpTiming(
+        delay=0, refresh=60, refresh_repeat=1, lower_prio_delay=2, lower_prio_repeat=5
+    )

@@ -256,9 +256,12 @@ def test_preempt_delay_accepts_lower_priority_until_it_ends() -> None:
 
 def test_master_answers_lower_priority_unless_lower_prio_no_advert() -> None:
     inst = in_state("MASTER")
-    assert inst.handle(received(50), 20.0) == [SendAdvert(100, 1.0), SendGratuitous((VIP,))]
+    assert inst.handle(received(50), 20.0) == [
+        SendAdvert(100, 1.0),
+        SendGratuitous((VIP,), lower_priority=True),
+    ]
     quiet = in_state("MASTER", lower_prio_no_advert=True)
-    assert quiet.handle(received(50), 20.0) == [SendGratuitous((VIP,))]
+    assert quiet.handle(received(50), 20.0) == [SendGratuitous((VIP,), lower_priority=True)]
     strict = in_state("MASTER", lower_prio_no_advert=True, garp_lower_prio=False)
     assert strict.handle(received(50), 20.0) == [PacketRejected("lower_priority", HIGHER_IP)]
 

@@ -43,9 +43,13 @@ class RemoveVips:
 @dataclass(frozen=True)
 class SendGratuitous:
     """Announce the addresses: gratuitous ARP (IPv4) or unsolicited NA (IPv6), RFC 5798
-    section 6.4.1. Delays and repeats (``garp_master_delay`` / ``_repeat``) are the driver's."""
+    section 6.4.1. Delays and repeats (``garp_master_delay`` / ``_repeat``) are the driver's.
+
+    :ivar lower_priority: a master answering a lower-priority advert (a healed split), not a
+        new master: keepalived's ``garp_lower_prio_repeat`` / ``_delay`` apply."""
 
     addresses: tuple[IPAddress, ...]
+    lower_priority: bool = False
 
 
 @dataclass(frozen=True)

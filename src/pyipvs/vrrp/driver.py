@@ -408,6 +408,8 @@ class VrrpDriver:
             add = isinstance(action, act.AddVips)
             ipr = await self._rtnetlink()
             await self._links.change(ipr, self._with_excluded(action.addresses), add)
+        elif isinstance(action, act.SendGratuitous) and action.lower_priority:
+            self._later_garps.lower_priority()
         elif isinstance(action, act.SendGratuitous):
             primary = self.instance.config.primary_address
             addresses = self._with_excluded(action.addresses)

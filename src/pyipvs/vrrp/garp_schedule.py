@@ -19,6 +19,11 @@ class GarpTiming:
     delay: float = 5.0
     refresh: float = 0.0
     refresh_repeat: int = 1
+    #: ``garp_lower_prio_delay`` / ``_repeat``: after a lower-priority advert, a burst of
+    #: *lower_prio_repeat* now and another that long after (0: none); repeat ``None``: the
+    #: instance's ``garp_master_repeat``, 0: no gratuitous ARP at all
+    lower_prio_delay: float = 5.0
+    lower_prio_repeat: int | None = None
 
 
 class GarpSchedule:
@@ -30,6 +35,7 @@ class GarpSchedule:
         self._send = send
         self._delayed: asyncio.TimerHandle | None = None
         self._refreshing: asyncio.TimerHandle | None = None
+        self._lower: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         """A master has just sent its first burst: arms the delayed one and the refresh."""
@@ -40,6 +46,20 @@ class GarpSchedule:
         if self.timing.refresh > 0:
             self._refreshing = loop.call_later(self.timing.refresh, self._refresh)
 
+    def lower_priority(self) -> None:
+        """A master heard a lower-priority advert: a burst now and, after
+        ``lower_prio_delay``, one more (keepalived 2.2.7 ``vrrp_state_master_rx``); the
+        mastership's own schedule is left alone."""
+        repeat = self.timing.lower_prio_repeat
+        if repeat == 0:
+            return
+        self._send(repeat)
+        if self.timing.lower_prio_delay > 0:
+            if self._lower is not None:
+                self._lower.cancel()
+            loop = asyncio.get_running_loop()
+            self._lower = loop.call_later(self.timing.lower_prio_delay, self._send, repeat)
+
     def _refresh(self) -> None:
         # The next one is armed first: a send that leads to a cancel (leaving MASTER) cancels it.
         loop = asyncio.get_running_loop()
@@ -48,7 +68,7 @@ class GarpSchedule:
 
     def cancel(self) -> None:
         """No longer master (or stopping): nothing more is sent."""
-        for handle in (self._delayed, self._refreshing):
+        for handle in (self._delayed, self._refreshing, self._lower):
             if handle is not None:
                 handle.cancel()
-        self._delayed = self._refreshing = None
+        self._delayed = self._refreshing = self._lower = None

@@ -463,7 +463,7 @@ class VrrpInstance:
         if not c.lower_prio_no_advert:
             self._send_advert(self.priority, out)
         if c.garp_lower_prio:
-            out.append(act.SendGratuitous(c.addresses))
+            out.append(act.SendGratuitous(c.addresses, lower_priority=True))
         if c.lower_prio_no_advert and not c.garp_lower_prio:
             return "lower_priority"
         self._change_state(MASTER, "advert", "answered a lower-priority advert", out)

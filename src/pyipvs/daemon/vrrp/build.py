@@ -269,6 +269,15 @@ def _garp_timing(inst: InstanceConf, config: KeepalivedConfig) -> GarpTiming:
         delay=pick(inst.garp_master_delay, gdefs.vrrp_garp_master_delay),
         refresh=pick(inst.garp_master_refresh, gdefs.vrrp_garp_master_refresh),
         refresh_repeat=pick(inst.garp_master_refresh_repeat, gdefs.vrrp_garp_master_refresh_repeat),
+        # keepalived: the instance's, else the global one, else vrrp_garp_master_delay/_repeat
+        lower_prio_delay=pick(
+            inst.garp_lower_prio_delay,
+            pick(gdefs.vrrp_garp_lower_prio_delay, gdefs.vrrp_garp_master_delay),
+        ),
+        lower_prio_repeat=pick(
+            inst.garp_lower_prio_repeat,
+            pick(gdefs.vrrp_garp_lower_prio_repeat, gdefs.vrrp_garp_master_repeat),
+        ),
     )
 
 
