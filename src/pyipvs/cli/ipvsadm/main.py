@@ -10,29 +10,19 @@ never touch it.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import os
 import sys
-from collections.abc import Sequence
-
-from pyipvs.cli.ipvsadm.help import usage
-from pyipvs.cli.ipvsadm.options import (
-    VERSION_LINE,
-    CliExit,
-    HelpRequested,
-    Invocation,
-    LineError,
-    VersionRequested,
-    parse,
-)
-from pyipvs.cli.ipvsadm.streams import standard_streams
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import TextIO
 
+    from pyipvs.cli.ipvsadm.options import Invocation
     from pyipvs.ipvs.handle import Ipvs
+
+# Everything else is imported where it is used: a single change in its plainest spelling
+# (pyipvs.cli.ipvsadm.oneshot) is done before the parser, the model or the handle is loaded.
 
 
 def parse_argv(
@@ -40,6 +30,16 @@ def parse_argv(
 ) -> Invocation | int:
     """The command line (without the program name) parsed, or the exit status of one that
     ends here: ``-h``, ``-v`` or a usage error."""
+    from pyipvs.cli.ipvsadm.help import usage
+    from pyipvs.cli.ipvsadm.options import (
+        VERSION_LINE,
+        HelpRequested,
+        Invocation,
+        LineError,
+        VersionRequested,
+        parse,
+    )
+
     if not argv:
         return Invocation("list")
     try:
@@ -65,12 +65,14 @@ def execute(
 ) -> int:
     """Run one pyipvsadm command line; returns the exit status. ``ipvs`` is an open handle to
     use instead of one opened (and closed) here, e.g. on another namespace."""
+    from pyipvs.cli.ipvsadm.options import CliExit
+
     try:
         inv = parse_argv(argv, program, stdout, stderr)
         if isinstance(inv, int):
             return inv
-        # The one deferred import: the commands bring the kernel binding, which a command
-        # line that only asks for help or a version, or gets a usage error, never needs.
+        # The commands bring the kernel binding, which a command line that only asks for
+        # help or a version, or gets a usage error, never needs.
         from pyipvs.cli.ipvsadm import commands
 
         return commands.execute(inv, program, stdout, stderr, ipvs, stdin) & 0xFF
@@ -86,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # listing's conversion, measured in User-Mode Linux).
     gc.disable()
     args = list(sys.argv[1:] if argv is None else argv)
+    from pyipvs.cli.ipvsadm import oneshot
+
+    if oneshot.run(args):  # done, silently, as ipvsadm on success
+        return 0
+    import os
+
+    from pyipvs.cli.ipvsadm.streams import standard_streams
+
     program = sys.argv[0] if sys.argv and sys.argv[0] else "pyipvsadm"
     stdin, stdout, stderr = standard_streams()
     try:
@@ -104,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _discard_pending(stream: TextIO) -> None:
+    import contextlib
+    import os
+
     try:
         stream.flush()
     except (OSError, ValueError):

@@ -1,0 +1,91 @@
+"""The console script's one-shot path (``pyipvs.cli.ipvsadm.oneshot``) against the real
+ipvsadm 1.31, each a process of its own in a namespace of its own: for every single change in
+a one-shot shape, successes and the kernel's refusals alike (which go to the full path),
+stdout, stderr, the exit status and the resulting table are ipvsadm's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyipvs.cli.ipvsadm import oneshot
+
+IPVSADM = "/usr/sbin/ipvsadm"
+PYIPVSADM = str(Path(sys.executable).parent / "pyipvsadm")
+ROUTABLE = (
+    "link add dummy0 type dummy",
+    "link set dummy0 up",
+    "addr add 192.168.255.254/16 dev dummy0",
+)
+
+# Each line in a one-shot shape (checked below), in an order that makes every kind of answer.
+LINES = [
+    "-A -t 10.0.0.1:80 -s rr",
+    "-A -t 10.0.0.1:80 -s rr",  # exists: the full path's message
+    "-A -u 10.0.0.2:53 -s sh -p 300",
+    "-A -t 10.0.0.3:80",
+    "-A -t 10.0.0.4:80 -s nosuch",  # no such scheduler
+    "-E -t 10.0.0.1:80 -s wrr -p 30",
+    "-E -t 10.0.0.99:80 -s rr",  # no such service
+    "-a -t 10.0.0.1:80 -r 192.168.10.1:8080 -m -w 3",
+    "-a -t 10.0.0.1:80 -r 192.168.10.1:8080 -m -w 3",  # exists
+    "-a -t 10.0.0.1:80 -r 192.168.10.2",
+    "-a -u 10.0.0.2:53 -r 192.168.10.3:99 -i -w 0",
+    "-a -t 10.0.0.99:80 -r 192.168.10.1",  # no such service
+    "-e -t 10.0.0.1:80 -r 192.168.10.1:8080 -m -w 9",
+    "-e -t 10.0.0.1:80 -r 192.168.10.99:80 -m",  # no such server
+    "-d -t 10.0.0.1:80 -r 192.168.10.2",
+    "-d -t 10.0.0.1:80 -r 192.168.10.2",  # gone
+    "-D -t 10.0.0.3:80",
+    "-D -t 10.0.0.3:80",  # gone
+]
+
+
+def _namespace() -> str:
+    name = f"pyipvs-{uuid.uuid4().hex[:10]}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    return name
+
+
+@pytest.fixture
+def namespaces(ipvs_netns: str) -> Iterator[tuple[str, str]]:
+    other = _namespace()
+    try:
+        for ns in (ipvs_netns, other):
+            subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+            for cmd in ROUTABLE:  # real servers must be routable, as on a real director
+                subprocess.run(["ip", "-n", ns, *cmd.split()], check=True)
+        yield ipvs_netns, other
+    finally:
+        subprocess.run(["ip", "netns", "delete", other], check=False)
+
+
+def run(ns: str, tool: str, argv: list[str]) -> tuple[str, str, int]:
+    done = subprocess.run(
+        ["ip", "netns", "exec", ns, tool, *argv], capture_output=True, text=True, check=False
+    )
+    # Both print their own argv[0].
+    return done.stdout, done.stderr.replace(PYIPVSADM, IPVSADM), done.returncode
+
+
+def test_every_line_is_a_one_shot_shape() -> None:
+    assert [line for line in LINES if not oneshot.request(line.split())] == []
+
+
+def test_single_changes_match_ipvsadm(namespaces: tuple[str, str]) -> None:
+    theirs_ns, ours_ns = namespaces
+    answers = set()
+    for line in LINES:
+        argv = line.split()
+        theirs = run(theirs_ns, IPVSADM, argv)
+        assert run(ours_ns, PYIPVSADM, argv) == theirs, line
+        answers.add(theirs[2])
+    assert answers == {0, 255}  # successes and refusals both
+    saved = [run(ns, IPVSADM, ["-S", "-n"]) for ns in namespaces]
+    assert saved[0] == saved[1]
+    assert "-a -t 10.0.0.1:80 -r 192.168.10.1:8080 -m -w 9" in saved[0][0]
