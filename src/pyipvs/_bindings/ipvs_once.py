@@ -39,3 +39,42 @@ def request(
 def send(message: bytes) -> int:
     """Open, resolve the family, send message, read its ACK, close: 0 or -errno."""
     return int(lib.pyipvs_ipvs_once_send(message, len(message)))
+
+
+# ---- ipvsadm -L -n in one call (csrc/ipvs_list.c) ----
+
+ENOSPC = 28  # errno.ENOSPC on Linux: an array or the text was too small
+# Not zeroed: the C side writes what it reads, and pages never touched are never faulted in (in
+# User-Mode Linux every fresh page costs a fault the guest kernel handles).
+_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
+_FIRST_SERVICES = 1 << 14
+_DEST_PER_SERVICE = 4
+_GROWTHS = 3  # x4 each: up to 1M services
+_RECV = 65536  # two datagrams of PYIPVS_NL_RECV_MIN (csrc/ipvs.c reads two per receive)
+
+
+def listing(nosort: bool) -> bytes | None:
+    """``ipvsadm -L -n``'s text for the current namespace (with ``--nosort``: in the kernel's
+    order), or None when the caller must take the full path: any failure, a service the
+    kernel listed twice, a protocol ipvsadm's listing has no name for."""
+    services = _FIRST_SERVICES
+    rbuf = _uncleared("uint8_t[]", _RECV)
+    for _ in range(_GROWTHS + 1):
+        dests = services * _DEST_PER_SERVICE
+        keep = [
+            _uncleared("struct pyipvs_ipvs_svc[]", services),
+            _uncleared("struct pyipvs_ipvs_dest[]", dests),
+            _uncleared("uint32_t[]", 3 * (services + dests) + 1),
+            _uncleared("char[]", 256 + 160 * services + 128 * dests),
+        ]
+        state = ffi.new("struct pyipvs_ipvs_list *")
+        state.svcs, state.dests, state.order, state.text = keep
+        state.svc_cap, state.dest_cap, state.text_cap = services, dests, len(keep[3])
+        state.nosort = nosort
+        rc = lib.pyipvs_ipvs_once_list(state, rbuf, _RECV)
+        if rc == 0:
+            return ffi.buffer(state.text, state.text_len)[:]
+        if rc != -ENOSPC:
+            return None
+        services *= 4
+    return None

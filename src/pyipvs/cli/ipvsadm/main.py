@@ -92,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if oneshot.run(args):  # done, silently, as ipvsadm on success
         return 0
+    text = oneshot.listing(args)  # the plain -L -n, made in C; None: the full path
     import os
 
     from pyipvs.cli.ipvsadm.streams import standard_streams
@@ -99,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     program = sys.argv[0] if sys.argv and sys.argv[0] else "pyipvsadm"
     stdin, stdout, stderr = standard_streams()
     try:
-        status = execute(args, program, stdout, stderr, stdin=stdin)
+        if text is not None:
+            stdout.write(text)
+            status = 0
+        else:
+            status = execute(args, program, stdout, stderr, stdin=stdin)
         stdout.flush()
         stderr.flush()
     except BrokenPipeError:

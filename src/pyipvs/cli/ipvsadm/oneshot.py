@@ -41,6 +41,30 @@ _SCHED_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
+# Command lines of the plain numeric listing, as the full parser reads them (the unit test
+# checks each against it): the listing is made in C from the dumps (csrc/ipvs_list.c).
+_PLAIN_LISTINGS = {
+    ("-L", "-n"): False,
+    ("-Ln",): False,
+    ("-l", "-n"): False,
+    ("-ln",): False,
+    ("-L", "-n", "--nosort"): True,
+    ("-Ln", "--nosort"): True,
+}
+
+
+def listing(argv: list[str]) -> str | None:
+    """The text of a plain ``-L -n`` listing, or None for the full path (another command
+    line, a failure, or a table the full path must look at: see ``ipvs_once.listing``)."""
+    nosort = _PLAIN_LISTINGS.get(tuple(argv))
+    if nosort is None:
+        return None
+    text = _once.listing(nosort)
+    if text is None or not text.isascii():  # names the kernel gave: ASCII, else the full path
+        return None
+    return text.decode("ascii")
+
+
 def run(argv: list[str]) -> bool:
     """True if argv was one of the shapes above and the kernel took its request."""
     message = request(argv)
