@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ipvs_codec.h"
+#include "netlink.h"
 
 /* The request of cmd: the netlink and genl headers (type, flags, seq and pid 0, as
  * pyipvs._bindings.ipvs_requests.request makes them), the service's nest (whole when
@@ -22,5 +23,18 @@ int pyipvs_ipvs_once_request(uint8_t cmd, const struct pyipvs_ipvs_svc *svc, int
 /* Sends one request made as above and waits for its ACK: 0, or the -errno of whichever step
  * failed (socket, family resolution, the kernel's answer). */
 int pyipvs_ipvs_once_send(const uint8_t *req, size_t len);
+
+/* ---- pyipvsadm -R in two calls ---- */
+
+/* ipvsadm's ipvs_init on a socket of the caller's: open it in the current namespace, resolve
+ * the family into *family_id, ask GET_INFO (a caller without CAP_NET_ADMIN stops here). 0 or
+ * -errno (the socket is then closed). */
+int pyipvs_ipvs_once_open(struct pyipvs_nl *nl, uint16_t *family_id);
+
+/* Runs n requests (back to back, as pyipvs_ipvs_batch_run takes them) on nl, without stopping
+ * at a failure, sized as pyipvs._bindings.ipvs.IpvsChannel sizes its batches, then closes nl.
+ * results[i] as pyipvs_ipvs_batch_run gives them; returns its rc. */
+int pyipvs_ipvs_once_batch(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *reqs,
+                           size_t len, size_t n, int32_t *results, uint8_t *sbuf, size_t scap);
 
 #endif

@@ -65,9 +65,13 @@ def namespaces(ipvs_netns: str) -> Iterator[tuple[str, str]]:
         subprocess.run(["ip", "netns", "delete", other], check=False)
 
 
-def run(ns: str, tool: str, argv: list[str]) -> tuple[str, str, int]:
+def run(ns: str, tool: str, argv: list[str], stdin: str = "") -> tuple[str, str, int]:
     done = subprocess.run(
-        ["ip", "netns", "exec", ns, tool, *argv], capture_output=True, text=True, check=False
+        ["ip", "netns", "exec", ns, tool, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        input=stdin,
     )
     # Both print their own argv[0].
     return done.stdout, done.stderr.replace(PYIPVSADM, IPVSADM), done.returncode
@@ -150,3 +154,21 @@ def test_a_table_larger_than_the_first_arrays_is_listed_whole(ipvs_netns: str) -
     ).stdout  # fmt: skip
     assert ours == run(ipvs_netns, IPVSADM, ["-L", "-n"])[0]
     assert ours.count("\n") == 3 + 80
+
+
+RESTORES = [
+    "\n".join(LINES) + "\n",  # every line a one-shot shape: one batch, failures and all
+    "\r\n".join(LINES[:6]) + "\r\n",  # CRLF
+    "\n".join([*LINES[:4], "-A -t 10.0.0.9:80 -s rr -o", *LINES[4:]]) + "\n",  # the full path
+    "\n".join([*LINES[:3], "", *LINES[3:8]]),  # a blank line; no newline at the end
+]
+
+
+@pytest.mark.parametrize("text", RESTORES, ids=["batch", "crlf", "full-path", "blank-line"])
+def test_restores_match_ipvsadm(namespaces: tuple[str, str], text: str) -> None:
+    theirs_ns, ours_ns = namespaces
+    theirs = run(theirs_ns, IPVSADM, ["-R"], text)
+    assert run(ours_ns, PYIPVSADM, ["-R"], text) == theirs
+    assert theirs[1]  # some lines fail
+    saved = [run(ns, IPVSADM, ["-S", "-n"]) for ns in namespaces]
+    assert saved[0] == saved[1]

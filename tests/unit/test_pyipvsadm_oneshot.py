@@ -10,6 +10,7 @@ the shapes, with the spellings popt and libc accept but the shapes do not.
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
@@ -19,7 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyipvs.cli.ipvsadm import oneshot
-from pyipvs.cli.ipvsadm.messages import CliExit, HelpRequested, LineError, VersionRequested
+from pyipvs.cli.ipvsadm.messages import (
+    CliExit,
+    HelpRequested,
+    LineError,
+    VersionRequested,
+    ipvs_strerror,
+)
 from pyipvs.cli.ipvsadm.options import parse
 from pyipvs.cli.ipvsadm.rules import ModelRefused, operation
 from pyipvs.ipvs.ops import request_of
@@ -210,3 +217,40 @@ def test_the_one_shot_path_imports_only_the_compiled_module() -> None:
         )
     )
     assert stdlib == "[]"
+
+
+# ---- -R as one batch ----
+
+
+def test_a_restore_of_one_shot_lines_sends_the_full_paths_requests() -> None:
+    lines = [line for line in TAKEN if not line.startswith(("-E", "-e"))] + TAKEN
+    text = "\n".join(lines) + "\r\n" + lines[0] + "\n"
+    parsed = oneshot.restore_requests(text)
+    assert parsed is not None
+    commands, requests = parsed
+    expected = [full_request(line.split()) for line in [*lines, lines[0]]]
+    assert requests == expected
+    assert commands[:2] == ["add-service", "add-service"]
+
+
+def test_a_restore_with_any_other_line_takes_the_full_path() -> None:
+    for other in [*NOT_TAKEN, "", " ", "-A -t 10.0.0.1:80 -s rr ", "-A\t-t 10.0.0.1:80"]:
+        assert oneshot.restore_requests(f"{TAKEN[0]}\n{other}\n{TAKEN[1]}\n") is None, other
+    assert oneshot.restore_requests("") is None
+
+
+def test_a_restore_reports_the_failed_lines_in_order_with_the_last_lines_status() -> None:
+    commands = ["add-service", "add-server", "add-server", "delete-service"]
+    errors, status = oneshot.restore_outcome(commands, 0, [0, -errno.EEXIST, -errno.ESRCH, 0])
+    expected = [ipvs_strerror("add-server", errno.EEXIST), ipvs_strerror("add-server", errno.ESRCH)]
+    assert errors.splitlines() == expected
+    assert status == 0
+    # A socket failure stopped the batch: an answer possibly lost (UNKNOWN), lines not run.
+    errors, status = oneshot.restore_outcome(commands, -errno.ECONNRESET, [-errno.EEXIST, 2, 1, 1])
+    assert status == -1
+    assert errors.splitlines() == [
+        ipvs_strerror("add-service", errno.EEXIST),
+        ipvs_strerror("add-server", errno.ENOBUFS),
+        ipvs_strerror("add-server", errno.ECONNRESET),
+        ipvs_strerror("delete-service", errno.ECONNRESET),
+    ]

@@ -78,3 +78,37 @@ def listing(nosort: bool) -> bytes | None:
             return None
         services *= 4
     return None
+
+
+# ---- ipvsadm -R in two calls (csrc/ipvs_once.c) ----
+
+NOT_RUN, UNKNOWN = 1, 2  # csrc/ipvs_batch.h: PYIPVS_BATCH_NOT_RUN, PYIPVS_BATCH_UNKNOWN
+_BARRIER_ROOM = 1024  # as pyipvs._bindings.ipvs sizes a batch's send buffer
+_MAX_CHUNK_BYTES = 4 << 20
+
+
+class Restore:
+    """ipvsadm's ipvs_init, then one batch of requests, on a socket of its own."""
+
+    def __init__(self) -> None:
+        self._nl = ffi.new("struct pyipvs_nl *")
+        self._family = ffi.new("uint16_t *")
+
+    def open(self) -> bool:
+        """Open, resolve the family, ask GET_INFO; False if any of it failed (closed then)."""
+        return int(lib.pyipvs_ipvs_once_open(self._nl, self._family)) == 0
+
+    def close(self) -> None:
+        lib.pyipvs_nl_close(self._nl)
+
+    def run(self, requests: list[bytes]) -> tuple[int, list[int]]:
+        """Sends the requests without stopping at a failure, then closes: (rc, one code per
+        request), as pyipvs_ipvs_batch_run reports them (0, -errno, NOT_RUN or UNKNOWN)."""
+        joined, count = b"".join(requests), len(requests)
+        results = ffi.new("int32_t[]", max(count, 1))
+        room = min(_MAX_CHUNK_BYTES, len(joined) + 4 * count + _BARRIER_ROOM)
+        sbuf = _uncleared("uint8_t[]", room)
+        rc = lib.pyipvs_ipvs_once_batch(
+            self._nl, self._family[0], joined, len(joined), count, results, sbuf, room
+        )
+        return int(rc), list(ffi.unpack(results, count))

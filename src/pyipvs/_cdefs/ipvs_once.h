@@ -16,3 +16,6 @@ struct pyipvs_ipvs_list {
 };
 int pyipvs_ipvs_once_list(struct pyipvs_ipvs_list *l, uint8_t *rbuf, size_t rcap);
 int pyipvs_ipvs_list_text(struct pyipvs_ipvs_list *l, uint32_t version, uint32_t conn_tab_size);
+int pyipvs_ipvs_once_open(struct pyipvs_nl *nl, uint16_t *family_id);
+int pyipvs_ipvs_once_batch(struct pyipvs_nl *nl, uint16_t family_id, const uint8_t *reqs,
+                           size_t len, size_t n, int32_t *results, uint8_t *sbuf, size_t scap);

@@ -93,18 +93,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if oneshot.run(args):  # done, silently, as ipvsadm on success
         return 0
     text = oneshot.listing(args)  # the plain -L -n, made in C; None: the full path
+    done = (text, "", 0) if text is not None else None
+    stdin: TextIO | None = None  # the full path's input, when -R below has read it
+    if done is None and args == ["-R"]:
+        done, stdin = _restore_at_once()
     import os
 
     from pyipvs.cli.ipvsadm.streams import standard_streams
 
     program = sys.argv[0] if sys.argv and sys.argv[0] else "pyipvsadm"
-    stdin, stdout, stderr = standard_streams()
+    std_in, stdout, stderr = standard_streams()
     try:
-        if text is not None:
-            stdout.write(text)
-            status = 0
+        if done is not None:
+            stdout.write(done[0])
+            stderr.write(done[1])
+            status = done[2]
         else:
-            status = execute(args, program, stdout, stderr, stdin=stdin)
+            source = std_in if stdin is None else stdin
+            status = execute(args, program, stdout, stderr, stdin=source)
         stdout.flush()
         stderr.flush()
     except BrokenPipeError:
@@ -116,6 +122,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         if stream is not None:
             _discard_pending(stream)
     return status
+
+
+def _restore_at_once() -> tuple[tuple[str, str, int] | None, TextIO | None]:
+    """``-R`` whose every line is a one-shot shape, as one batch: ((stdout, stderr, status),
+    None), or (None, the input for the full path). ipvsadm's ipvs_init comes first, as on the
+    full path: if it fails, the input is left unread for the full path to report it."""
+    from pyipvs._bindings.ipvs_once import Restore
+    from pyipvs.cli.ipvsadm import oneshot
+
+    source = sys.stdin
+    raw = getattr(source, "buffer", None)
+    handle = Restore()
+    if raw is None or not handle.open():
+        return None, None
+    data = raw.read()
+    try:  # what sys.stdin's decoder and newline translation would have made of it
+        text = data.decode(source.encoding, source.errors)
+        parsed = oneshot.restore_requests(text.replace("\r\n", "\n").replace("\r", "\n"))
+    except (UnicodeError, LookupError):
+        parsed = None
+    if parsed is None:
+        handle.close()
+        import io
+
+        again = io.TextIOWrapper(io.BytesIO(data), encoding=source.encoding, errors=source.errors)
+        return None, again
+    commands, requests = parsed
+    errors, status = oneshot.restore_outcome(commands, *handle.run(requests))
+    return ("", errors, status & 0xFF), None
 
 
 def _discard_pending(stream: TextIO) -> None:

@@ -65,6 +65,51 @@ def listing(argv: list[str]) -> str | None:
     return text.decode("ascii")
 
 
+_COMMAND_NAMES = {
+    "-A": "add-service",
+    "-E": "edit-service",
+    "-D": "delete-service",
+    "-a": "add-server",
+    "-e": "edit-server",
+    "-d": "delete-server",
+}
+_ENOBUFS = 105  # an answer the kernel may have dropped (as Ipvs.apply reports it)
+
+
+def restore_requests(text: str) -> tuple[list[str], list[bytes]] | None:
+    """(command, request) of each line of a ``-R`` input in which every line is one of the
+    shapes above, words separated by single spaces (a CR may end a line); else None."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    commands, requests = [], []
+    for line in lines:
+        words = (line[:-1] if line.endswith("\r") else line).split(" ")
+        message = request(words)
+        if not message:
+            return None
+        commands.append(_COMMAND_NAMES[words[0]])
+        requests.append(message)
+    return (commands, requests) if requests else None
+
+
+def restore_outcome(commands: list[str], rc: int, codes: list[int]) -> tuple[str, int]:
+    """ipvsadm's messages for the failed lines, in order, and the exit status (the last
+    line's: 0, or -1 for a failure). Lines the batch did not run (it stopped on a socket
+    failure, rc) are reported with that failure."""
+    from pyipvs.cli.ipvsadm.messages import ipvs_strerror
+
+    errors = []
+    for command, code in zip(commands, codes, strict=True):
+        if code == _once.NOT_RUN:
+            code = rc
+        elif code == _once.UNKNOWN:
+            code = -_ENOBUFS
+        if code:
+            errors.append(ipvs_strerror(command, -code) + "\n")
+    return "".join(errors), -1 if codes[-1] else 0
+
+
 def run(argv: list[str]) -> bool:
     """True if argv was one of the shapes above and the kernel took its request."""
     message = request(argv)
