@@ -12,6 +12,9 @@ exceptions), which gives the kernel's answer and ipvsadm's message for it.
 
 from __future__ import annotations
 
+import sys
+from _thread import _local  # threading.local itself, without threading.py's import cost
+
 from pyipvs._native import ffi, lib
 
 # include/uapi/linux/ip_vs.h (the same numbers as ipvs_requests, which costs more to import)
@@ -29,11 +32,60 @@ def request(
     of ``struct pyipvs_ipvs_svc`` (and ``struct pyipvs_ipvs_dest``); b"" if they do not fit."""
     svc = ffi.new("struct pyipvs_ipvs_svc *", service)
     dst = ffi.NULL if dest is None else ffi.new("struct pyipvs_ipvs_dest *", dest)
-    out = ffi.new("uint8_t[]", _REQUEST_ROOM)
+    out = _scratch.out
     length = lib.pyipvs_ipvs_once_request(
         command, svc, whole_service, dst, whole_dest, out, _REQUEST_ROOM
     )
-    return ffi.buffer(out, length)[:] if length > 0 else b""
+    return _scratch.whole[:length] if length > 0 else b""
+
+
+class _Scratch(_local):
+    """Per-thread output buffers (cffi releases the GIL during C calls)."""
+
+    def __init__(self) -> None:
+        self.out = ffi.new("uint8_t[]", _REQUEST_ROOM)
+        self.whole = ffi.buffer(self.out)
+        self.full_len = ffi.new("size_t *")
+
+
+_scratch = _Scratch()
+
+
+def service_nests(service: dict[str, object]) -> tuple[bytes, bytes]:
+    """(whole, key-only) IPVS_CMD_ATTR_SERVICE nests of the ``struct pyipvs_ipvs_svc`` fields
+    (the codec of ipvs_requests.service_nests); (b"", b"") if they do not encode."""
+    svc = ffi.new("struct pyipvs_ipvs_svc *", service)
+    return _nests(lib.pyipvs_ipvs_svc_nests, svc, ffi.sizeof("struct pyipvs_ipvs_svc"))
+
+
+def dest_nests(dest: dict[str, object]) -> tuple[bytes, bytes]:
+    """(whole, key-only) IPVS_CMD_ATTR_DEST nests of the ``struct pyipvs_ipvs_dest`` fields."""
+    dst = ffi.new("struct pyipvs_ipvs_dest *", dest)
+    return _nests(lib.pyipvs_ipvs_dest_nests, dst, ffi.sizeof("struct pyipvs_ipvs_dest"))
+
+
+def _nests(encode: object, struct: object, size: int) -> tuple[bytes, bytes]:
+    scratch = _scratch
+    total = encode(ffi.cast("uint8_t *", struct), size, scratch.out, _REQUEST_ROOM,  # type: ignore[operator]
+                   scratch.full_len)  # fmt: skip
+    if total <= 0:
+        return b"", b""
+    both: bytes = scratch.whole[:total]
+    cut = scratch.full_len[0]
+    return both[:cut], both[cut:]
+
+
+# The netlink and genl headers of a request (type, flags, seq, pid 0: the sender stamps them),
+# as ipvs_requests.request spells them, after the length.
+_GENL_VERSION = 1
+_HEADER_LEN = 20
+_HEADER_TAIL = [bytes((0,) * 12) + bytes((command, _GENL_VERSION, 0, 0)) for command in range(18)]
+
+
+def message(command: int, attributes: bytes) -> bytes:
+    """A request: length, the rest of the headers, attributes (ipvs_requests.request)."""
+    length = (_HEADER_LEN + len(attributes)).to_bytes(4, sys.byteorder)  # host order
+    return length + _HEADER_TAIL[command] + attributes
 
 
 def send(message: bytes) -> int:

@@ -120,28 +120,65 @@ def request(argv: list[str]) -> bytes:
     """The request message of argv, or b"" when argv is not one of the shapes."""
     if len(argv) < 3 or argv[1] not in _PROTOCOLS:
         return b""
-    service = _service(argv[1], argv[2])
+    command = argv[0]
+    if command in _SERVICE_COMMANDS:
+        service = _service_nests(tuple(argv[1:]))
+        return b"" if service is None else _once.message(_SERVICE_COMMANDS[command], service[0])
+    if command == "-D":
+        service = _service_nests((argv[1], argv[2])) if len(argv) == 3 else None
+        return b"" if service is None else _once.message(_once.CMD_DEL_SERVICE, service[1])
+    if len(argv) < 5 or argv[3] != "-r":
+        return b""
+    service = _service_nests((argv[1], argv[2]))
     if service is None:
         return b""
-    command, rest = argv[0], argv[3:]
-    if command in _SERVICE_COMMANDS:
-        if not _service_options(service, rest):
-            return b""
-        return _once.request(_SERVICE_COMMANDS[command], service, True)
-    if command == "-D":
-        return b"" if rest else _once.request(_once.CMD_DEL_SERVICE, service, False)
-    if len(rest) < 2 or rest[0] != "-r":
-        return b""
-    dest = _dest(rest[1], service["port"])  # type: ignore[arg-type]
-    if dest is None:
-        return b""
     if command in _SERVER_COMMANDS:
-        if not _dest_options(dest, rest[2:], service["port"]):  # type: ignore[arg-type]
+        dest = _dest_nests(True, service[2], tuple(argv[4:]))
+        if dest is None:
             return b""
-        return _once.request(_SERVER_COMMANDS[command], service, False, dest, True)
-    if command == "-d" and len(rest) == 2:
-        return _once.request(_once.CMD_DEL_DEST, service, False, dest, False)
+        return _once.message(_SERVER_COMMANDS[command], service[1] + dest[0])
+    if command == "-d" and len(argv) == 5:
+        dest = _dest_nests(False, service[2], (argv[4],))
+        return b"" if dest is None else _once.message(_once.CMD_DEL_DEST, service[1] + dest[1])
     return b""
+
+
+# Nests per spelling (whole, key-only, and for a service its port; None: not a shape), made by
+# the C codec once: a restore names each service in five lines and the same real servers often.
+_Nests = tuple[bytes, bytes, int]
+_SERVICES: dict[tuple[str, ...], _Nests | None] = {}
+_DESTS: dict[tuple[object, ...], tuple[bytes, bytes] | None] = {}
+
+
+def _service_nests(words: tuple[str, ...]) -> _Nests | None:
+    """The nests of ``-t|-u V4:PORT [options]``; the options are those of -A and -E."""
+    if words in _SERVICES:
+        return _SERVICES[words]
+    made: _Nests | None = None
+    service = _service(words[0], words[1])
+    if service is not None and _service_options(service, list(words[2:])):
+        full, key = _once.service_nests(service)
+        made = (full, key, service["port"]) if full else None  # type: ignore[assignment]
+    if len(_SERVICES) < _CACHE_LIMIT:
+        _SERVICES[words] = made
+    return made
+
+
+def _dest_nests(
+    add_or_edit: bool, service_port: int, words: tuple[str, ...]
+) -> tuple[bytes, bytes] | None:
+    """The nests of ``V4[:PORT] [options]`` (-a and -e's options, or none for -d)."""
+    key = (add_or_edit, service_port, words)
+    if key in _DESTS:
+        return _DESTS[key]
+    made = None
+    dest = _dest(words[0], service_port)
+    if dest is not None and (not add_or_edit or _dest_options(dest, list(words[1:]), service_port)):
+        made = _once.dest_nests(dest)
+        made = made if made[0] else None
+    if len(_DESTS) < _CACHE_LIMIT:
+        _DESTS[key] = made
+    return made
 
 
 def _service(selector: str, endpoint: str) -> dict[str, object] | None:
@@ -204,28 +241,38 @@ def _dest_options(dest: dict[str, object], words: list[str], service_port: int) 
     return not words
 
 
+_CACHE_LIMIT = 1 << 16  # parsed words: a restore names the same addresses and ports often
+_OCTETS: dict[str, list[int] | None] = {}
+_NUMBERS: dict[str, int | None] = {}
+
+
 def _ipv4(text: str) -> list[int] | None:
     """The four octets of a plain dotted-decimal address (no leading zeros), else None."""
+    if text in _OCTETS:
+        return _OCTETS[text]
     parts = text.split(".")
-    if len(parts) != 4:
-        return None
-    octets = []
-    for part in parts:
-        value = _number(part)
-        if value is None or value > 255:
-            return None
-        octets.append(value)
+    octets: list[int] | None = None
+    if len(parts) == 4:
+        values = [_number(part) for part in parts]
+        if all(v is not None and v <= 255 for v in values):
+            octets = values  # type: ignore[assignment]
+    if len(_OCTETS) < _CACHE_LIMIT:
+        _OCTETS[text] = octets
     return octets
 
 
 def _number(text: str) -> int | None:
     """A decimal number of at most ten ASCII digits without a leading zero ("0" itself is
     one), else None."""
-    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()):
-        return None
-    if text[0] == "0" and len(text) > 1:
-        return None
-    return int(text)
+    if text in _NUMBERS:
+        return _NUMBERS[text]
+    value = None
+    plain = 0 < len(text) <= 10 and text.isascii() and text.isdigit()
+    if plain and (text[0] != "0" or len(text) == 1):
+        value = int(text)
+    if len(_NUMBERS) < _CACHE_LIMIT:
+        _NUMBERS[text] = value
+    return value
 
 
 def _scheduler(name: str) -> bool:
