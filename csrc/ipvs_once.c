@@ -13,57 +13,6 @@
 #include "ipvs_batch.h"
 #include "netlink.h"
 
-#define NEST_ROOM 512 /* both nests of the largest value object (ipvs_requests.NEST_ROOM) */
-#define IPVS_GENL_VERSION 1
-
-/* Appends the whole or the key-only part of nests (whole first, then key) to out at *off. */
-static int append_nest(uint8_t *out, size_t cap, size_t *off, const uint8_t *nests, int total,
-                       size_t full_len, int full)
-{
-    const uint8_t *part = full ? nests : nests + full_len;
-    size_t len = full ? full_len : (size_t)total - full_len;
-
-    if (total < 0)
-        return total;
-    if (len > cap - *off)
-        return -EMSGSIZE;
-    memcpy(out + *off, part, len);
-    *off += len;
-    return 0;
-}
-
-int pyipvs_ipvs_once_request(uint8_t cmd, const struct pyipvs_ipvs_svc *svc, int svc_full,
-                             const struct pyipvs_ipvs_dest *dest, int dest_full, uint8_t *out,
-                             size_t cap)
-{
-    uint8_t nests[NEST_ROOM];
-    struct nlmsghdr nlh;
-    struct genlmsghdr genl;
-    size_t full_len, off = NLMSG_HDRLEN + GENL_HDRLEN;
-    int total, rc;
-
-    if (cap < off)
-        return -EMSGSIZE;
-    total = pyipvs_ipvs_svc_nests((const uint8_t *)svc, sizeof(*svc), nests, sizeof(nests),
-                                  &full_len);
-    rc = append_nest(out, cap, &off, nests, total, full_len, svc_full);
-    if (rc == 0 && dest != NULL) {
-        total = pyipvs_ipvs_dest_nests((const uint8_t *)dest, sizeof(*dest), nests,
-                                       sizeof(nests), &full_len);
-        rc = append_nest(out, cap, &off, nests, total, full_len, dest_full);
-    }
-    if (rc)
-        return rc;
-    memset(&nlh, 0, sizeof(nlh));
-    nlh.nlmsg_len = (uint32_t)off;
-    memset(&genl, 0, sizeof(genl));
-    genl.cmd = cmd;
-    genl.version = IPVS_GENL_VERSION;
-    memcpy(out, &nlh, sizeof(nlh));
-    memcpy(out + NLMSG_HDRLEN, &genl, sizeof(genl));
-    return (int)off;
-}
-
 int pyipvs_ipvs_once_send(const uint8_t *req, size_t len)
 {
     uint8_t rbuf[PYIPVS_NL_RECV_MIN]; /* on the stack: thread-safe, and never zeroed */
