@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* IPVS generic-netlink requests (see ipvs.h). Attribute numbers: include/uapi/linux/ip_vs.h. */
+#define _GNU_SOURCE /* recvmmsg */
 #include "ipvs.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/genetlink.h>
 #include <linux/ip_vs.h>
@@ -176,6 +178,56 @@ static int dump_send(struct pyipvs_nl *nl, uint16_t family_id, uint8_t cmd,
         return rc;
     st->active = 1;
     st->off = st->len = 0;
+    st->next_len = 0;
+    return 0;
+}
+
+/* Reads the next datagram of the dump into rbuf, and the one after it if the kernel has it
+ * ready: a dump's next part is made while the previous one is read (netlink_recvmsg calls
+ * netlink_dump), so a second, non-blocking receive in the same recvmmsg() usually finds it; a
+ * one-service GET_DEST dump then costs a send and one receive instead of two. Each half of
+ * rbuf holds PYIPVS_NL_RECV_MIN, the most one dump datagram carries. */
+static int dump_recv(struct pyipvs_nl *nl, struct pyipvs_ipvs_dump *st, uint8_t *rbuf,
+                     size_t rcap)
+{
+    struct sockaddr_nl from[2];
+    struct iovec iov[2];
+    struct mmsghdr msgs[2];
+    size_t half = rcap / 2;
+    int got, k;
+
+    if (half < PYIPVS_NL_RECV_MIN) {
+        ssize_t one = pyipvs_nl_recv(nl, rbuf, rcap); /* MSG_TRUNC -> -EMSGSIZE */
+
+        if (one < 0)
+            return (int)one;
+        st->off = 0;
+        st->len = (size_t)one;
+        return 0;
+    }
+    memset(msgs, 0, sizeof(msgs));
+    for (k = 0; k < 2; k++) {
+        iov[k].iov_base = rbuf + k * half;
+        iov[k].iov_len = half;
+        msgs[k].msg_hdr.msg_name = &from[k];
+        msgs[k].msg_hdr.msg_namelen = sizeof(from[k]);
+        msgs[k].msg_hdr.msg_iov = &iov[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    do {
+        got = recvmmsg(nl->fd, msgs, 2, MSG_WAITFORONE, NULL);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return -errno;
+    for (k = 0; k < got; k++)
+        if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
+            return -EMSGSIZE;
+    st->off = 0;
+    st->len = msgs[0].msg_len;
+    if (got == 2) {
+        st->next_off = half;
+        st->next_len = msgs[1].msg_len;
+    }
     return 0;
 }
 
@@ -188,14 +240,19 @@ static int dump_next(struct pyipvs_nl *nl, struct pyipvs_ipvs_dump *st, uint8_t 
         size_t left = st->len - st->off;
 
         if (left == 0) {
-            ssize_t got = pyipvs_nl_recv(nl, rbuf, rcap); /* MSG_TRUNC -> -EMSGSIZE */
+            int rc = 0;
 
-            if (got < 0) {
-                st->active = 0;
-                return (int)got;
+            if (st->next_len) { /* the second datagram of the last receive */
+                st->off = st->next_off;
+                st->len = st->next_off + st->next_len;
+                st->next_len = 0;
+            } else {
+                rc = dump_recv(nl, st, rbuf, rcap);
             }
-            st->off = 0;
-            st->len = (size_t)got;
+            if (rc < 0) {
+                st->active = 0;
+                return rc;
+            }
             continue;
         }
         nlh = (const struct nlmsghdr *)(rbuf + st->off);

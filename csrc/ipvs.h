@@ -40,6 +40,7 @@ struct pyipvs_ipvs_dump {
     int done;        /* the whole dump has been delivered */
     size_t off, len; /* unread part of rbuf */
     uint32_t next_svc; /* dests of all services: the next service to dump */
+    size_t next_off, next_len; /* a second datagram read with the first, still unread */
 };
 
 /* Starts GET_SERVICE (dump). Then call dump_services until st->done. */

@@ -4,8 +4,11 @@ what is used: ``pyipvsadm -h`` never loads the kernel binding."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import sys
+
+TYPE_CHECKING = False  # typing and collections.abc are not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def lazy_names(
@@ -18,7 +21,8 @@ def lazy_names(
         home = homes.get(name)
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(home), name)
+        __import__(home)  # importlib.import_module's work, without importing importlib
+        value = getattr(sys.modules[home], name)
         namespace[name] = value  # later lookups skip this function
         return value
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
 
-TYPE_CHECKING = False  # typing is not imported at run time: start-up cost
+TYPE_CHECKING = False  # typing and collections are not imported at run time: start-up cost
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 

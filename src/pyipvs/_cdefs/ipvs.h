@@ -11,6 +11,7 @@ struct pyipvs_ipvs_dump {
     int done;
     size_t off, len;
     uint32_t next_svc;
+    size_t next_off, next_len;
 };
 
 int pyipvs_ipvs_get_info(struct pyipvs_nl *nl, uint16_t family_id, struct pyipvs_ipvs_info *out,

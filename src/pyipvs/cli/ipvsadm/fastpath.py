@@ -18,7 +18,8 @@ generated lines.
 
 The value objects are built once per distinct service or real server and shared (they are
 immutable), so a table that names the same real servers behind many services encodes each
-of them once.
+of them once; the operations are made from them without the dataclass __init__ and its
+checks (:func:`pyipvs.ipvs.ops.made_from_trusted`), since this module made them.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _add_service(line: str) -> tuple[str, ops.Operation] | None:
         vs = _service(protocol, address, port, scheduler, persistence)
         if vs is None:
             return None
-    return "add-service", ops.AddService(vs)
+    return "add-service", ops.made_from_trusted(ops.AddService, vs)
 
 
 def _add_server(line: str) -> tuple[str, ops.Operation] | None:
@@ -99,7 +100,7 @@ def _add_server(line: str) -> tuple[str, ops.Operation] | None:
         rs = _server(*key)
         if rs is None:
             return None
-    return "add-server", ops.AddRealServer(vs, rs)
+    return "add-server", ops.made_from_trusted(ops.AddRealServer, vs, rs)
 
 
 def _service(
