@@ -37,7 +37,8 @@ from pyipvs.cli.ipvsadm.options import (
 )
 from pyipvs.cli.ipvsadm.rules import ModelRefused, operation
 from pyipvs.cli.ipvsadm.session import Session
-from pyipvs.ipvs.ops import Operation
+from pyipvs.errors import BatchInterrupted
+from pyipvs.ipvs.ops import BatchResults, Operation
 
 _BLANKS = re.compile(r"[ \t\r\n]+")
 # Operations sent per apply(): the batch's memory is reused instead of growing with the file
@@ -83,12 +84,29 @@ class _Batch:
         """Apply what was collected and print each failure in order."""
         if not self.ops:
             return
-        results = self.session.ipvs.apply(self.ops)
+        try:
+            results = self.session.ipvs.apply(self.ops)
+        except BatchInterrupted as exc:
+            self._report_interrupted(exc)
+            return
         # Only the failures are looked at (a batch's successes cost nothing to skip).
         for failure in results.failures:
             self.session.report(self.commands[failure.index], failure.error)
         last = len(self.ops) - 1
         self.last_status = -1 if results.failures and results[last].error else 0
+        self.ops, self.commands = [], []
+
+    def _report_interrupted(self, exc: BatchInterrupted) -> None:
+        """The socket failed mid-batch: the failures known so far, then every line it did not
+        run, reported with the socket's error (as the one-batch path in main does), so no
+        traceback reaches the user and each line's fate is said."""
+        known = exc.results  # the BatchResults so far (errors.py cannot name the class)
+        assert isinstance(known, BatchResults)
+        for failure in known.failures:
+            self.session.report(self.commands[failure.index], failure.error)
+        for command in self.commands[len(known) :]:
+            self.session.report(command, exc)
+        self.last_status = -1
         self.ops, self.commands = [], []
 
 
