@@ -34,11 +34,14 @@ from pyipvs.check.latency import LatencyHistogram
 from pyipvs.check.lateness import LatenessWindow
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.state import CheckerState, Schedule, Transition
-from pyipvs.check.tcp_batch import TcpConnector
+from pyipvs.check.tcp_batch import LocalShortage, TcpConnector, descriptor_budget
 from pyipvs.check.watchdog import Watchdog
 
 log = logging.getLogger("pyipvs.check")
 _SWEEP_INTERVAL = 0.05
+#: Checks started before the loop gets a turn: finished connects are reaped (and their
+#: descriptors freed) between two batches, not after 10,000 starts in one go.
+_DISPATCH_BATCH = 256
 
 
 class Probe(Protocol):
@@ -133,6 +136,9 @@ class CheckScheduler:
         # so a slow network never holds back the start of other checks (keepalived has none)
         self._max_connects = max_connects
         self._connects = 0
+        self._full = False  # the connect bound was reached: dispatch waits for a finish
+        #: starts put off because this host ran out of descriptors or buffers (not failures)
+        self.deferred = 0
 
     # -- subscriptions -------------------------------------------------------------------
     def subscribe(self, check: Check, listener: Listener) -> Subscription:
@@ -176,10 +182,16 @@ class CheckScheduler:
         if earliest is None or due < earliest:  # else the dispatcher's timer already covers it
             self._wake.set()
 
+    def _postpone(self, runner: _Runner, now: float) -> None:
+        """Tries a due check again at the next sweep; its lateness still counts from when it
+        was due (``runner.due`` is kept)."""
+        heapq.heappush(self._heap, (now + _SWEEP_INTERVAL, next(self._order), runner))
+
     async def run(self) -> None:
         """Runs checks until :meth:`stop`; then cancels the ones in flight."""
         self.watchdog.start()
         self._connector = TcpConnector(asyncio.get_running_loop())
+        self._max_connects = min(self._max_connects, descriptor_budget())
         heartbeat = asyncio.ensure_future(self.watchdog.heartbeat())
         sweeper = asyncio.ensure_future(self._sweep_overdue())
         try:
@@ -201,14 +213,25 @@ class CheckScheduler:
 
     async def _dispatch_due(self) -> None:
         now = self._clock()
+        started = 0
         while self._heap and self._heap[0][0] <= now:
+            if started >= _DISPATCH_BATCH:  # let the loop reap what finished meanwhile
+                await asyncio.sleep(0)
+                if self._stopping:
+                    return
+                now, started = self._clock(), 0
+                continue
+            started += 1
             _due, _n, runner = heapq.heappop(self._heap)
             if runner.retired or runner.running:
                 continue
             if runner.fast:
                 if self._connects >= self._max_connects:
-                    self._push(runner, now + _SWEEP_INTERVAL)  # full: shown as lateness
-                    continue
+                    # full: back in the heap at its place, and no dispatch until a connect
+                    # finishes (its lateness shows the wait)
+                    heapq.heappush(self._heap, (_due, _n, runner))
+                    self._full = True
+                    break
                 runner.running = True
                 self._start_fast(runner, now)
                 continue
@@ -225,7 +248,9 @@ class CheckScheduler:
         timer = None
         if self._heap:  # a timer, not wait_for: no task per wake-up
             loop = asyncio.get_running_loop()
-            timer = loop.call_at(loop.time() + self._heap[0][0] - now, self._wake.set)
+            # full: a finished connect wakes us, the sweep interval at the latest
+            delay = _SWEEP_INTERVAL if self._full else self._heap[0][0] - now
+            timer = loop.call_at(loop.time() + delay, self._wake.set)
         try:
             await self._wake.wait()
         finally:
@@ -249,20 +274,43 @@ class CheckScheduler:
     def _start_fast(self, runner: _Runner, started: float) -> None:
         """A probe with a callback path (TCP_CHECK): no task, no per-check timer; its
         connector guarantees an answer within ``connect_timeout``."""
-        self.lateness.add(started - runner.due)
         self._connects += 1
 
         def done(result: ProbeResult) -> None:
             self._connects -= 1
+            if self._full:  # a connect slot is free: dispatch again
+                self._full = False
+                self._wake.set()
             runner.running = False
             self._settle(runner, started, result)
 
         assert self._connector is not None
         try:
             runner.check.probe.start(self._connector, done)  # type: ignore[attr-defined]
+        except LocalShortage as exc:  # our shortage, not the server's failure: try again
+            self._connects -= 1
+            runner.running = False
+            self._defer(runner, started, exc)
+            return
         except Exception as exc:  # as in _execute: a logged failure, the schedule goes on
             log.exception("%s probe raised", runner.check.probe.kind)
             done(failed(f"probe error: {type(exc).__name__}"))
+        self.lateness.add(started - runner.due)
+
+    def _defer(self, runner: _Runner, now: float, exc: OSError) -> None:
+        """No descriptor for a connect: the bound drops to what is in flight now, and the
+        check waits for the next sweep (its lateness shows the shortage)."""
+        if not self.deferred:
+            log.warning(
+                "cannot open a socket (%s): at most %d TCP checks in flight from now on",
+                exc.strerror,
+                max(1, self._connects),
+            )
+        self.deferred += 1
+        self._max_connects = max(1, self._connects)
+        self._postpone(runner, now)
+        if self._connects:
+            self._full = True  # the next finish wakes the dispatcher
 
     async def _execute(self, runner: _Runner, started: float) -> None:
         check = runner.check
@@ -325,6 +373,7 @@ class CheckScheduler:
                 len(self._tasks) + (self._connector.in_flight if self._connector else 0)
             ),
             "overruns": float(self.overruns),
+            "deferred": float(self.deferred),
             "stalls": float(self.watchdog.stalls),
             "loop_lag_max": self.watchdog.max_lag,
             **self.lateness.percentiles(recent),

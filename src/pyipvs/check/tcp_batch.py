@@ -16,6 +16,7 @@ import asyncio
 import collections
 import errno
 import os
+import resource
 import select
 import socket
 import time
@@ -26,6 +27,30 @@ from pyipvs.check.connect import Target, bind_and_mark
 SWEEP = 0.05
 _BATCH = 1024
 Done = Callable[[BaseException | None], None]
+#: Errors of this host, not of the real server: out of descriptors or socket memory. Such a
+#: connect is not a failed check; the caller tries again when some connects have finished.
+_LOCAL_SHORTAGE = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: Descriptors kept free for everything else (netlink, the status socket, logs, scripts).
+FD_RESERVE = 128
+
+
+class LocalShortage(OSError):
+    """The connect could not even start here (no descriptor, no buffer): retry it later."""
+
+
+def descriptor_budget() -> int:
+    """Connects that may be in flight at once: the soft descriptor limit minus those open
+    and :data:`FD_RESERVE`. Past it ``socket()`` fails with EMFILE, which a check must not
+    take for the real server's failure (a guest with a hard limit of 4,096 had 10,000
+    checks due each second, and failed thousands of healthy servers that way)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 20
+    try:
+        used = len(os.listdir("/proc/self/fd"))
+    except OSError:
+        used = 64
+    return max(1, soft - used - FD_RESERVE)
 
 
 class _Connect:
@@ -54,7 +79,16 @@ class TcpConnector:
         return len(self._pending)
 
     def connect(self, target: Target, done: Done) -> None:
-        sock = socket.socket(target.family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        """Starts a connect; ``done`` is called later, never from here.
+
+        :raises LocalShortage: no socket could be made (nothing started, ``done`` not called).
+        """
+        try:
+            sock = socket.socket(target.family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        except OSError as exc:
+            if exc.errno in _LOCAL_SHORTAGE:
+                raise LocalShortage(exc.errno, exc.strerror) from exc
+            raise
         try:
             bind_and_mark(sock, target)
             error = sock.connect_ex((target.address, target.port))
