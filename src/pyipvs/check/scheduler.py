@@ -286,7 +286,7 @@ class CheckScheduler:
 
         assert self._connector is not None
         try:
-            runner.check.probe.start(self._connector, done)  # type: ignore[attr-defined]
+            runner.check.probe.start(self._connector, done, started)  # type: ignore[attr-defined]
         except LocalShortage as exc:  # our shortage, not the server's failure: try again
             self._connects -= 1
             runner.running = False
