@@ -17,7 +17,7 @@ import logging
 import resource
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from pyipvs import RealServer, VirtualService
@@ -107,7 +107,7 @@ class CheckerProcess:
     def subscribe(self) -> None:
         for index, spec in enumerate(self.specs):
             for member in spec.members:
-                key = server_key(member.member.server)
+                key = member.member.key
                 starts = {str(n): self._starts_up(c) for n, c in enumerate(member.checks)}
                 self.health[(index, key)] = ServerHealth.starting(starts)
                 for n, check in enumerate(member.checks):
@@ -174,7 +174,7 @@ class CheckerProcess:
         spec, pool = self.specs[index], self.pools[index]
         health = {}
         for member in spec.members:
-            key = server_key(member.member.server)
+            key = member.member.key
             state = self.health.get((index, key))
             if state is not None:
                 health[key] = Health(state.up, state.weight)
@@ -258,8 +258,9 @@ class CheckerProcess:
         """Programs the table, runs the checks, keeps the table in line until :meth:`stop`."""
         if self.flush_on_start:
             self.ipvs.apply([ops.Flush()])
-        self.subscribe()
-        took = self._timed_sync(self.sync)
+        with collector_paused():  # its passes over 200,000 new members cost more than them
+            self.subscribe()
+            took = self._timed_sync(self.sync)
         # The configuration, the checks and the table are long-lived: out of the collector's
         # sight, a full collection no longer walks them (it stalled thousands of checks).
         gc.freeze()
@@ -384,6 +385,20 @@ class CheckerProcess:
                 total,
                 spec.label,
             )
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector paused while the start makes long-lived, acyclic objects (the
+    configuration's specs, the subscriptions, the first table): with 100 virtual servers of
+    2,000 real servers, its passes took half of the subscription time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _raise_file_limit(checks: int) -> None:
