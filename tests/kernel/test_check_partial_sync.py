@@ -119,3 +119,72 @@ def test_a_verdict_syncs_its_service_and_the_resync_restores_the_rest(ipvs_netns
     assert seen["dumps"] == ["10.0.0.5"]  # the verdict listed its own service only
     assert seen["b meanwhile"] == []  # not repaired by A's sync
     assert seen["b restored"] == [seen["b"]]
+
+
+def test_a_reload_lists_only_the_virtual_servers_it_changed(ipvs_netns: str) -> None:
+    seen: dict[str, object] = {}
+
+    def body() -> None:
+        a = socket.create_server(("127.0.0.2", 0))
+        b = socket.create_server(("127.0.0.3", 0))
+        a_port, b_port = a.getsockname()[1], b.getsockname()[1]
+        text = CONFIG.format(a=a_port, b=b_port)
+        specs = services_from_config(parse_config(text).config)
+        heavier = text.replace(
+            f"real_server 127.0.0.2 {a_port} {{",
+            f"real_server 127.0.0.2 {a_port} {{\n        weight 5",
+        )
+        without_b = heavier[: heavier.index("virtual_server 10.0.0.6")]
+        with Ipvs() as handle, Ipvs() as observer:
+            counting = ListingCounter(handle)
+            process = CheckerProcess(specs, counting, CheckScheduler(), resync_interval=3600)
+            loop = asyncio.new_event_loop()
+            runner = threading.Thread(target=loop.run_until_complete, args=(process.run(),))
+            runner.start()
+
+            def reload(config: str) -> None:
+                new = services_from_config(parse_config(config).config)
+                loop.call_soon_threadsafe(process.reload, new)
+
+            try:
+                seen["start"] = until(observer, "10.0.0.6", [f"127.0.0.3:{b_port}"])
+                observer.delete_real_server(specs[1].service, RealServer("127.0.0.3", b_port))
+                counting.dumps.clear()
+                reload(heavier)  # A's weight changes, B is configured as before
+                deadline = time.monotonic() + PATIENCE
+                while weight_of(observer, "10.0.0.5") != 5 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                seen["a weight"] = weight_of(observer, "10.0.0.5")
+                seen["dumps after reload"] = list(counting.dumps)
+                seen["b meanwhile"] = servers_of(observer, "10.0.0.6")
+                counting.dumps.clear()
+                reload(without_b)  # B goes: its service is listed to be deleted
+                deadline = time.monotonic() + PATIENCE
+                while "10.0.0.6" in addresses(observer) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                seen["services"] = addresses(observer)
+                seen["dumps after dropping b"] = list(counting.dumps)
+            finally:
+                loop.call_soon_threadsafe(process.stop)
+                runner.join(PATIENCE)
+                loop.close()
+                a.close()
+                b.close()
+
+    in_netns(ipvs_netns, body)
+    assert seen["a weight"] == 5
+    assert seen["dumps after reload"] == ["10.0.0.5"]  # not B, configured as before
+    assert seen["b meanwhile"] == []  # B's deleted entry waits for the periodic resync
+    assert seen["services"] == ["10.0.0.5"]
+    assert seen["dumps after dropping b"] == ["10.0.0.6"]
+
+
+def weight_of(ipvs: Ipvs, address: str) -> int | None:
+    for vs in ipvs.services():
+        if str(vs.address) == address:
+            return next((rs.weight for rs in ipvs.real_servers(vs)), None)
+    return None
+
+
+def addresses(ipvs: Ipvs) -> list[str]:
+    return sorted(str(vs.address) for vs in ipvs.services())

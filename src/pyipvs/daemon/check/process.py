@@ -124,11 +124,17 @@ class CheckerProcess:
     def reload(self, specs: Sequence[ServiceSpec]) -> None:
         """New configuration: checks equal to running ones keep their state and schedule
         (subscribed before the old ones are dropped); entries no longer configured go at the
-        next sync; a pool keeps its quorum state when its service stays."""
+        next sync; a pool keeps its quorum state when its service stays.
+
+        Only what the reload changed is evaluated, listed and reconciled: a virtual server
+        configured exactly as before keeps its table (reading the whole table was most of a
+        reload of 2,000 services); the periodic resync still compares everything."""
         old_subscriptions, old_owned = self._subscriptions, self.owned
         quorum = {
             service_key(s.service): p.quorum for s, p in zip(self.specs, self.pools, strict=True)
         }
+        before = {service_key(s.service): s for s in self.specs}
+        pending = {service_key(self.specs[i].service) for i in self._stale}
         self.specs = list(specs)
         self.pools = [PoolState(s.pool, quorum.get(service_key(s.service))) for s in self.specs]
         self.health = {}
@@ -137,11 +143,29 @@ class CheckerProcess:
         for subscription in old_subscriptions:
             self.scheduler.unsubscribe(subscription)
         self.owned = _owned(self.specs)
-        self._table = None  # every pool evaluated again, the whole table listed
+        self._keep_unchanged(before, pending)
         self._retiring = Owned(
             old_owned.services - self.owned.services, old_owned.servers - self.owned.servers
         )
         self._dirty.set()
+
+    def _keep_unchanged(
+        self, before: Mapping[ServiceKey, ServiceSpec], pending: set[ServiceKey]
+    ) -> None:
+        """After a reload: the table entries of specs equal to their old selves are kept; the
+        others (and those a verdict was pending for) are evaluated at the next sync."""
+        if self._table is None:
+            return  # never synced: everything is evaluated anyway
+        table: dict[VirtualService, list[RealServer]] = {}
+        self._stale = set()
+        for index, spec in enumerate(self.specs):
+            key = service_key(spec.service)
+            old = self._table.get(spec.service)
+            if old is not None and before.get(key) == spec and key not in pending:
+                table[spec.service] = old
+            else:
+                self._stale.add(index)
+        self._table = table
 
     def _listener(self, server: ServerId, checker: str, spec: ServiceSpec) -> Listener:
         def hear(event: CheckEvent) -> None:
@@ -228,9 +252,14 @@ class CheckerProcess:
         desired: Mapping[VirtualService, list[RealServer]] = self._table
         owned = self.owned
         only = None
-        if partial and evaluated is not None and self._retiring is None:
+        if partial and evaluated is not None:
             only = {service_key(self.specs[i].service) for i in evaluated}
-            desired = {vs: desired[vs] for vs in (self.specs[i].service for i in evaluated)}
+            if self._retiring is not None:  # what a reload dropped is listed to be deleted
+                only |= self._retiring.services | {vs for vs, _rs in self._retiring.servers}
+            # every configured service listed is desired too: else it would look dropped
+            desired = {
+                s.service: desired[s.service] for s in self.specs if service_key(s.service) in only
+            }
         if self._retiring is not None:
             owned = Owned(
                 owned.services | self._retiring.services, owned.servers | self._retiring.servers
