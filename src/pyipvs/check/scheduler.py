@@ -137,6 +137,7 @@ class CheckScheduler:
         self._max_connects = max_connects
         self._connects = 0
         self._full = False  # the connect bound was reached: dispatch waits for a finish
+        self._subscribed_at: float | None = None  # first subscription before run()
         #: starts put off because this host ran out of descriptors or buffers (not failures)
         self.deferred = 0
 
@@ -148,7 +149,10 @@ class CheckScheduler:
             runner.deadline = probe_deadline(check.probe)
             runner.fast = callable(getattr(check.probe, "start", None))
             span = check.schedule.first_delay_span
-            self._push(runner, self._clock() + self._rng.uniform(0.0, span))
+            now = self._clock()
+            if self._connector is None and self._subscribed_at is None:
+                self._subscribed_at = now  # before run(): see _rebase
+            self._push(runner, now + self._rng.uniform(0.0, span))
         runner.listeners.append(listener)
         return Subscription(check, listener)
 
@@ -192,6 +196,7 @@ class CheckScheduler:
         self.watchdog.start()
         self._connector = TcpConnector(asyncio.get_running_loop())
         self._max_connects = min(self._max_connects, descriptor_budget())
+        self._rebase(self._clock())
         heartbeat = asyncio.ensure_future(self.watchdog.heartbeat())
         sweeper = asyncio.ensure_future(self._sweep_overdue())
         try:
@@ -206,6 +211,19 @@ class CheckScheduler:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, heartbeat, sweeper, return_exceptions=True)
+
+    def _rebase(self, now: float) -> None:
+        """The first runs, spread from when their checks were subscribed, start from now:
+        a start that took seconds (the first IPVS sync of 10,000 real servers) made them all
+        due at once, a burst the spread is there to avoid, and a backlog shown as lateness."""
+        if self._subscribed_at is None:
+            return
+        shift, self._subscribed_at = now - self._subscribed_at, None
+        if shift <= 0:
+            return
+        self._heap = [(due + shift, n, runner) for due, n, runner in self._heap]  # still a heap
+        for _due, _n, runner in self._heap:
+            runner.due += shift
 
     def stop(self) -> None:
         self._stopping = True
@@ -282,7 +300,8 @@ class CheckScheduler:
                 self._full = False
                 self._wake.set()
             runner.running = False
-            self._settle(runner, started, result)
+            assert self._connector is not None
+            self._settle(runner, started, result, self._connector.now)
 
         assert self._connector is not None
         try:
@@ -335,9 +354,14 @@ class CheckScheduler:
             runner.running = False
         self._settle(runner, began, result)
 
-    def _settle(self, runner: _Runner, began: float, result: ProbeResult) -> None:
-        """Count a finished run, judge it, schedule the next, tell the subscribers."""
-        ended = self._clock()  # once: a clock read is a system call in User-Mode Linux
+    def _settle(
+        self, runner: _Runner, began: float, result: ProbeResult, ended: float | None = None
+    ) -> None:
+        """Count a finished run, judge it, schedule the next, tell the subscribers. ``ended``
+        is the connector's batch time for TCP checks (a clock read is a system call in
+        User-Mode Linux: one per batch of finished connects, not one per check)."""
+        if ended is None or self._clock is not time.monotonic:
+            ended = self._clock()
         self.runs += 1
         self._record_latency(runner, ended - began)
         step = runner.state.observe(result)

@@ -85,6 +85,8 @@ class TcpConnector:
         self._pending: dict[int, _Connect] = {}
         self._queues: dict[float, collections.deque[_Connect]] = {}
         self._timer: asyncio.TimerHandle | None = None
+        #: when the connects being reported finished (valid inside their ``done``)
+        self.now = time.monotonic()
         loop.add_reader(self._epfd, self._ready)
 
     @property
@@ -104,11 +106,11 @@ class TcpConnector:
         fd = tcp_check.connect(self._epfd, address)
         if fd < 0:
             if fd == tcp_check.CONNECTED:
-                self._loop.call_soon(done, None)
+                self._loop.call_soon(self._finish_now, done, None)
             elif -fd in _LOCAL_SHORTAGE:
                 raise LocalShortage(-fd, os.strerror(-fd))
             else:
-                self._loop.call_soon(done, _error(-fd))
+                self._loop.call_soon(self._finish_now, done, _error(-fd))
             return
         self._track(_Connect(fd, None, self._deadline(target, now), done), target)
 
@@ -124,15 +126,20 @@ class TcpConnector:
             error = sock.connect_ex((target.address, target.port))
         except OSError as exc:
             sock.close()
-            self._loop.call_soon(done, exc)
+            self._loop.call_soon(self._finish_now, done, exc)
             return
         if error != errno.EINPROGRESS:
             sock.close()
-            self._loop.call_soon(done, _error(error) if error else None)
+            self._loop.call_soon(self._finish_now, done, _error(error) if error else None)
             return
         entry = _Connect(sock.fileno(), sock, self._deadline(target, now), done)
         self._epoll.register(entry.fd, select.EPOLLOUT | select.EPOLLONESHOT)
         self._track(entry, target)
+
+    def _finish_now(self, done: Done, error: BaseException | None) -> None:
+        """A connect that ended at once, reported from the loop with :attr:`now` current."""
+        self.now = time.monotonic()
+        done(error)
 
     @staticmethod
     def _deadline(target: Target, now: float | None) -> float:
@@ -150,6 +157,8 @@ class TcpConnector:
     def _ready(self) -> None:
         pending = self._pending
         finished = self._reaper.reap(self._epfd)  # closed in C: they left the epoll set
+        # one clock read for the batch, not one per check: a system call in User-Mode Linux
+        self.now = time.monotonic()
         while finished:
             for fd, error in finished:
                 entry = pending.pop(fd, None)
@@ -165,7 +174,7 @@ class TcpConnector:
 
     def _sweep(self) -> None:
         self._timer = None
-        now = time.monotonic()
+        now = self.now = time.monotonic()
         for queue in self._queues.values():
             while queue and (queue[0].finished or queue[0].deadline <= now):
                 entry = queue.popleft()
