@@ -8,7 +8,8 @@ delay_loops: checks per second (accepted connections), CPU seconds per second of
 process (from /proc), and for pyipvs the p99 lateness of checks against their schedule (its
 SIGUSR1 stats). Needs ip_vs: run it in the kernel tier's VM, e.g.
 
-    /tmp/umltry/run.sh '.venv/bin/python benchmarks/checker_tcp.py --servers 2000'
+    PYIPVS_UML_CPU=0 scripts/kernel-tier.sh -- .venv/bin/python benchmarks/checker_tcp.py \
+        --servers 10000 --seconds 10 --warmup 12
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -183,7 +185,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--virtual-servers", type=int, default=1)
-    parser.add_argument("--json", default="docs/_data/bench/checker_tcp.uml.json")
+    parser.add_argument(
+        "--json", help="result file (default: docs/_data/bench/<benchmark>.uml.json)"
+    )
     args = parser.parse_args()
     keepalived = shutil.which("keepalived", path=os.environ.get("PATH", "") + ":/usr/sbin")
     workdir = Path(tempfile.mkdtemp(prefix="checker-bench-"))
@@ -262,13 +266,16 @@ def main() -> None:
     for name, r in results.items():
         tool = "pyipvs-keepalived -C" if name == "pyipvs" else "keepalived -C"
         for key, (label, digits) in units.items():
-            if key in r:
+            # no interval without two checks; the plots take positive numbers only
+            if key in r and not math.isnan(r[key]) and r[key] > 0:
                 rows.append(
                     {"case": f"{case}: {label}", "tool": tool, "value": round(r[key], digits)}
                 )
+    name = benchmark_name(args.servers, args.virtual_servers)
     document = {
-        "benchmark": "checker_tcp",
-        "title": "TCP_CHECK at delay_loop 1: pyipvs-keepalived -C vs keepalived -C",
+        "benchmark": name,
+        "title": f"TCP_CHECK at delay_loop 1, {args.servers:,} real servers{vs_text}: "
+        "pyipvs-keepalived -C vs keepalived -C",
         "measured_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "where": {
             "kind": kind,
@@ -284,9 +291,16 @@ def main() -> None:
         "checks/s and the intervals between two checks of a server counted by an acceptor "
         "process on loopback",
     }
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(document, indent=2) + "\n")
+    target = Path(args.json or f"docs/_data/bench/{name}.uml.json")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def benchmark_name(servers: int, virtual_servers: int) -> str:
+    """``checker_tcp`` (2,000 servers), ``checker_tcp_10000``, ``checker_tcp_100vs``: one
+    result file per case, as the docs name them."""
+    name = "checker_tcp" if servers == 2000 else f"checker_tcp_{servers}"
+    return name + (f"_{virtual_servers}vs" if virtual_servers > 1 else "")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The TCP_CHECK callback path (:mod:`pyipvs.check.tcp_batch`) in a fresh namespace: success,
-refusal, and a timeout on an address nobody answers for; also through the scheduler,
-which takes that path for every TcpProbe."""
+refusal, and a timeout on an address nobody answers for, by the C connects and by the Python
+sockets of targets with a source address; also through the scheduler, which takes that path
+for every TcpProbe."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_connector_success_refusal_timeout(netns: str) -> None:
 
     def body() -> dict[str, ProbeResult]:
         listener = socket.create_server((LO, 0))
+        listener6 = socket.create_server(("::1", 0), family=socket.AF_INET6)
         closed = socket.create_server((LO, 0))
         refused_port = closed.getsockname()[1]
         closed.close()
@@ -44,8 +46,13 @@ def test_connector_success_refusal_timeout(netns: str) -> None:
             connector = TcpConnector(asyncio.get_running_loop())
             results: dict[str, ProbeResult] = {}
             finished = asyncio.Event()
+            port = listener.getsockname()[1]
             targets = {
-                "up": Target(LO, listener.getsockname()[1], connect_timeout=5),
+                "up": Target(LO, port, connect_timeout=5),
+                "up over IPv6": Target("::1", listener6.getsockname()[1], connect_timeout=5),
+                # a source address: a Python socket in the same epoll set as the C connects
+                "up from a source": Target(LO, port, bindto=LO, connect_timeout=5),
+                "refused from a source": Target(LO, refused_port, bindto=LO, connect_timeout=5),
                 "refused": Target(LO, refused_port, connect_timeout=5),
                 "silent": Target(silent, 80, connect_timeout=0.3),
             }
@@ -69,9 +76,13 @@ def test_connector_success_refusal_timeout(netns: str) -> None:
             return asyncio.run(main())
         finally:
             listener.close()
+            listener6.close()
 
     results = in_netns(netns, body)
     assert results["up"].ok and results["up"].reason == "connected"
+    assert results["up over IPv6"].ok
+    assert results["up from a source"].ok
+    assert results["refused from a source"].reason == "connection refused"
     assert not results["refused"].ok and results["refused"].reason == "connection refused"
     assert not results["silent"].ok and results["silent"].reason == "timeout"
 

@@ -13,6 +13,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pyipvs._bindings import tcp_check
+
 # socket.SO_MARK exists on Linux from Python 3.12; its value is fixed by the kernel ABI.
 _SO_MARK = getattr(socket, "SO_MARK", 36)
 
@@ -32,6 +34,15 @@ class Target:
     def family(self) -> int:
         version = ipaddress.ip_address(self.address).version
         return socket.AF_INET6 if version == 6 else socket.AF_INET
+
+    @functools.cached_property
+    def sockaddr(self) -> bytes | None:
+        """The C connect path's ``struct sockaddr``; None when the target needs a source, a
+        mark or a scope (connected through a Python socket instead)."""
+        if self.bindto or self.bind_port or self.fwmark or "%" in self.address:
+            return None
+        address = ipaddress.ip_address(self.address)
+        return tcp_check.sockaddr(self.family, address.packed, self.port)
 
     def describe(self, protocol: str = "tcp") -> str:
         """``[10.0.0.1]:tcp:80``, as keepalived writes a checked service in its logs."""

@@ -34,11 +34,14 @@ from pyipvs.check.latency import LatencyHistogram
 from pyipvs.check.lateness import LatenessWindow
 from pyipvs.check.result import ProbeResult, failed
 from pyipvs.check.state import CheckerState, Schedule, Transition
-from pyipvs.check.tcp_batch import TcpConnector
+from pyipvs.check.tcp_batch import LocalShortage, TcpConnector, descriptor_budget
 from pyipvs.check.watchdog import Watchdog
 
 log = logging.getLogger("pyipvs.check")
 _SWEEP_INTERVAL = 0.05
+#: Checks started before the loop gets a turn: finished connects are reaped (and their
+#: descriptors freed) between two batches, not after 10,000 starts in one go.
+_DISPATCH_BATCH = 256
 
 
 class Probe(Protocol):
@@ -133,6 +136,10 @@ class CheckScheduler:
         # so a slow network never holds back the start of other checks (keepalived has none)
         self._max_connects = max_connects
         self._connects = 0
+        self._full = False  # the connect bound was reached: dispatch waits for a finish
+        self._subscribed_at: float | None = None  # first subscription before run()
+        #: starts put off because this host ran out of descriptors or buffers (not failures)
+        self.deferred = 0
 
     # -- subscriptions -------------------------------------------------------------------
     def subscribe(self, check: Check, listener: Listener) -> Subscription:
@@ -142,7 +149,10 @@ class CheckScheduler:
             runner.deadline = probe_deadline(check.probe)
             runner.fast = callable(getattr(check.probe, "start", None))
             span = check.schedule.first_delay_span
-            self._push(runner, self._clock() + self._rng.uniform(0.0, span))
+            now = self._clock()
+            if self._connector is None and self._subscribed_at is None:
+                self._subscribed_at = now  # before run(): see _rebase
+            self._push(runner, now + self._rng.uniform(0.0, span))
         runner.listeners.append(listener)
         return Subscription(check, listener)
 
@@ -176,10 +186,17 @@ class CheckScheduler:
         if earliest is None or due < earliest:  # else the dispatcher's timer already covers it
             self._wake.set()
 
+    def _postpone(self, runner: _Runner, now: float) -> None:
+        """Tries a due check again at the next sweep; its lateness still counts from when it
+        was due (``runner.due`` is kept)."""
+        heapq.heappush(self._heap, (now + _SWEEP_INTERVAL, next(self._order), runner))
+
     async def run(self) -> None:
         """Runs checks until :meth:`stop`; then cancels the ones in flight."""
         self.watchdog.start()
         self._connector = TcpConnector(asyncio.get_running_loop())
+        self._max_connects = min(self._max_connects, descriptor_budget())
+        self._rebase(self._clock())
         heartbeat = asyncio.ensure_future(self.watchdog.heartbeat())
         sweeper = asyncio.ensure_future(self._sweep_overdue())
         try:
@@ -195,20 +212,44 @@ class CheckScheduler:
                 task.cancel()
             await asyncio.gather(*self._tasks, heartbeat, sweeper, return_exceptions=True)
 
+    def _rebase(self, now: float) -> None:
+        """The first runs, spread from when their checks were subscribed, start from now:
+        a start that took seconds (the first IPVS sync of 10,000 real servers) made them all
+        due at once, a burst the spread is there to avoid, and a backlog shown as lateness."""
+        if self._subscribed_at is None:
+            return
+        shift, self._subscribed_at = now - self._subscribed_at, None
+        if shift <= 0:
+            return
+        self._heap = [(due + shift, n, runner) for due, n, runner in self._heap]  # still a heap
+        for _due, _n, runner in self._heap:
+            runner.due += shift
+
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
     async def _dispatch_due(self) -> None:
         now = self._clock()
+        started = 0
         while self._heap and self._heap[0][0] <= now:
+            if started >= _DISPATCH_BATCH:  # let the loop reap what finished meanwhile
+                await asyncio.sleep(0)
+                if self._stopping:
+                    return
+                now, started = self._clock(), 0
+                continue
+            started += 1
             _due, _n, runner = heapq.heappop(self._heap)
             if runner.retired or runner.running:
                 continue
             if runner.fast:
                 if self._connects >= self._max_connects:
-                    self._push(runner, now + _SWEEP_INTERVAL)  # full: shown as lateness
-                    continue
+                    # full: back in the heap at its place, and no dispatch until a connect
+                    # finishes (its lateness shows the wait)
+                    heapq.heappush(self._heap, (_due, _n, runner))
+                    self._full = True
+                    break
                 runner.running = True
                 self._start_fast(runner, now)
                 continue
@@ -225,7 +266,9 @@ class CheckScheduler:
         timer = None
         if self._heap:  # a timer, not wait_for: no task per wake-up
             loop = asyncio.get_running_loop()
-            timer = loop.call_at(loop.time() + self._heap[0][0] - now, self._wake.set)
+            # full: a finished connect wakes us, the sweep interval at the latest
+            delay = _SWEEP_INTERVAL if self._full else self._heap[0][0] - now
+            timer = loop.call_at(loop.time() + delay, self._wake.set)
         try:
             await self._wake.wait()
         finally:
@@ -249,20 +292,44 @@ class CheckScheduler:
     def _start_fast(self, runner: _Runner, started: float) -> None:
         """A probe with a callback path (TCP_CHECK): no task, no per-check timer; its
         connector guarantees an answer within ``connect_timeout``."""
-        self.lateness.add(started - runner.due)
         self._connects += 1
 
         def done(result: ProbeResult) -> None:
             self._connects -= 1
+            if self._full:  # a connect slot is free: dispatch again
+                self._full = False
+                self._wake.set()
             runner.running = False
-            self._settle(runner, started, result)
+            assert self._connector is not None
+            self._settle(runner, started, result, self._connector.now)
 
         assert self._connector is not None
         try:
-            runner.check.probe.start(self._connector, done)  # type: ignore[attr-defined]
+            runner.check.probe.start(self._connector, done, started)  # type: ignore[attr-defined]
+        except LocalShortage as exc:  # our shortage, not the server's failure: try again
+            self._connects -= 1
+            runner.running = False
+            self._defer(runner, started, exc)
+            return
         except Exception as exc:  # as in _execute: a logged failure, the schedule goes on
             log.exception("%s probe raised", runner.check.probe.kind)
             done(failed(f"probe error: {type(exc).__name__}"))
+        self.lateness.add(started - runner.due)
+
+    def _defer(self, runner: _Runner, now: float, exc: OSError) -> None:
+        """No descriptor for a connect: the bound drops to what is in flight now, and the
+        check waits for the next sweep (its lateness shows the shortage)."""
+        if not self.deferred:
+            log.warning(
+                "cannot open a socket (%s): at most %d TCP checks in flight from now on",
+                exc.strerror,
+                max(1, self._connects),
+            )
+        self.deferred += 1
+        self._max_connects = max(1, self._connects)
+        self._postpone(runner, now)
+        if self._connects:
+            self._full = True  # the next finish wakes the dispatcher
 
     async def _execute(self, runner: _Runner, started: float) -> None:
         check = runner.check
@@ -287,9 +354,14 @@ class CheckScheduler:
             runner.running = False
         self._settle(runner, began, result)
 
-    def _settle(self, runner: _Runner, began: float, result: ProbeResult) -> None:
-        """Count a finished run, judge it, schedule the next, tell the subscribers."""
-        ended = self._clock()  # once: a clock read is a system call in User-Mode Linux
+    def _settle(
+        self, runner: _Runner, began: float, result: ProbeResult, ended: float | None = None
+    ) -> None:
+        """Count a finished run, judge it, schedule the next, tell the subscribers. ``ended``
+        is the connector's batch time for TCP checks (a clock read is a system call in
+        User-Mode Linux: one per batch of finished connects, not one per check)."""
+        if ended is None or self._clock is not time.monotonic:
+            ended = self._clock()
         self.runs += 1
         self._record_latency(runner, ended - began)
         step = runner.state.observe(result)
@@ -325,6 +397,7 @@ class CheckScheduler:
                 len(self._tasks) + (self._connector.in_flight if self._connector else 0)
             ),
             "overruns": float(self.overruns),
+            "deferred": float(self.deferred),
             "stalls": float(self.watchdog.stalls),
             "loop_lag_max": self.watchdog.max_lag,
             **self.lateness.percentiles(recent),

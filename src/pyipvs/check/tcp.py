@@ -11,9 +11,11 @@ from pyipvs.check.connect import Target, connect_tcp, failure_reason
 from pyipvs.check.result import ProbeResult, failed, passed
 from pyipvs.check.tcp_batch import TcpConnector
 
+_CONNECTED = passed("connected")  # immutable: one for every successful check
+
 
 def tcp_verdict(error: BaseException | None) -> ProbeResult:
-    return passed("connected") if error is None else failed(failure_reason(error))
+    return _CONNECTED if error is None else failed(failure_reason(error))
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class TcpProbe:
         sock.close()
         return tcp_verdict(None)
 
-    def start(self, connector: TcpConnector, done: Callable[[ProbeResult], None]) -> None:
+    def start(
+        self, connector: TcpConnector, done: Callable[[ProbeResult], None], now: float | None = None
+    ) -> None:
         """The scheduler's fast path: the same verdict through ``connector``, no task."""
-        connector.connect(self.target, lambda error: done(tcp_verdict(error)))
+        connector.connect(self.target, lambda error: done(tcp_verdict(error)), now)

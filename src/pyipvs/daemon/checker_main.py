@@ -43,7 +43,10 @@ def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs]
     if result.exit_status == 4:
         log.error("configuration %s cannot be used", args.use_file)
         return None
-    return list(services_from_config(result.config)), result.config.global_defs
+    from pyipvs.daemon.check.process import collector_paused
+
+    with collector_paused():
+        return list(services_from_config(result.config)), result.config.global_defs
 
 
 async def run_checker(args: argparse.Namespace) -> int:

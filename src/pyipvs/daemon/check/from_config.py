@@ -15,7 +15,7 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TypeVar
 
 from pyipvs import RealServer, VirtualService
@@ -66,10 +66,26 @@ def describe_server(rs: RealServer, protocol: str | None = "tcp") -> str:
 def services_from_config(config: cfg.KeepalivedConfig) -> list[ServiceSpec]:
     groups = {g.name: g for g in config.virtual_server_groups}
     specs: list[ServiceSpec] = []
+    shared: _Members = {}
     for vs in config.virtual_servers:
         for service in _services_of(vs, groups):
-            specs.append(_spec(config, vs, service))
+            specs.append(_spec(config, vs, service, shared))
     return specs
+
+
+#: Members already made, by (real server block, service port, the virtual server's settings
+#: but its identity): the reader gives one object for equal real server blocks, so 100
+#: virtual servers naming the same 2,000 real servers make 2,000 members, not 200,000 (and
+#: their servers are encoded once for netlink).
+_Members = dict[tuple[int, int, str], tuple["cfg.RealServerConfig", "MemberChecks"]]
+_VS_IDENTITY = frozenset(
+    {"address", "port", "fwmark", "group", "real_servers", "sorry_server", "quorum"}
+    | {"hysteresis", "quorum_up", "quorum_down"}
+)
+
+
+def _settings(vs: cfg.VirtualServerConfig) -> str:
+    return repr([(f.name, getattr(vs, f.name)) for f in fields(vs) if f.name not in _VS_IDENTITY])
 
 
 def _services_of(
@@ -122,9 +138,19 @@ def _expand(entry: cfg.VsgEntry) -> Iterator[str]:
 
 
 def _spec(
-    config: cfg.KeepalivedConfig, vs: cfg.VirtualServerConfig, service: VirtualService
+    config: cfg.KeepalivedConfig,
+    vs: cfg.VirtualServerConfig,
+    service: VirtualService,
+    shared: _Members,
 ) -> ServiceSpec:
-    members = tuple(_member(config, vs, service, rs) for rs in vs.real_servers)
+    settings = _settings(vs)
+    members = []
+    for rs in vs.real_servers:
+        made = (id(rs), service.port or 0, settings)
+        known = shared.get(made)
+        if known is None or known[0] is not rs:
+            known = shared[made] = (rs, _member(config, vs, service, rs))
+        members.append(known[1])
     sorry = None
     if vs.sorry_server is not None:
         sorry = RealServer(
@@ -153,7 +179,7 @@ def _spec(
     return ServiceSpec(
         service,
         pool,
-        members,
+        tuple(members),
         describe_service(service),
         vs.quorum_up.command if vs.quorum_up else None,
         vs.quorum_down.command if vs.quorum_down else None,
