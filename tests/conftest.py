@@ -18,8 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 TIERS = ("unit", "netns", "kernel")
+
+# No timing asserts, Hypothesis's included: its default 200 ms deadline per example fails
+# property tests on a loaded shared machine (a config text took 258 ms once, 27 ms again).
+settings.register_profile("pyipvs", deadline=None)
+settings.load_profile("pyipvs")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
