@@ -8,7 +8,7 @@ another: stdout, stderr, exit status and the resulting table must be identical
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_pyipvsadm_differential import (
     IPVSADM,
@@ -55,6 +55,12 @@ SETUP = [
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(argv=ARGV)
+# Found by this test (2026-12-04): ipvsadm reads -b's words after the leftover check and
+# --set's values, so these say "unexpected argument" / "requires 3 timeout values" first.
+@example(argv=["-A", "10.0.0.1:80", "-b", "-A"])
+@example(argv=["-A", "-t", "10.0.0.1:80", "-b", "bogus", "extra"])
+@example(argv=["--set", "1", "2", "-b", "bogus"])
+@example(argv=["-A", "-t", "10.0.0.1:80", "-b", "bogus", "-x", "5"])
 def test_bad_command_lines_match_ipvsadm(
     ipvs_kernel_pair: tuple[str, str],  # noqa: F811 (the fixture imported above)
     argv: list[str],

@@ -345,12 +345,16 @@ def parse(argv: Sequence[str], program: str) -> Invocation:
     """
     scanner = Scanner(argv, TABLE)
     inv = _parse_command(scanner, program)
-    _parse_options(scanner, inv)
+    sched_flags_arg = _parse_options(scanner, inv)
     if inv.command == "set":
         inv.timeouts = _parse_set_values(scanner)
     extra = scanner.next_leftover()
     if extra is not None:
         raise Fail(f"unexpected argument {extra}")
+    # ipvsadm reads -b's words only now, once the scheduler is known and the leftovers and
+    # --set's values were checked (tests/kernel: the bad-argv differential against ipvsadm)
+    if sched_flags_arg is not None:
+        inv.service.sched_flags = parse_sched_flags(inv.service.scheduler, sched_flags_arg)
     check_compatibility(inv.command, inv.options)
     _finish(inv)
     return inv
@@ -383,7 +387,8 @@ def _parse_command(scanner: Scanner, program: str) -> Invocation:
     return inv
 
 
-def _parse_options(scanner: Scanner, inv: Invocation) -> None:
+def _parse_options(scanner: Scanner, inv: Invocation) -> str | None:
+    """The option loop; returns -b's text (None without -b), which is read later."""
     sched_flags_arg: str | None = None
     while True:
         try:
@@ -398,8 +403,7 @@ def _parse_options(scanner: Scanner, inv: Invocation) -> None:
             sched_flags_arg = value or ""
             continue
         _apply_option(inv, opt.tag, value, scanner)
-    if sched_flags_arg is not None:
-        inv.service.sched_flags = parse_sched_flags(inv.service.scheduler, sched_flags_arg)
+    return sched_flags_arg
 
 
 def _set_option(inv: Invocation, name: str) -> None:
