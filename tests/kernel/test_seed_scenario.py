@@ -40,6 +40,8 @@ STEPS = {
     "pyipvs": ALL_STEPS,
     "pyipvs,keepalived": ALL_STEPS,
 }
+# One lab run per daemon kind: the kinds can run in different shards (tests/support/sharding.py).
+SHARD_BY_PARAMS = ("lab", "failover_lab")
 _runs: dict[str, tuple[dict[str, dict[str, Any]], str]] = {}
 
 
