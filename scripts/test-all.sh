@@ -4,7 +4,8 @@
 #   bootstrap -> lint (ruff, mypy, import contracts; fail fast), then three lanes at once:
 #     cpu0:  kernel 1/2 (UML on CPU 0) -> unit -> docs (Sphinx -W, no sideways scrolling)
 #     cpu1:  kernel 2/2 (UML on CPU 1) -> sanitize (the unit tier under ASan + UBSan)
-#     host:  netns (pytest-xdist workers) -> qemu-smoke (Debian 12's 6.1 under qemu)
+#     host:  netns (pytest-xdist workers, then the few that run alone) -> qemu-smoke (Debian
+#            12's 6.1 under qemu)
 #   kernel-asan (in UML) follows whichever kernel shard ends first, on that shard's CPU.
 #
 # The machine has two CPUs, and much of the netns and kernel tiers is waiting on VRRP and
@@ -105,10 +106,17 @@ lane_cpu1() {
     return "$rc"
 }
 
+netns_tier() { # on the workers, then the tests marked "alone" (tests/netns/conftest.py)
+    local rc=0
+    .venv/bin/pytest tests/netns -q -p no:cacheprovider -n "$NETNS_WORKERS" -m "not alone" \
+        --durations=10 || rc=1
+    .venv/bin/pytest tests/netns -q -p no:cacheprovider -m alone || rc=1
+    return "$rc"
+}
+
 lane_host() {
     local rc=0
-    stage netns .venv/bin/pytest tests/netns -q -p no:cacheprovider -n "$NETNS_WORKERS" \
-        --durations=10 || rc=1
+    stage netns netns_tier || rc=1
     stage qemu-smoke env PYIPVS_KERNEL=qemu PYIPVS_VM_CPUS=1 \
         scripts/kernel-tier.sh -- bash scripts/kernel-smoke.sh || rc=1
     return "$rc"
