@@ -6,6 +6,8 @@ VM by scripts/kernel-tier.sh when the host has none). The marker is applied from
 
 With ``PYIPVS_NO_SKIP=1`` (set by scripts/test-all.sh, hence by CI) a skipped test fails the run:
 CI must run every tier, so a skip there means something is missing from the setup.
+
+``PYIPVS_SHARD=K/N`` runs one shard of what was collected (tests/support/sharding.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sharding
 from hypothesis import settings
 
 TIERS = ("unit", "netns", "kernel")
@@ -33,6 +36,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         tier = Path(str(item.fspath)).parent.name
         if tier in ("netns", "kernel"):
             item.add_marker(getattr(pytest.mark, tier))
+    sharding.select_shard(config, items)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str:
+    return config.stash.get(sharding.SUMMARY, "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    record = os.environ.get("PYIPVS_RECORD_DURATIONS")
+    if record:
+        config.pluginmanager.register(sharding.DurationRecorder(Path(record)), "durations")
 
 
 @pytest.hookimpl(hookwrapper=True)

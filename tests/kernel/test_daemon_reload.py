@@ -12,39 +12,28 @@ two real TCP servers behind the virtual server. SIGHUP to lb1's parent:
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from check_servers import in_netns
+from daemon_netns import (
+    LB1,
+    LB2,
+    VIP,
+    DaemonProcess,
+    addresses,
+    link_pair,
+    vrrp_config,
+)
 from waiting import wait_for
 
 from pyipvs.daemon.state.server import CHECK_SOCKET, VRRP_SOCKET, read_status
 
-PATIENCE = 40.0  # a bound on waiting, never a timing assertion
-VRRP = """
-global_defs {{
-    router_id {router}
-    vrrp_garp_master_delay 0
-}}
-vrrp_instance VI_1 {{
-    state {state}
-    interface eth0
-    virtual_router_id 77
-    priority {priority}
-    advert_int 0.1
-    version 3
-    virtual_ipaddress {{
-{vips}
-    }}
-}}
-"""
 SERVICE = """
 virtual_server 10.77.0.100 80 {{
     delay_loop 1
@@ -67,31 +56,20 @@ virtual_server 10.77.0.100 80 {{
 """
 
 
-def config(router: str, *, weight: int = 3, vips: tuple[str, ...] = ("10.77.0.100",)) -> str:
-    state, priority = ("MASTER", 150) if router == "lb1" else ("BACKUP", 100)
-    lines = "\n".join(f"        {vip}/32" for vip in vips)
-    text = VRRP.format(router=router, state=state, priority=priority, vips=lines)
-    return text + SERVICE.format(weight=weight)
+def config(router: str, *, weight: int = 3, vips: tuple[str, ...] = (VIP,)) -> str:
+    return vrrp_config(*vips, router=router) + SERVICE.format(weight=weight)
 
 
-class Router:
+class Router(DaemonProcess):
     """``pyipvs-keepalived -n`` in *netns*, its files under *tmp/router*."""
 
     def __init__(self, netns: str, tmp: Path, router: str, *flags: str) -> None:
-        self.netns, home = netns, tmp / router
-        home.mkdir()
-        self.conf, self.log, self.run_dir = home / "keepalived.conf", home / "daemon.log", home
+        self.netns, self.run_dir = netns, tmp / router
+        self.run_dir.mkdir()
+        env = {"PYIPVS_KEEPALIVED_STATUS_DIR": str(self.run_dir)}
+        super().__init__(netns, self.run_dir, *flags, env=env)
         self.conf.write_text(config(router))
-        env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(self.run_dir)}
-        words = ["-n", "-l", "-G", "-s", netns, "-f", str(self.conf), *flags]
-        words += [f"-{o}{home / n}.pid" for o, n in (("p", "parent"), ("r", "vrrp"), ("c", "chk"))]
-        with open(self.log, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pyipvs.cli.keepalived", *words],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
+        self.proc: subprocess.Popen[bytes] = self.start()
 
     def status(self, name: str) -> dict[str, Any] | None:
         try:
@@ -127,24 +105,17 @@ class Router:
         wait_for(lambda: expect in self.log.read_text()[start:], expect, self.log)
         return self.log.read_text()[start:]
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(PATIENCE)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def stop(self) -> int:
+        """SIGTERM, and a kill when that does not stop it within the patience."""
+        try:
+            return super().stop()
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
 
 
 def vips(netns: str) -> set[str]:
-    out = subprocess.run(
-        ["ip", "-n", netns, "-o", "-4", "addr", "show", "dev", "eth0"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return {line.split()[3].split("/")[0] for line in out.splitlines()} - {"10.77.0.1", "10.77.0.2"}
+    return addresses(netns) - {LB1, LB2}
 
 
 def saved_table(netns: str) -> list[str]:
@@ -155,15 +126,6 @@ def saved_table(netns: str) -> list[str]:
         check=True,
     )
     return done.stdout.splitlines()
-
-
-def link_pair(lb1: str, lb2: str) -> None:
-    subprocess.run(["ip", "-n", lb1, "link", "add", "eth0", "type", "veth", "peer", "name", "x"])
-    subprocess.run(["ip", "-n", lb1, "link", "set", "x", "netns", lb2], check=True)
-    subprocess.run(["ip", "-n", lb2, "link", "set", "x", "name", "eth0"], check=True)
-    for netns, address in ((lb1, "10.77.0.2/24"), (lb2, "10.77.0.1/24")):
-        subprocess.run(["ip", "-n", netns, "addr", "add", address, "dev", "eth0"], check=True)
-        subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "up"], check=True)
 
 
 class AdvertBudget:

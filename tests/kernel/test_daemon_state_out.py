@@ -9,6 +9,7 @@ child alone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,41 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from check_servers import in_netns
+from daemon_netns import DaemonProcess, lb1_config, wire
 from prometheus_client.parser import text_string_to_metric_families
 from waiting import wait_for
 
 from pyipvs.daemon.options import DEFAULT_METRICS_PORT, SIGNUMS
-
-PATIENCE = 40.0  # a bound on waiting, never a timing assertion
-CONFIG = """
-global_defs {
-    router_id lb1
-    vrrp_garp_master_delay 0
-}
-vrrp_instance VI_1 {
-    state MASTER
-    interface eth0
-    virtual_router_id 77
-    priority 150
-    advert_int 0.1
-    version 3
-    virtual_ipaddress {
-        10.77.0.100/32
-    }
-}
-virtual_server 10.77.0.100 80 {
-    delay_loop 1
-    lb_algo rr
-    lb_kind NAT
-    protocol TCP
-    real_server 127.0.0.2 9090 {
-        weight 3
-        TCP_CHECK {
-            connect_timeout 2
-        }
-    }
-}
-"""
 
 
 def scrape(netns: str) -> str | None:
@@ -90,25 +61,17 @@ def metrics_children(log: Path) -> list[int]:
     ]
 
 
-class Daemon:
+class Daemon(DaemonProcess):
     """``pyipvs-keepalived -n --metrics`` in *netns*, its status sockets and dumps under *tmp*."""
 
     def __init__(self, netns: str, tmp: Path) -> None:
-        self.netns, self.log, self.conf = netns, tmp / "daemon.log", tmp / "keepalived.conf"
-        self.run_dir, self.dumps = tmp / "run", tmp / "dumps"
+        self.netns, self.run_dir, self.dumps = netns, tmp / "run", tmp / "dumps"
         self.dumps.mkdir()
-        self.conf.write_text(CONFIG)
-        self.env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(self.run_dir)}
-        self.env["TMPDIR"] = str(self.dumps)  # where keepalived writes its dumps
-        flags = ["-n", "-l", "-G", "-s", netns, "-f", str(self.conf), "--metrics"]
-        flags += [f"-{o}{tmp / n}.pid" for o, n in (("p", "parent"), ("r", "vrrp"), ("c", "chk"))]
-        with open(self.log, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pyipvs.cli.keepalived", *flags],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-            )
+        # TMPDIR: where keepalived writes its dumps
+        env = {"PYIPVS_KEEPALIVED_STATUS_DIR": str(self.run_dir), "TMPDIR": str(self.dumps)}
+        super().__init__(netns, tmp, "--metrics", env=env)
+        self.conf.write_text(lb1_config(weight=3, virtual_server=True))
+        self.proc: subprocess.Popen[bytes] = self.start()
 
     def cli(self, *words: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "pyipvs.cli.keepalived", "-s", self.netns, *words]
@@ -122,11 +85,6 @@ class Daemon:
         assert done.returncode == 0, done.stderr
         doc: dict[str, Any] = json.loads(done.stdout)
         return doc
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(PATIENCE)
 
 
 def server_up(doc: dict[str, Any] | None) -> bool:
@@ -192,14 +150,10 @@ def check_dumps(daemon: Daemon) -> None:
 
 
 def test_the_state_comes_out_of_the_whole_daemon(ipvs_netns: str, tmp_path: Path) -> None:
-    ip = ["ip", "-n", ipvs_netns]
-    subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"], check=True)
-    for link in ("eth0", "eth1"):
-        subprocess.run([*ip, "link", "set", link, "up"], check=True)
-    subprocess.run([*ip, "addr", "add", "10.77.0.2/24", "dev", "eth0"], check=True)
+    wire(ipvs_netns)
     listener = in_netns(ipvs_netns, lambda: socket.create_server(("127.0.0.2", 9090)))
     daemon = Daemon(ipvs_netns, tmp_path)
-    try:
+    with contextlib.closing(listener), daemon:
         check_status(daemon)
         check_metrics(daemon)
         check_dumps(daemon)
@@ -215,11 +169,6 @@ def test_the_state_comes_out_of_the_whole_daemon(ipvs_netns: str, tmp_path: Path
         check_metrics(daemon)
         assert len(metrics_children(daemon.log)) == 2
         assert daemon.stop() == 0
-    finally:
-        if daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait()
-        listener.close()
     assert sorted(p.name for p in daemon.run_dir.iterdir()) == [], daemon.log.read_text()
     text = daemon.log.read_text()
     assert f"Metrics child process({first[0]}) died: Respawning" in text

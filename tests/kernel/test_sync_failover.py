@@ -23,6 +23,8 @@ from pyipvs.lab import topology
 from pyipvs.lab.daemons import Daemon
 
 PORT = 80
+# Each run (sync, and the control) sets up its own pair: they can run in different shards.
+SHARD_BY_PARAMS = ("pair",)
 LIMIT = 30.0  # generous bound on every wait (a correctness limit, not a speed claim)
 
 ECHO_SERVER = f"""

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from daemon_netns import wire
+
 from pyipvs.daemon.state.server import DEFAULT_STATUS_DIR, STATUS_DIR_ENV
 
 PATIENCE = 30.0  # a bound on waiting, never a timing assertion
@@ -48,11 +50,7 @@ def status(netns: str, env: dict[str, str]) -> dict[str, Any] | None:
 
 
 def test_the_status_sockets_live_under_the_namespace_name(netns: str, tmp_path: Path) -> None:
-    ip = ["ip", "-n", netns]
-    subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"], check=True)
-    for link in ("eth0", "eth1"):
-        subprocess.run([*ip, "link", "set", link, "up"], check=True)
-    subprocess.run([*ip, "addr", "add", "10.57.0.2/24", "dev", "eth0"], check=True)
+    wire(netns, "10.57.0.2/24")
     conf, log = tmp_path / "keepalived.conf", tmp_path / "daemon.log"
     conf.write_text(CONFIG)
     env = {k: v for k, v in os.environ.items() if k != STATUS_DIR_ENV}

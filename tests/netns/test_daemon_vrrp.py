@@ -8,45 +8,19 @@ truncated file's reload is refused; SIGTERM removes the VIPs and the pid files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from check_servers import in_netns
+from daemon_netns import LB1, PATIENCE, VIP, DaemonProcess, addresses, lb1_config, wire
 from waiting import pid_in, wait_for
 
-PATIENCE = 30.0  # a bound on waiting, never a timing assertion
-CONFIG = """
-global_defs {{
-    router_id lb1
-    vrrp_garp_master_delay 0
-}}
-vrrp_instance VI_1 {{
-    state MASTER
-    interface eth0
-    virtual_router_id 77
-    priority 150
-    advert_int 0.1
-    version 3
-    virtual_ipaddress {{
-{vips}
-    }}
-}}
-"""
-
-
-def addresses(netns: str) -> set[str]:
-    out = subprocess.run(
-        ["ip", "-n", netns, "-o", "-4", "addr", "show", "dev", "eth0"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return {line.split()[3].split("/")[0] for line in out.splitlines()}
+ADDRESS = {LB1}  # lb1's own, before any VIP
 
 
 def priorities_seen(sniffer: socket.socket) -> list[int]:
@@ -63,33 +37,21 @@ def priorities_seen(sniffer: socket.socket) -> list[int]:
 
 
 def write(conf: Path, *vips: str) -> None:
-    conf.write_text(CONFIG.format(vips="\n".join(f"        {vip}/32" for vip in vips)))
+    conf.write_text(lb1_config(*vips))
 
 
 def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
-    ip = ["ip", "-n", netns]
-    subprocess.run([*ip, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"], check=True)
-    for link in ("eth0", "eth1"):
-        subprocess.run([*ip, "link", "set", link, "up"], check=True)
-    subprocess.run([*ip, "addr", "add", "10.77.0.2/24", "dev", "eth0"], check=True)
+    wire(netns)
     sniffer = in_netns(netns, lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW))
     sniffer.bind(("eth1", 0x0800))
     sniffer.setblocking(False)
-    conf, log = tmp_path / "keepalived.conf", tmp_path / "daemon.log"
-    write(conf, "10.77.0.100")
-    pids = {name: tmp_path / f"{name}.pid" for name in ("parent", "vrrp", "checkers")}
-    flags = ["-n", "-l", "-G", "-s", netns, "-f", str(conf), "-p", str(pids["parent"])]
-    flags += ["-r", str(pids["vrrp"]), "-c", str(pids["checkers"])]
     status = tmp_path / "status"
-    env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(status)}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pyipvs.cli.keepalived", *flags],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
+    daemon = DaemonProcess(netns, tmp_path, env={"PYIPVS_KEEPALIVED_STATUS_DIR": str(status)})
+    conf, log, pids = daemon.conf, daemon.log, daemon.pids
+    write(conf, VIP)
+    with contextlib.closing(sniffer), daemon:
+        proc = daemon.proc
+        assert proc is not None
         wait_for(lambda: "10.77.0.100" in addresses(netns), "the VIP", log)
         first = pid_in(pids["vrrp"])
         assert first not in (0, proc.pid) and not pids["checkers"].exists()
@@ -120,18 +82,12 @@ def test_the_daemon_with_its_vrrp_child(netns: str, tmp_path: Path) -> None:
         assert pid_in(pids["vrrp"]) == second
 
         priorities_seen(sniffer)  # what came before the stop
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(PATIENCE) == 0
+        assert daemon.stop() == 0
         seen: list[int] = []
         # the master's goodbye: an advert with priority 0 (RFC 5798 section 6.4.3)
         wait_for(lambda: 0 in seen or seen.extend(priorities_seen(sniffer)), "priority 0", log)
-    finally:
-        sniffer.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert addresses(netns) == {"10.77.0.2"}, log.read_text()
-    assert [p for p in pids.values() if p.exists()] == []
+    assert addresses(netns) == ADDRESS, log.read_text()
+    assert daemon.left_pid_files() == []
     assert f"VRRP child process({first}) died: Respawning" in log.read_text()
 
 
@@ -140,20 +96,14 @@ def test_a_vrrp_configuration_the_child_refuses_stops_the_daemon_with_2(
 ) -> None:
     """keepalived's VRRP child ends with KEEPALIVED_EXIT_CONFIG (2) for a configuration it
     cannot run, and the parent stops with it instead of respawning (report_child_status)."""
-    conf, log = tmp_path / "keepalived.conf", tmp_path / "daemon.log"
+    daemon = DaemonProcess(netns, tmp_path, children=("vrrp",))
     empty_peer = "    unicast_peer {\n    }\n    virtual_ipaddress {"
-    conf.write_text(
-        CONFIG.format(vips="        10.77.0.100/32").replace("    virtual_ipaddress {", empty_peer)
-    )
-    flags = ["-n", "-l", "-G", "-s", netns, "-f", str(conf), "-p", str(tmp_path / "k.pid")]
-    flags += ["-r", str(tmp_path / "vrrp.pid")]
-    with open(log, "w") as out:
+    daemon.conf.write_text(lb1_config().replace("    virtual_ipaddress {", empty_peer))
+    with open(daemon.log, "w") as out:
         done = subprocess.run(
-            [sys.executable, "-m", "pyipvs.cli.keepalived", *flags],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=PATIENCE,
+            daemon.command, stdout=out, stderr=subprocess.STDOUT, timeout=PATIENCE
         )
+    conf, log = daemon.conf, daemon.log
     text = log.read_text()
     assert done.returncode == 2, text
     assert f"{conf}:" in text and "unicast_peer" in text, text

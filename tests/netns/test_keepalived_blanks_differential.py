@@ -53,16 +53,26 @@ def lab() -> Iterator[str]:
         subprocess.run(["ip", "netns", "delete", name], check=False)
 
 
-def status(netns: str, argv: list[str], cwd: Path) -> int:
-    done = subprocess.run(
-        ["ip", "netns", "exec", netns, *argv],
-        cwd=cwd,
-        capture_output=True,
-        timeout=BOUND,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    return done.returncode
+def statuses(netns: str, cwd: Path, *commands: list[str]) -> list[int]:
+    """The exit status of each command, run at once in *netns* (each is a process start and a
+    whole configuration read: at once, an example costs one of them, not their sum)."""
+    running = [
+        subprocess.Popen(
+            ["ip", "netns", "exec", netns, *argv],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for argv in commands
+    ]
+    try:
+        return [process.wait(BOUND) for process in running]
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
@@ -77,6 +87,10 @@ def test_any_c_blanks_and_line_endings_mean_the_same(
 ) -> None:  # fmt: skip
     where = tmp_path_factory.mktemp("blanks")
     (where / "k.conf").write_bytes(rewrite(CLEAN.read_text(), indents, gaps, endings).encode())
-    theirs = status(lab, ["keepalived", "-t", "-f", "k.conf"], where)
-    ours = status(lab, [sys.executable, "-m", "pyipvs.cli.keepalived", "-t", "-f", "k.conf"], where)
+    theirs, ours = statuses(
+        lab,
+        where,
+        ["keepalived", "-t", "-f", "k.conf"],
+        [sys.executable, "-m", "pyipvs.cli.keepalived", "-t", "-f", "k.conf"],
+    )
     assert (ours, theirs) == (0, 0)
