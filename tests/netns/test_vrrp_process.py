@@ -302,6 +302,9 @@ def test_a_reload_with_a_refused_configuration_keeps_the_running_one(
     ours = Ours(lan, 150)
     started.append(ours)
     ours.wait_for("MASTER")
+    # The VIPs follow "Entering MASTER STATE" (their rtnetlink client may still be loading
+    # in its thread on a busy machine): the reload must find them there, not race them.
+    wait_until(lambda: has_vip(lan.ns("lb1")), "VIP on lb1")
     _, _, _, transitions = ours.dump()
 
     ours.extra = "    unicast_peer {\n    }\n"
