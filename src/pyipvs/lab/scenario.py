@@ -162,6 +162,9 @@ class Scenario:
         self.begin(
             "failover", f"lb1 dies; HTTP through 10.0.0.5 until it answers (<= {limit:.1f} s)"
         )
+        # On a loaded machine lb2 can take over before lb1 dies (adverts late past
+        # master_down_interval); the document says so instead of hiding it.
+        held_before = self.sample().master
         start = time.monotonic()
         self.lab.kill_load_balancer("lb1")
         self.observer.dead.add("lb1")
@@ -177,11 +180,14 @@ class Scenario:
         seconds = time.monotonic() - start
         self.observer.mark(f"lab: HTTP through 10.0.0.5 answers again after {seconds:.2f} s")
         self.master()
+        already = f"; {held_before} held the VIPs before" if held_before != "lb1" else ""
         self.progress.results.append(
             f"failover  HTTP through 10.0.0.5 again {seconds:.2f} s after lb1 died "
-            f"(bound {limit:.2f} s: {self.bounds.master_down_interval:.2f} s + margin)"
+            f"(bound {limit:.2f} s: {self.bounds.master_down_interval:.2f} s + margin{already})"
         )
-        return self.document("failover", seconds=round(seconds, 3), bound=round(limit, 3))
+        return self.document(
+            "failover", seconds=round(seconds, 3), bound=round(limit, 3), held_before=held_before
+        )
 
     def _pool_of(self, lb: str) -> set[str]:
         return set().union(*(t.addresses() for t in self.sample().tables[lb]))
