@@ -38,7 +38,7 @@ WAIT = 30.0
 CONF = """global_defs {{
     router_id {name}
     vrrp_garp_master_delay 0
-}}
+{global_extra}}}
 vrrp_instance VI_1 {{
     state BACKUP
     interface eth0
@@ -129,13 +129,13 @@ def lan() -> Iterator[dict[str, str]]:
 
 
 def start(ns: str, tool: str, name: str, priority: int, version: int, interval: float,
-          cpu: int | None = None) -> Output:  # fmt: skip
-    """Starts *tool* in namespace *ns* (pinned to *cpu* with taskset when given)."""
+          cpu: int | None = None, global_extra: str = "") -> Output:  # fmt: skip
+    """Starts *tool* in namespace *ns* (pinned to *cpu* with taskset when given;
+    *global_extra*: more lines for global_defs)."""
     directory = Path(tempfile.mkdtemp(prefix="pyipvs-vrrp-bench-"))
     conf = directory / "keepalived.conf"
-    conf.write_text(
-        CONF.format(name=name, priority=priority, interval=interval, version=version, vip=VIP)
-    )
+    values = {"priority": priority, "interval": interval, "version": version, "vip": VIP}
+    conf.write_text(CONF.format(name=name, global_extra=global_extra, **values))
     if tool == "keepalived":
         argv = ["keepalived", "-n", "-l", "-G", "-P", "-f", str(conf), "-p",
                 str(directory / "k.pid"), "-r", str(directory / "v.pid")]  # fmt: skip

@@ -85,11 +85,12 @@ def drain(sniff: Output) -> list[tuple[float, str, int]]:
 
 
 def segment(names: dict[str, str], sniff: Output, tool: str, seconds: float, cpu: int,
-            tally: Tally) -> None:  # fmt: skip
-    """Runs both routers of *tool* for *seconds* and adds what the sniffer saw to *tally*."""
-    master = start(names["lb1"], tool, "m", 150, 3, INTERVAL, cpu)
+            tally: Tally, extra: str = "") -> None:  # fmt: skip
+    """Runs both routers of *tool* for *seconds* and adds what the sniffer saw to *tally*
+    (*extra*: more global_defs lines for both)."""
+    master = start(names["lb1"], tool, "m", 150, 3, INTERVAL, cpu, extra)
     master.until(entering("MASTER"), f"{tool} master")
-    backup = start(names["lb2"], tool, "b", 100, 3, INTERVAL, cpu)
+    backup = start(names["lb2"], tool, "b", 100, 3, INTERVAL, cpu, extra)
     backup.until(entering("BACKUP"), f"{tool} backup")
     time.sleep(1.0)  # past the backup's first down timer
     drain(sniff)
@@ -121,8 +122,11 @@ def main() -> None:
     parser.add_argument("--segment", type=float, default=60.0, help="seconds per turn")
     parser.add_argument("--cpu", type=int, default=1, help="the CPU the routers and load share")
     parser.add_argument("--no-load", action="store_true", help="without the busy loop")
+    parser.add_argument("--rt-priority", type=int, default=0,
+                        help="vrrp_rt_priority for both tools (0: not set)")  # fmt: skip
     json_path = take_json_path("vrrp_jitter", os.environ.get("PYIPVS_KERNEL_TIER", "host"))
     args = parser.parse_args()
+    extra = f"    vrrp_rt_priority {args.rt_priority}\n" if args.rt_priority else ""
     where = print_where()
     tallies = {"keepalived": Tally(), "pyipvs": Tally()}
     hog = None
@@ -139,7 +143,7 @@ def main() -> None:
                 while left > 0:
                     seconds = min(args.segment, left)
                     for tool, tally in tallies.items():  # alternately
-                        segment(names, sniff, tool, seconds, args.cpu, tally)
+                        segment(names, sniff, tool, seconds, args.cpu, tally, extra)
                     left -= seconds
             finally:
                 sniffer.kill()
@@ -147,6 +151,8 @@ def main() -> None:
         if hog is not None:
             hog.kill()
     load = "no load" if args.no_load else f"CPU {args.cpu} saturated by a busy loop"
+    if args.rt_priority:
+        load += f", vrrp_rt_priority {args.rt_priority}"
     report(tallies, args.minutes, load, where, json_path)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyipvs.check.result import ProbeResult, failed
@@ -19,6 +20,9 @@ from pyipvs.check.verdicts import misc_verdict
 
 _SHELL_CHARACTERS = frozenset("|&;<>()$`\\\"'*?[]#~=%{}\n")
 _KILL_GRACE = 0.5
+#: Run in each MISC_CHECK process before its command (``preexec_fn``): the daemon's checker
+#: child sets it to undo its own process settings (pyipvs.daemon.tuning.script_setup).
+child_setup: Callable[[], None] | None = None
 
 
 def needs_shell(command: str) -> bool:
@@ -51,6 +55,7 @@ class MiscProbe:
                 user=self.user,
                 group=self.group,
                 start_new_session=True,
+                preexec_fn=child_setup,
             )
         except (OSError, KeyError, ValueError) as exc:  # KeyError: an unknown user or group
             return failed(f"cannot run {argv[0]}: {exc}")

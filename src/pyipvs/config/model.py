@@ -42,6 +42,21 @@ class LvsTimeouts:
 
 
 @dataclass(frozen=True)
+class ProcessTuning:
+    """How a child process runs (``vrrp_*`` / ``checker_*`` in global_defs): ``nice``
+    (``*_priority``, -20..19), real-time round-robin at ``rt_priority`` (``*_rt_priority``,
+    1..99; 0 = normal scheduling), the CPU time it may then use between two waits in
+    microseconds (``*_rlimit_rttime``), locked in memory (``*_no_swap``), the CPUs it may run
+    on (``*_cpu_affinity``; empty = any)."""
+
+    nice: int = 0
+    rt_priority: int = 0
+    rlimit_rttime: int = 10_000  # keepalived's RT_RLIMIT_DEFAULT
+    no_swap: bool = False
+    cpu_affinity: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class LvsSyncDaemon:
     """``lvs_sync_daemon IF [VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group IP]``."""
 
@@ -85,6 +100,8 @@ class GlobalDefs:
     vrrp_check_unicast_src: bool = False
     vrrp_skip_check_adv_addr: bool = False
     vrrp_startup_delay: float = 0.0
+    vrrp_process: ProcessTuning = ProcessTuning()
+    checker_process: ProcessTuning = ProcessTuning()
     lvs_timeouts: LvsTimeouts | None = None
     lvs_sync_daemon: LvsSyncDaemon | None = None
     lvs_flush: bool = False

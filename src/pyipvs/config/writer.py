@@ -15,6 +15,7 @@ from pyipvs.config.model import (
     GlobalDefs,
     KeepalivedConfig,
     Option,
+    ProcessTuning,
     RealServerConfig,
     Script,
     SslConfig,
@@ -217,6 +218,21 @@ def _lvs_sync_daemon(out: _Out, g: GlobalDefs, key: str) -> None:
         out.line("lvs_sync_daemon", *words)
 
 
+def _process_tuning(out: _Out, g: GlobalDefs, key: str) -> None:
+    """``vrrp_process`` / ``checker_process``: the ``vrrp_*`` / ``checker_*`` keywords."""
+    t, child = getattr(g, key), key.removesuffix("_process")
+    if t.nice:
+        out.line(f"{child}_priority", str(t.nice))
+    if t.rt_priority:
+        out.line(f"{child}_rt_priority", str(t.rt_priority))
+    if t.rlimit_rttime != ProcessTuning().rlimit_rttime:
+        out.line(f"{child}_rlimit_rttime", str(t.rlimit_rttime))
+    if t.no_swap:
+        out.line(f"{child}_no_swap")
+    if t.cpu_affinity:
+        out.line(f"{child}_cpu_affinity", *map(str, t.cpu_affinity))
+
+
 _GLOBAL: tuple[tuple[str, _Writer], ...] = (
     *((flag, _flag) for flag in (
         "enable_script_security",
@@ -231,6 +247,8 @@ _GLOBAL: tuple[tuple[str, _Writer], ...] = (
     ("script_user", _script_user),
     ("lvs_timeouts", _lvs_timeouts),
     ("lvs_sync_daemon", _lvs_sync_daemon),
+    ("vrrp_process", _process_tuning),
+    ("checker_process", _process_tuning),
     ("options", _options),
 )  # fmt: skip
 _GLOBAL_SKIP = _table_fields(_GLOBAL) | {"smtp_port", "script_group"}

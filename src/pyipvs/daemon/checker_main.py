@@ -19,6 +19,7 @@ import random
 import signal
 from typing import TYPE_CHECKING
 
+from pyipvs.daemon import tuning
 from pyipvs.daemon.child import EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, report_ready
 
 if TYPE_CHECKING:
@@ -92,11 +93,21 @@ async def run_checker(args: argparse.Namespace) -> int:
             bgp.add_status(status, announcer)
             bgp.withdraw_before_stop(loop, announcer, lambda: _stop(process))
             process.after_sync.append(lambda: bgp.feed(announcer, _quorums(process)))
+            _tune(gdefs)
             log.info("Startup complete")
             report_ready()
             await process.run()
     log.info("Stopped")
     return 0
+
+
+def _tune(gdefs: GlobalDefs) -> None:
+    """``checker_*`` process settings, as keepalived's start_check(); MISC_CHECK scripts get
+    the nice value back."""
+    from pyipvs.check import misc
+
+    tuning.apply(gdefs.checker_process, "checker")
+    misc.child_setup = tuning.script_setup()
 
 
 def _quorums(process: CheckerProcess) -> list[tuple[object | None, bool | None]]:
@@ -112,9 +123,12 @@ def _stop(process: CheckerProcess) -> None:
 
 def _reload(args: argparse.Namespace, process: CheckerProcess) -> None:
     log.info("Reloading")
-    loaded = load_specs(args)
+    with tuning.relaxed():  # long work for a real-time child (see pyipvs.daemon.tuning)
+        loaded = load_specs(args)
+        if loaded is not None:
+            process.reload(loaded[0])
     if loaded is not None:
-        process.reload(loaded[0])
+        _tune(loaded[1])
         _warn_bgp_unchanged_until_restart(args)
     else:
         log.error("reload refused: keeping the running configuration")

@@ -28,6 +28,7 @@ import signal
 from collections.abc import Sequence
 
 from pyipvs.config import KeepalivedConfig, Script
+from pyipvs.daemon import tuning
 
 log = logging.getLogger("pyipvs.daemon")
 
@@ -155,6 +156,7 @@ class Notifier:
                 start_new_session=True,
                 user=script.user,
                 group=script.group,
+                preexec_fn=tuning.script_setup(),  # keepalived's reset of the nice value
             )
         except (OSError, ValueError, KeyError) as exc:  # not found, not executable, no user
             log.error("cannot run notify script %s: %s", script.command, exc)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pyipvs.config.model import GlobalDefs, LvsSyncDaemon, LvsTimeouts, Script
+from pyipvs.config.sections.process_tuning import PROCESS_TUNING_TABLE
 from pyipvs.config.tree import Node
 from pyipvs.config.values import (
     Context,
@@ -130,9 +131,7 @@ GLOBAL_TABLE: Table = {
         "shutdown_script shutdown_script_timeout "
         "lvs_notify_fifo lvs_notify_fifo_script vrrp_iptables "
         "vrrp_ipsets nftables nftables_priority nftables_ifindex nftables_counters vmac_prefix "
-        "vmac_addr max_auto_priority min_auto_priority_delay vrrp_rt_priority vrrp_priority "
-        "vrrp_no_swap vrrp_cpu_affinity vrrp_rlimit_rttime checker_priority checker_rt_priority "
-        "checker_no_swap checker_cpu_affinity checker_rlimit_rttime checker_log_all_failures "
+        "vmac_addr max_auto_priority min_auto_priority_delay checker_log_all_failures "
         "bfd_priority bfd_rt_priority bfd_no_swap bfd_cpu_affinity bfd_rlimit_rttime "
         "enable_snmp_vrrp enable_snmp_checker enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 "
         "enable_traps snmp_socket enable_dbus dbus_service_name json_version state_dump_file "
@@ -189,6 +188,7 @@ GLOBAL_TABLE: Table = {
     "lvs_flush": set_flag("lvs_flush"),
     "lvs_flush_on_stop": set_flag("lvs_flush_on_stop"),
     "lvs_flush_onstop": set_flag("lvs_flush_on_stop"),
+    **PROCESS_TUNING_TABLE,
 }
 
 

@@ -18,6 +18,7 @@ import signal
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pyipvs.daemon import tuning
 from pyipvs.daemon.state import dumps
 from pyipvs.daemon.state.server import (
     CHECK_SOCKET,
@@ -124,7 +125,8 @@ def install_dump_signals(
     """SIGUSR1, SIGUSR2 and the JSON signal write keepalived's dump files from *snapshot*."""
 
     def handler(signum: int) -> None:
-        write_signal_dump(signum, snapshot(), router_id)
+        with tuning.relaxed():  # long work for a real-time child (see pyipvs.daemon.tuning)
+            write_signal_dump(signum, snapshot(), router_id)
 
     for signum in (signal.SIGUSR1, signal.SIGUSR2, SIGJSON):
         loop.add_signal_handler(signum, handler, signum)

@@ -25,6 +25,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pyipvs.daemon import tuning
 from pyipvs.daemon.child import (
     EXIT_CONFIG,
     EXIT_FATAL,
@@ -96,6 +97,8 @@ async def run_vrrp(args: argparse.Namespace) -> int:
         router_id = config.global_defs.router_id
         install_dump_signals(loop, server.snapshot, router_id)
         loop.add_signal_handler(signal.SIGUSR1, _data_signal, process, server, router_id)
+        # keepalived sets its priorities once the instances are made (vrrp_daemon.c)
+        tuning.apply(config.global_defs.vrrp_process, "vrrp")
         log.info("Startup complete")
         report_ready()
         await process.run()
@@ -110,14 +113,21 @@ def _stop(process: VrrpProcess) -> None:
 
 def _reload(args: argparse.Namespace, process: VrrpProcess) -> None:
     log.info("Reloading")
-    config = load_vrrp_config(args)
+    with tuning.relaxed():  # reading a configuration is long work (see pyipvs.daemon.tuning)
+        config = load_vrrp_config(args)
     if config is None:
         log.error("reload refused: keeping the running configuration")
         report_ready()  # done: the parent may say "Reload complete"
         return
-    task = asyncio.get_running_loop().create_task(process.reload(config))
+    task = asyncio.get_running_loop().create_task(_reload_with(process, config))
     task.add_done_callback(_reload_done)
     _pending.add(task)
+
+
+async def _reload_with(process: VrrpProcess, config: KeepalivedConfig) -> None:
+    with tuning.relaxed():
+        await process.reload(config)
+    tuning.apply(config.global_defs.vrrp_process, "vrrp")
 
 
 _pending: set[asyncio.Task[None]] = set()  # keeps reload tasks alive until they end
@@ -141,8 +151,9 @@ def _data_signal(process: VrrpProcess, server: StatusServer, router_id: str | No
     """SIGUSR1: keepalived's ``keepalived.data`` and, as before, the counters in the log."""
     from pyipvs.daemon.state.wiring import write_signal_dump
 
-    write_signal_dump(signal.SIGUSR1, server.snapshot(), router_id)
-    _log_counters(process)
+    with tuning.relaxed():
+        write_signal_dump(signal.SIGUSR1, server.snapshot(), router_id)
+        _log_counters(process)
 
 
 def _log_counters(process: VrrpProcess) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 from pyipvs.config import KeepalivedConfig, Tracked, VrrpScriptConfig
 from pyipvs.config import VrrpInstanceConfig as InstanceConf
+from pyipvs.daemon import tuning
 from pyipvs.daemon.notify import command_argv
 from pyipvs.daemon.vrrp.track_file import FileTracker
 from pyipvs.vrrp import InterfaceDown, InterfaceUp, TrackChanged
@@ -317,6 +318,7 @@ class ScriptTracker:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=tuning.script_setup(),  # keepalived's reset of the nice value
             )
         except OSError as exc:
             log.error("VRRP_Script(%s) cannot run %s: %s", self.config.name, script.command, exc)
