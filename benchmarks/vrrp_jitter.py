@@ -65,6 +65,8 @@ class Tally:
     false_failovers: int = 0
     seconds: float = 0.0
     adverts: int = 0
+    #: routers that exited on their own during a segment (e.g. killed by the kernel)
+    deaths: list[str] = field(default_factory=list)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -97,9 +99,14 @@ def segment(names: dict[str, str], sniff: Output, tool: str, seconds: float, cpu
     begin = time.time()
     time.sleep(seconds)
     end = time.time()
-    for process in (backup.process, master.process):
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=WAIT)
+    for role, router in (("backup", backup), ("master", master)):
+        status = router.process.poll()
+        if status is not None:  # it died on its own during the segment: say how
+            tally.deaths.append(f"{role} exited with {status}")
+            print(f"{tool} {role} exited with {status} during the segment", flush=True)
+        else:
+            router.process.send_signal(signal.SIGTERM)
+        router.process.wait(timeout=WAIT)
     time.sleep(0.2)  # the sniffer's last lines
     window = [a for a in drain(sniff) if begin <= a[0] <= end]
     last_master: float | None = None
@@ -172,7 +179,8 @@ def report(tallies: dict[str, Tally], minutes: float, load: str, where: dict[str
               f" {gaps:>13} {t.false_failovers:>16}", flush=True)  # fmt: skip
         for case, value in (("p50", p50), ("p99", p99), ("max", worst)):
             rows.append({"case": f"interval {case}", "tool": tool, "value": round(value * 1e3, 3),
-                         "gaps": gaps, "false_failovers": t.false_failovers})  # fmt: skip
+                         "gaps": gaps, "false_failovers": t.false_failovers,
+                         "adverts": t.adverts, "deaths": t.deaths})  # fmt: skip
     ratio = percentile(tallies["pyipvs"].intervals, 0.99) / percentile(
         tallies["keepalived"].intervals, 0.99
     )
