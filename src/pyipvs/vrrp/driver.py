@@ -6,7 +6,8 @@ It turns what happens (an advertisement on the raw socket, a timer, a stop reque
 hands them to the instance with the loop's monotonic time, and carries out the actions: adverts
 built by the C codec and sent on a raw socket (IPv4 with ``IP_HDRINCL``, so TTL 255 and TOS
 0xc0 come from the codec; IPv6 with hop limit 255 set on the socket), virtual addresses through
-rtnetlink, gratuitous ARP / unsolicited NA on an ``AF_PACKET`` socket.
+rtnetlink (and the ``virtual_routes`` / ``virtual_rules``), gratuitous ARP / unsolicited NA on an
+``AF_PACKET`` socket.
 
 Late timers (see the guide's late-timer contract): when a timer fires, the driver first drains
 the receive socket and feeds every queued advert with its kernel arrival time
@@ -37,6 +38,8 @@ from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.loop_timers import LoopTimers
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
+from pyipvs.vrrp.route_netlink import change_routes
+from pyipvs.vrrp.routes import Spec
 from pyipvs.vrrp.unicast_checksum import UnicastChecksum
 from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vip_links import VipLinks
@@ -299,6 +302,11 @@ class VrrpDriver:
         self._links.update(vips)
         self.perform(self.instance.update_addresses(addresses))
 
+    def update_routes(self, routes: Iterable[Spec]) -> None:
+        """A reload changed the routes and rules (and maybe the addresses): applied without
+        a transition."""
+        self.perform(self.instance.update_routes(routes))
+
     def _drain(self) -> None:
         """Reads every queued advert and feeds it with its arrival time."""
         assert self._sock is not None
@@ -402,8 +410,11 @@ class VrrpDriver:
     async def _carry_out(self, action: act.Action) -> None:
         if isinstance(action, act.SendAdvert):
             self._send_advert(action)
-        elif isinstance(action, act.RemoveVips) and not self._release_vips:
+        elif isinstance(action, act.RemoveVips | act.RemoveRoutes) and not self._release_vips:
             return
+        elif isinstance(action, act.AddRoutes | act.RemoveRoutes):
+            ipr = await self._rtnetlink()
+            await change_routes(ipr, action.routes, isinstance(action, act.AddRoutes))
         elif isinstance(action, act.AddVips | act.RemoveVips):
             add = isinstance(action, act.AddVips)
             ipr = await self._rtnetlink()

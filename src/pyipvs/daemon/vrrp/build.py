@@ -27,10 +27,18 @@ from pyipvs.config.lexer import Lexer
 from pyipvs.config.parser import default_config_id
 from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.config.values import TRUE_WORDS
+from pyipvs.daemon.vrrp.routes import (
+    RulePreferences,
+    route_blocks,
+    route_refusals,
+    specs,
+    static_specs,
+)
 from pyipvs.daemon.vrrp.track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
 from pyipvs.vrrp.garp_schedule import GarpTiming
+from pyipvs.vrrp.routes import RouteRefused, Spec
 from pyipvs.vrrp.vips import VipSpec, vip_spec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -66,12 +74,14 @@ class InstancePlan:
     garp_timing: GarpTiming = dataclasses.field(default_factory=GarpTiming)
 
     def same_but_addresses(self, other: InstancePlan) -> bool:
-        """Whether *other* differs from this plan in its virtual addresses at most (an
-        address kept with another ``dev`` or prefix is a change of more)."""
+        """Whether *other* differs from this plan in its virtual addresses, routes and rules
+        at most (an address kept with another ``dev`` or prefix is a change of more)."""
         mine = {v.address: v for v in self.vips}
         if any(mine.get(v.address, v) != v for v in other.vips):
             return False
-        moved = dataclasses.replace(self.config, addresses=other.config.addresses)
+        moved = dataclasses.replace(
+            self.config, addresses=other.config.addresses, routes=other.config.routes
+        )
         return dataclasses.replace(self, config=moved, vips=other.vips) == other
 
 
@@ -85,12 +95,16 @@ def vrrp_refusals(result: ParseResult, path: str, config_id: str | None) -> list
         for d in result.diagnostics
         if _MIXED_FAMILY in d.message
     ]
-    nodes = instance_nodes(path, config_id)
+    top = top_nodes(path, config_id)
+    nodes = instance_nodes(path, config_id, top)
     config = result.config
     for inst in config.vrrp_instances:
         node = nodes.get(inst.name)
         where = (node.file, node.line) if node is not None else (path, 0)
         refused.extend(_instance_refusals(inst, node, where))
+        if node is not None:
+            refused.extend(route_refusals(route_blocks(node.children or ())))
+    refused.extend(route_refusals(route_blocks(top)))
     refused.extend(_vrid_clashes(config, nodes, path))
     return refused
 
@@ -142,16 +156,23 @@ def _vrid_clashes(
             seen[key] = inst.name
 
 
-def instance_nodes(path: str, config_id: str | None) -> dict[str, Node]:
-    """The ``vrrp_instance`` blocks of the file (includes, macros and ``@id`` lines applied),
-    by name, the first of a name winning as in the reader."""
+def top_nodes(path: str, config_id: str | None) -> list[Node]:
+    """The file's top-level blocks and lines (includes, macros and ``@id`` lines applied)."""
     reporter = Reporter()
     tree = TreeBuilder(reporter)
     lexer = Lexer(reporter, config_id or default_config_id(), tree=tree)
     if not lexer.read_main(path):
-        return {}
+        return []
+    return list(tree.finish(path))
+
+
+def instance_nodes(
+    path: str, config_id: str | None, top: list[Node] | None = None
+) -> dict[str, Node]:
+    """The ``vrrp_instance`` blocks of the file (of *top*, read when not given), by name,
+    the first of a name winning as in the reader."""
     nodes: dict[str, Node] = {}
-    for node in tree.finish(path):
+    for node in top_nodes(path, config_id) if top is None else top:
         if node.keyword == "vrrp_instance" and node.args and node.children is not None:
             nodes.setdefault(node.args[0], node)
     return nodes
@@ -186,10 +207,35 @@ def plan_instances(config: KeepalivedConfig, primary: PrimaryLookup) -> dict[str
     :raises PyipvsValueError: an instance that cannot run (no interface, no VRID, no address
         of its family on the interface), named.
     """
-    return {inst.name: _plan(inst, config, primary) for inst in config.vrrp_instances}
+    preferences = RulePreferences()
+    static_specs(config, preferences)  # static_rules come first in the count (file order)
+    return {inst.name: _plan(inst, config, primary, preferences) for inst in config.vrrp_instances}
 
 
-def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) -> InstancePlan:
+def plan_statics(config: KeepalivedConfig) -> tuple[Spec, ...]:
+    """``static_routes`` and ``static_rules``.
+
+    :raises PyipvsValueError: a line pyipvs cannot install.
+    """
+    try:
+        return static_specs(config, RulePreferences())
+    except RouteRefused as exc:
+        raise PyipvsValueError(f"static routes / rules: {exc}") from None
+
+
+def _routes(inst: InstanceConf, preferences: RulePreferences) -> tuple[Spec, ...]:
+    try:
+        return specs(inst.virtual_routes, inst.virtual_rules, preferences)
+    except RouteRefused as exc:
+        raise PyipvsValueError(f"({inst.name}) virtual_routes / virtual_rules: {exc}") from None
+
+
+def _plan(
+    inst: InstanceConf,
+    config: KeepalivedConfig,
+    primary: PrimaryLookup,
+    preferences: RulePreferences,
+) -> InstancePlan:
     gdefs = config.global_defs
     if inst.interface is None or inst.virtual_router_id is None:
         raise PyipvsValueError(f"({inst.name}) needs an interface and a virtual_router_id")
@@ -214,6 +260,7 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         higher_prio_send_advert=gdefs.vrrp_higher_prio_send_advert,
         down_timer_adverts=gdefs.vrrp_down_timer_adverts,
         tracked=tracked_weights(inst, config),
+        routes=_routes(inst, preferences),
     )
     return InstancePlan(
         name=inst.name,

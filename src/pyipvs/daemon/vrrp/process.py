@@ -5,8 +5,8 @@ each a :class:`~pyipvs.vrrp.VrrpInstance` run by a :class:`~pyipvs.vrrp.driver.V
 
 Reload (keepalived's ``clear_diff_vrrp``, matched here by instance name): an instance whose
 plan is unchanged keeps its state, timers and driver, and sends nothing extra; one whose
-virtual addresses alone changed gets them in place (a master installs the new ones, no
-transition); any other change rebuilds the instance; a removed one stops as on SIGTERM
+virtual addresses, routes or rules alone changed gets them in place (a master installs the
+new ones, no transition); any other change rebuilds the instance; a removed one stops as on SIGTERM
 (priority 0 if it was master, addresses removed).
 """
 
@@ -18,15 +18,23 @@ from collections.abc import Callable
 
 from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
-from pyipvs.daemon.vrrp.build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.daemon.vrrp.build import (
+    InstancePlan,
+    PrimaryLookup,
+    interface_primary,
+    plan_instances,
+    plan_statics,
+)
 from pyipvs.daemon.vrrp.state import StateFile
 from pyipvs.daemon.vrrp.syncd import SyncDaemonFollower
 from pyipvs.daemon.vrrp.track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
+from pyipvs.vrrp.route_netlink import change_routes
+from pyipvs.vrrp.routes import Spec
 from pyipvs.vrrp.unicast_peers import PeerCheck
-from pyipvs.vrrp.vips import addresses_on
+from pyipvs.vrrp.vips import addresses_on, open_rtnetlink
 
 log = logging.getLogger("pyipvs.daemon")
 #: Called with (instance name, change) for every state change.
@@ -62,6 +70,7 @@ class VrrpProcess:
         self._release_vips = release_vips
         self.config = config
         self.plans = plan_instances(config, primary)
+        self.statics = plan_statics(config)
         self.instances: dict[str, VrrpInstance] = {}
         self.drivers: dict[str, VrrpDriver] = {}
         self.groups: dict[str, VrrpSyncGroup] = {}
@@ -91,6 +100,7 @@ class VrrpProcess:
         delay = self.config.global_defs.vrrp_startup_delay  # not for instances a reload adds
         if delay:
             log.info("Delaying startup for %g seconds", delay)
+        await self._change_statics(self.statics, add=True)
         async with self._lock:
             for name in list(self.drivers):
                 resume = await self._resumes(name, previous.get(name), age)
@@ -101,6 +111,7 @@ class VrrpProcess:
         heartbeat.cancel()
         async with self._lock:
             await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
+        await self._change_statics(self.statics, add=False)
         self.tracking.stop()
         if self.state_file is not None:
             self.state_file.remove()  # priority 0 sent: a successor must not resume
@@ -118,8 +129,12 @@ class VrrpProcess:
         :raises PyipvsValueError: the new configuration cannot run; nothing was changed.
         """
         new = plan_instances(config, self._primary)  # raises before anything changes
+        statics = plan_statics(config)
         assert self._lock is not None, "reload() before run()"
         async with self._lock:
+            await self._change_statics(tuple(s for s in self.statics if s not in statics), False)
+            await self._change_statics(tuple(s for s in statics if s not in self.statics), True)
+            self.statics = statics
             old = self.plans
             for name in (old.keys() - new.keys()) & self.drivers.keys():
                 log.info("(%s) removed from the configuration: stopping", name)
@@ -139,14 +154,26 @@ class VrrpProcess:
         if running and old == plan:
             return
         if running and old is not None and old.same_but_addresses(plan):
-            log.info("(%s) virtual addresses changed", name)
+            log.info("(%s) virtual addresses, routes or rules changed", name)
             self.drivers[name].update_addresses(plan.config.addresses, plan.vips)
+            self.drivers[name].update_routes(plan.config.routes)
             return
         if running:
             log.info("(%s) configuration changed: restarting the instance", name)
             await self._shutdown(name)
         self._build(plan)
         await self._start(name)
+
+    async def _change_statics(self, specs: tuple[Spec, ...], add: bool) -> None:
+        """``static_routes`` / ``static_rules``: installed while the process runs (keepalived
+        adds them at start and removes them on stop, seen in a namespace)."""
+        if not specs:
+            return
+        try:
+            async with open_rtnetlink() as ipr:
+                await change_routes(ipr, specs, add)
+        except OSError as exc:
+            log.error("static routes / rules: %s", exc)
 
     # ===== one instance =====
 
