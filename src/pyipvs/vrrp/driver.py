@@ -44,6 +44,9 @@ from pyipvs.vrrp.unicast_checksum import UnicastChecksum
 from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vip_links import VipLinks
 from pyipvs.vrrp.vips import VipSpec, import_rtnetlink, open_rtnetlink
+from pyipvs.vrrp.vmac import Vmac
+from pyipvs.vrrp.vmac import create as vmac_create
+from pyipvs.vrrp.vmac import delete as vmac_delete
 
 if TYPE_CHECKING:
     from pyroute2 import AsyncIPRoute
@@ -102,6 +105,9 @@ class VrrpDriver:
         instance's whole address list, never in the advert (any family).
     :param garp_timing: the later bursts (``garp_master_delay`` / ``_refresh``); the default
         sends none.
+    :param vmac: ``use_vmac``: the VMAC made on *interface* at start and deleted on stop;
+        the addresses without a ``dev`` go on it, adverts are sent and received on it (on
+        *interface* with ``vmac_xmit_base``).
     :param unicast_check_ttl: with unicast peers, drop adverts whose TTL / hop limit is not 255
         (RFC 5798 5.1.1.3). keepalived does not check it for unicast (``False``, the default),
         and keepalived 2.2.7's IPv6 unicast adverts arrive with another hop limit (seen in the
@@ -123,6 +129,7 @@ class VrrpDriver:
         vips: Iterable[VipSpec] = (),
         excluded: Iterable[IPAddress] = (),
         garp_timing: GarpTiming | None = None,
+        vmac: Vmac | None = None,
     ) -> None:
         self.instance = instance
         self.interface = interface
@@ -154,7 +161,10 @@ class VrrpDriver:
         self._worker: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
-        self._links = VipLinks(interface, vips)
+        self._vmac = vmac
+        # where the sockets are bound, and where an address without a dev goes
+        self._socket_interface = interface if vmac is None or vmac.xmit_base else vmac.name
+        self._links = VipLinks(interface if vmac is None else vmac.name, vips)
         self._excluded = tuple(excluded)
         timing = garp_timing or GarpTiming(delay=0.0)
         self._later_garps = GarpSchedule(timing, self._resend_gratuitous)
@@ -188,12 +198,14 @@ class VrrpDriver:
         :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._timers = LoopTimers(self._loop, self._on_timer)
-        self._index, _ = await self._links.open(self.interface)
         # pyroute2 is imported in a thread while the instance starts (most of the child's
         # import time); the client is then opened and kept: installing the VIPs is on the
         # failover path.
         self._rtnetlink_imported = self._loop.run_in_executor(None, import_rtnetlink)
         self._rtnetlink_imported.add_done_callback(lambda _: self._open_rtnetlink())
+        if self._vmac is not None:  # before anything opens it
+            await vmac_create(await self._rtnetlink(), self._vmac)
+        self._index, _ = await self._links.open(self._socket_interface)
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
@@ -207,6 +219,9 @@ class VrrpDriver:
         self._release_vips = release_vips
         self._feed(ev.Shutdown())
         await self._queue.join()
+        if self._vmac is not None:
+            self._links.close()  # its packet socket first
+            await vmac_delete(await self._rtnetlink(), self._vmac)
         self.close()
 
     def close(self) -> None:
@@ -245,7 +260,7 @@ class VrrpDriver:
 
     def _open_sockets(self) -> None:
         config = self.instance.config
-        ifname = self.interface.encode()
+        ifname = self._socket_interface.encode()
         if config.family == 4:
             rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_VRRP)
             tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)

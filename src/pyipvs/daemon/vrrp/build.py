@@ -40,6 +40,7 @@ from pyipvs.vrrp import VrrpConfig
 from pyipvs.vrrp.garp_schedule import GarpTiming
 from pyipvs.vrrp.routes import RouteRefused, Spec
 from pyipvs.vrrp.vips import VipSpec, vip_spec
+from pyipvs.vrrp.vmac import Vmac, default_name
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: Finds this router's own address on an interface: (interface, family) -> address.
@@ -72,6 +73,8 @@ class InstancePlan:
     excluded: tuple[IPAddress, ...] = ()
     #: ``garp_master_delay`` / ``garp_master_refresh`` (``_repeat``), instance over global
     garp_timing: GarpTiming = dataclasses.field(default_factory=GarpTiming)
+    #: ``use_vmac`` / ``vmac_xmit_base``: the VMAC the instance makes on its interface
+    vmac: Vmac | None = None
 
     def same_but_addresses(self, other: InstancePlan) -> bool:
         """Whether *other* differs from this plan in its virtual addresses, routes and rules
@@ -127,6 +130,14 @@ def _instance_refusals(
                 f"({inst.name}) unicast peer {peer.address} is not IPv{family} like the"
                 " virtual addresses",
             )
+    vmac_node = _child(node, "use_vmac")
+    if vmac_node is not None and (family == 6 or len(vmac_node.args) > 1):
+        what = "an IPv6 instance" if family == 6 else "a MAC address of its own"
+        yield _fatal(
+            vmac_node.file,
+            vmac_node.line,
+            f"({inst.name}) use_vmac for {what} is not supported by pyipvs",
+        )
     for keyword in ("unicast_src_ip", "mcast_src_ip"):
         text = getattr(inst, keyword)
         if text is not None and ipaddress.ip_address(text).version != family:
@@ -286,7 +297,16 @@ def _plan(
         excluded=tuple(
             ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
         ),
+        vmac=_vmac(inst, family),
     )
+
+
+def _vmac(inst: InstanceConf, family: int) -> Vmac | None:
+    if inst.use_vmac is None or inst.interface is None or inst.virtual_router_id is None:
+        return None
+    vrid = inst.virtual_router_id
+    name = inst.use_vmac or default_name(vrid, family)
+    return Vmac(name, inst.interface, vrid, family, inst.vmac_xmit_base)
 
 
 def _check_unicast_src(inst: InstanceConf, config: KeepalivedConfig) -> bool:

@@ -194,6 +194,7 @@ class VrrpProcess:
             vips=plan.vips,
             excluded=plan.excluded,
             garp_timing=plan.garp_timing,
+            vmac=plan.vmac,
         )
         driver.subscribe(lambda change: self._changed(plan, instance, change))
         self.instances[plan.name] = instance
