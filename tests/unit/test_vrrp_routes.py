@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """``virtual_routes`` / ``virtual_rules``: the lines read (and those refused, with file:line),
-and the state machine's AddRoutes / RemoveRoutes in keepalived's order around the addresses."""
+and the state machine's AddRoutes / RemoveRoutes in keepalived's order around the addresses;
+``use_vmac`` / ``vmac_xmit_base`` as planned, and refused where not built."""
 
 from __future__ import annotations
 
@@ -312,3 +313,64 @@ def test_unsupported_static_lines_are_refused(tmp_path: Path) -> None:
     assert refused == [
         f"{path}:2: static_routes: route option 'nexthop' is not supported by pyipvs"
     ]
+
+
+# ===== use_vmac =====
+
+VMAC_CONF = """vrrp_instance VI_1 {{
+    interface eth0
+    virtual_router_id 77
+    priority 100
+    unicast_src_ip {own}
+{vmac}    virtual_ipaddress {{
+        {vip}
+    }}
+}}
+"""
+
+
+def vmac_conf(tmp_path: Path, vmac: str, vip: str = "10.0.0.5", own: str = "10.0.0.2") -> str:
+    path = tmp_path / "keepalived.conf"
+    path.write_text(VMAC_CONF.format(vmac=vmac, vip=vip, own=own))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("lines", "name", "xmit_base"),
+    [
+        ("    use_vmac\n", "vrrp.77", False),
+        ("    use_vmac vrrp_front\n    vmac_xmit_base\n", "vrrp_front", True),
+    ],
+)
+def test_use_vmac_plans_the_macvlan(tmp_path: Path, lines: str, name: str, xmit_base: bool) -> None:
+    path = vmac_conf(tmp_path, lines)
+    assert [str(d) for d in vrrp_refusals(read_config(path), path, None)] == []
+    vmac = plan_instances(read_config(path).config, lambda *_: OWN)["VI_1"].vmac
+    assert vmac is not None
+    assert (vmac.name, vmac.base, vmac.xmit_base) == (name, "eth0", xmit_base)
+    assert vmac.mac == "00:00:5e:00:01:4d"  # RFC 5798 section 7.3, VRID 77
+
+
+def test_no_use_vmac_no_macvlan(tmp_path: Path) -> None:
+    path = vmac_conf(tmp_path, "")
+    assert plan_instances(read_config(path).config, lambda *_: OWN)["VI_1"].vmac is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "vip", "own", "what"),
+    [
+        (
+            "    use_vmac vrrp.77 00:00:5e:00:01:99\n",
+            "10.0.0.5",
+            "10.0.0.2",
+            "a MAC address of its own",
+        ),
+        ("    use_vmac\n", "2001:db8::5", "fe80::2", "an IPv6 instance"),
+    ],
+)
+def test_use_vmac_refused_where_not_built(
+    tmp_path: Path, lines: str, vip: str, own: str, what: str
+) -> None:
+    path = vmac_conf(tmp_path, lines, vip, own)
+    refused = [str(d) for d in vrrp_refusals(read_config(path), path, None)]
+    assert f"{path}:6: (VI_1) use_vmac for {what} is not supported by pyipvs" in refused, refused
