@@ -367,6 +367,7 @@ def test_no_use_vmac_no_macvlan(tmp_path: Path) -> None:
         ),
         ("    use_vmac\n", "2001:db8::5", "fe80::2", "an IPv6 instance"),
     ],
+    ids=["own-mac", "ipv6"],
 )
 def test_use_vmac_refused_where_not_built(
     tmp_path: Path, lines: str, vip: str, own: str, what: str
@@ -374,3 +375,23 @@ def test_use_vmac_refused_where_not_built(
     path = vmac_conf(tmp_path, lines, vip, own)
     refused = [str(d) for d in vrrp_refusals(read_config(path), path, None)]
     assert f"{path}:6: (VI_1) use_vmac for {what} is not supported by pyipvs" in refused, refused
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        ("    use_ipvlan\n", 6, "use_ipvlan"),
+        ("    use_vmac_addr\n", 6, "use_vmac_addr"),
+        ("    vmac_xmit_base_ipvlan\n", 6, "vmac_xmit_base_ipvlan"),
+    ],
+)
+def test_other_vmac_options_refused(tmp_path: Path, lines: str, line: int, message: str) -> None:
+    path = vmac_conf(tmp_path, lines)
+    refused = [str(d) for d in vrrp_refusals(read_config(path), path, None)]
+    assert f"{path}:{line}: (VI_1) {message} is not supported by pyipvs" in refused, refused
+
+
+def test_use_vmac_on_a_virtual_address_refused(tmp_path: Path) -> None:
+    path = vmac_conf(tmp_path, "", vip="10.0.0.5 dev eth1 use_vmac")
+    refused = [str(d) for d in vrrp_refusals(read_config(path), path, None)]
+    assert refused == [f"{path}:7: (VI_1) use_vmac on a virtual address is not supported by pyipvs"]

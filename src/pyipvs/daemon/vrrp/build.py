@@ -130,14 +130,7 @@ def _instance_refusals(
                 f"({inst.name}) unicast peer {peer.address} is not IPv{family} like the"
                 " virtual addresses",
             )
-    vmac_node = _child(node, "use_vmac")
-    if vmac_node is not None and (family == 6 or len(vmac_node.args) > 1):
-        what = "an IPv6 instance" if family == 6 else "a MAC address of its own"
-        yield _fatal(
-            vmac_node.file,
-            vmac_node.line,
-            f"({inst.name}) use_vmac for {what} is not supported by pyipvs",
-        )
+    yield from _vmac_refusals(inst.name, node, family)
     for keyword in ("unicast_src_ip", "mcast_src_ip"):
         text = getattr(inst, keyword)
         if text is not None and ipaddress.ip_address(text).version != family:
@@ -145,6 +138,30 @@ def _instance_refusals(
                 *_at(_child(node, keyword), where),
                 f"({inst.name}) {keyword} {text} is not IPv{family} like the virtual addresses",
             )
+
+
+_NOT_BUILT = ("use_vmac_addr", "use_ipvlan", "vmac_xmit_base_ipvlan")
+
+
+def _vmac_refusals(name: str, node: Node | None, family: int) -> Iterator[Diagnostic]:
+    """What of keepalived's VMAC options ``-P`` does not build: IPv6 VMACs, a MAC of one's
+    own, ipvlan, VMACs for addresses on other interfaces."""
+    children = (node.children or ()) if node is not None else ()
+    for child in children:
+        what = None
+        if child.keyword == "use_vmac" and family == 6:
+            what = "use_vmac for an IPv6 instance"
+        elif child.keyword == "use_vmac" and len(child.args) > 1:
+            what = "use_vmac for a MAC address of its own"
+        elif child.keyword in _NOT_BUILT:
+            what = child.keyword
+        if what is not None:
+            yield _fatal(child.file, child.line, f"({name}) {what} is not supported by pyipvs")
+        if child.keyword in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
+            for entry in child.children or ():
+                if "use_vmac" in entry.args:
+                    text = f"({name}) use_vmac on a virtual address is not supported by pyipvs"
+                    yield _fatal(entry.file, entry.line, text)
 
 
 def _vrid_clashes(
