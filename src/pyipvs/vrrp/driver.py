@@ -162,7 +162,6 @@ class VrrpDriver:
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
         self._vmac = vmac
-        # where the sockets are bound, and where an address without a dev goes
         self._socket_interface = interface if vmac is None or vmac.xmit_base else vmac.name
         self._links = VipLinks(interface if vmac is None else vmac.name, vips)
         self._excluded = tuple(excluded)
