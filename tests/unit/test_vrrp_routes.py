@@ -351,6 +351,13 @@ def test_use_vmac_plans_the_macvlan(tmp_path: Path, lines: str, name: str, xmit_
     assert vmac.mac == "00:00:5e:00:01:4d"  # RFC 5798 section 7.3, VRID 77
 
 
+def test_vmac_prefix_names_the_default_vmac(tmp_path: Path) -> None:
+    path = Path(vmac_conf(tmp_path, "    use_vmac\n"))
+    path.write_text("global_defs {\n    vmac_prefix vx\n}\n" + path.read_text())
+    vmac = plan_instances(read_config(str(path)).config, lambda *_: OWN)["VI_1"].vmac
+    assert vmac is not None and vmac.name == "vx.77"  # keepalived 2.2.7: vx.51 for VRID 51
+
+
 def test_no_use_vmac_no_macvlan(tmp_path: Path) -> None:
     path = vmac_conf(tmp_path, "")
     assert plan_instances(read_config(path).config, lambda *_: OWN)["VI_1"].vmac is None

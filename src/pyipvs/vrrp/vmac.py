@@ -55,9 +55,11 @@ class Vmac:
         return f"00:00:5e:00:0{1 if self.family == 4 else 2}:{self.vrid:02x}"
 
 
-def default_name(vrid: int, family: int) -> str:
-    """keepalived's default VMAC name: ``vrrp.VRID`` (``vrrp6.VRID`` for IPv6)."""
-    return f"vrrp{'' if family == 4 else '6'}.{vrid}"
+def default_name(vrid: int, family: int, prefix: str = "vrrp") -> str:
+    """keepalived's default VMAC name: ``PREFIX.VRID`` (``vmac_prefix``, default ``vrrp``;
+    seen with keepalived 2.2.7: ``vmac_prefix vx`` makes ``vx.51``), ``PREFIX6.VRID`` for
+    IPv6."""
+    return f"{prefix}{'' if family == 4 else '6'}.{vrid}"
 
 
 def _sysctl(family: str, ifname: str, key: str, value: int | None = None) -> int:

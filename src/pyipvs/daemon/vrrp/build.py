@@ -314,15 +314,24 @@ def _plan(
         excluded=tuple(
             ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
         ),
-        vmac=_vmac(inst, family),
+        vmac=_vmac(inst, family, _vmac_prefix(config)),
     )
 
 
-def _vmac(inst: InstanceConf, family: int) -> Vmac | None:
+def _vmac_prefix(config: KeepalivedConfig) -> str:
+    """``global_defs``' ``vmac_prefix`` (the last one given), default ``vrrp``."""
+    prefix = "vrrp"
+    for keyword, args in config.global_defs.options:
+        if keyword == "vmac_prefix" and args:
+            prefix = args[0]
+    return prefix
+
+
+def _vmac(inst: InstanceConf, family: int, prefix: str) -> Vmac | None:
     if inst.use_vmac is None or inst.interface is None or inst.virtual_router_id is None:
         return None
     vrid = inst.virtual_router_id
-    name = inst.use_vmac or default_name(vrid, family)
+    name = inst.use_vmac or default_name(vrid, family, prefix)
     return Vmac(name, inst.interface, vrid, family, inst.vmac_xmit_base)
 
 
