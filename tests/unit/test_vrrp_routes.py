@@ -351,6 +351,15 @@ def test_use_vmac_plans_the_macvlan(tmp_path: Path, lines: str, name: str, xmit_
     assert vmac.mac == "00:00:5e:00:01:4d"  # RFC 5798 section 7.3, VRID 77
 
 
+def test_an_ipv6_vmac_carries_the_link_local_address(tmp_path: Path) -> None:
+    path = vmac_conf(tmp_path, "    use_vmac\n", vip="2001:db8::5", own="fe80::2")
+    assert [str(d) for d in vrrp_refusals(read_config(path), path, None)] == []
+    vmac = plan_instances(read_config(path).config, lambda *_: OWN)["VI_1"].vmac
+    assert vmac is not None
+    assert (vmac.name, vmac.mac) == ("vrrp.77", "00:00:5e:00:02:4d")  # keepalived: vrrp.52
+    assert vmac.link_local == ipaddress.ip_address("fe80::2")
+
+
 def test_vmac_prefix_names_the_default_vmac(tmp_path: Path) -> None:
     path = Path(vmac_conf(tmp_path, "    use_vmac\n"))
     path.write_text("global_defs {\n    vmac_prefix vx\n}\n" + path.read_text())
@@ -372,9 +381,8 @@ def test_no_use_vmac_no_macvlan(tmp_path: Path) -> None:
             "10.0.0.2",
             "a MAC address of its own",
         ),
-        ("    use_vmac\n", "2001:db8::5", "fe80::2", "an IPv6 instance"),
     ],
-    ids=["own-mac", "ipv6"],
+    ids=["own-mac"],
 )
 def test_use_vmac_refused_where_not_built(
     tmp_path: Path, lines: str, vip: str, own: str, what: str

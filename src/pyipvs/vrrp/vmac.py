@@ -6,32 +6,38 @@ one MAC whichever router holds them and clients' ARP caches need no update on fa
 What keepalived 2.2.7 does, and this module does too (``vrrp_vmac.c``, ``vrrp_if_config.c``
 ``set_interface_parameters``; seen in a namespace with ``ip -d link`` and ``/proc/sys``):
 
-* a macvlan in **private** mode named ``vrrp.VRID`` (or the name given to ``use_vmac``), with
-  the virtual router MAC, up while the instance runs (also in BACKUP: it holds no address
-  then, so it answers nothing);
-* on it ``arp_ignore=1``, ``accept_local=1``, ``rp_filter=0``, ``promote_secondaries=1``, and
-  ``disable_ipv6=1`` for an IPv4 instance (no link-local address of its own: two routers'
-  VMACs would get the same one);
-* on the base interface ``arp_ignore=1`` and ``arp_filter=1`` (it must not answer ARP for the
-  VIPs with its own MAC), restored when the last VMAC made on it goes;
+* a macvlan in **private** mode named ``vrrp.VRID`` (or the name given to ``use_vmac``; also
+  for IPv6), with the virtual router MAC, up while the instance runs (also in BACKUP: it
+  holds no address then, so it answers nothing);
+* IPv4: on it ``arp_ignore=1``, ``accept_local=1``, ``rp_filter=0``,
+  ``promote_secondaries=1``, and ``disable_ipv6=1`` (no link-local address of its own: two
+  routers' VMACs would derive the same one); on the base interface ``arp_ignore=1`` and
+  ``arp_filter=1`` (it must not answer ARP for the VIPs with its own MAC), restored here when
+  the last VMAC made on it goes;
+* IPv6: no address generation on it (``addrgenmode none``) and the base interface's
+  link-local address copied onto it, ``nodad`` and deprecated (preferred lifetime 0): the
+  advert source (RFC 5798 section 5.1.2.2) is then an address of the interface they leave
+  from, and one that differs between the routers; no IPv4 sysctls;
 * the macvlan deleted when the instance stops.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyipvs.vrrp.vips import netlink_error
+from pyipvs.vrrp.vips import IFA_F_NODAD, netlink_error
 
 if TYPE_CHECKING:
     from pyroute2 import AsyncIPRoute
 
 log = logging.getLogger("pyipvs.vrrp")
 _CONF = Path("/proc/sys/net")
+INFINITY_LIFE_TIME = 0xFFFFFFFF  # <linux/if_addr.h>
 VMAC_SYSCTLS = {"arp_ignore": 1, "accept_local": 1, "rp_filter": 0, "promote_secondaries": 1}
 BASE_SYSCTLS = {"arp_ignore": 1, "arp_filter": 1}
 # base interface -> (VMACs made on it, its values before the first)
@@ -48,6 +54,8 @@ class Vmac:
     vrid: int
     family: int = 4
     xmit_base: bool = False
+    #: IPv6: the base interface's link-local address, copied onto the VMAC
+    link_local: ipaddress.IPv6Address | None = None
 
     @property
     def mac(self) -> str:
@@ -55,11 +63,11 @@ class Vmac:
         return f"00:00:5e:00:0{1 if self.family == 4 else 2}:{self.vrid:02x}"
 
 
-def default_name(vrid: int, family: int, prefix: str = "vrrp") -> str:
-    """keepalived's default VMAC name: ``PREFIX.VRID`` (``vmac_prefix``, default ``vrrp``;
-    seen with keepalived 2.2.7: ``vmac_prefix vx`` makes ``vx.51``), ``PREFIX6.VRID`` for
-    IPv6."""
-    return f"{prefix}{'' if family == 4 else '6'}.{vrid}"
+def default_name(vrid: int, prefix: str = "vrrp") -> str:
+    """keepalived's default VMAC name: ``PREFIX.VRID`` (``vmac_prefix``, default ``vrrp``),
+    for IPv4 and IPv6 alike (seen with keepalived 2.2.7: ``vrrp.52`` for an IPv6 instance,
+    ``vx.51`` with ``vmac_prefix vx``)."""
+    return f"{prefix}.{vrid}"
 
 
 def _sysctl(family: str, ifname: str, key: str, value: int | None = None) -> int:
@@ -88,20 +96,33 @@ async def create(ipr: AsyncIPRoute, vmac: Vmac) -> None:
         macvlan_mode="private",
         address=vmac.mac,
     )
+    index = int((await ipr.link_lookup(ifname=vmac.name))[0])
     if vmac.family == 4:
         _sysctl("ipv6", vmac.name, "disable_ipv6", 1)
-    for key, value in VMAC_SYSCTLS.items():
-        _sysctl("ipv4", vmac.name, key, value)
-    _hold_base(vmac.base)
-    index = (await ipr.link_lookup(ifname=vmac.name))[0]
-    await ipr.link("set", index=int(index), state="up")
+        for key, value in VMAC_SYSCTLS.items():
+            _sysctl("ipv4", vmac.name, key, value)
+        _hold_base(vmac.base)
+    else:
+        _sysctl("ipv6", vmac.name, "addr_gen_mode", 1)  # none
+    await ipr.link("set", index=index, state="up")
+    if vmac.family == 6 and vmac.link_local is not None:
+        await ipr.addr(
+            "add",
+            index=index,
+            address=str(vmac.link_local),
+            prefixlen=64,
+            flags=IFA_F_NODAD,
+            preferred=0,
+            valid=INFINITY_LIFE_TIME,
+        )
     log.info("Success creating VMAC interface %s", vmac.name)
 
 
 async def delete(ipr: AsyncIPRoute, vmac: Vmac) -> None:
     """Deletes the macvlan; the base interface's sysctls come back with the last one."""
     await _delete_link(ipr, vmac.name)
-    _release_base(vmac.base)
+    if vmac.family == 4:
+        _release_base(vmac.base)
     log.info("Success removing VMAC interface %s", vmac.name)
 
 

@@ -130,7 +130,7 @@ def _instance_refusals(
                 f"({inst.name}) unicast peer {peer.address} is not IPv{family} like the"
                 " virtual addresses",
             )
-    yield from _vmac_refusals(inst.name, node, family)
+    yield from _vmac_refusals(inst.name, node)
     for keyword in ("unicast_src_ip", "mcast_src_ip"):
         text = getattr(inst, keyword)
         if text is not None and ipaddress.ip_address(text).version != family:
@@ -143,15 +143,13 @@ def _instance_refusals(
 _NOT_BUILT = ("use_vmac_addr", "use_ipvlan", "vmac_xmit_base_ipvlan")
 
 
-def _vmac_refusals(name: str, node: Node | None, family: int) -> Iterator[Diagnostic]:
-    """What of keepalived's VMAC options ``-P`` does not build: IPv6 VMACs, a MAC of one's
-    own, ipvlan, VMACs for addresses on other interfaces."""
+def _vmac_refusals(name: str, node: Node | None) -> Iterator[Diagnostic]:
+    """What of keepalived's VMAC options ``-P`` does not build: a MAC of one's own, ipvlan,
+    VMACs for addresses on other interfaces."""
     children = (node.children or ()) if node is not None else ()
     for child in children:
         what = None
-        if child.keyword == "use_vmac" and family == 6:
-            what = "use_vmac for an IPv6 instance"
-        elif child.keyword == "use_vmac" and len(child.args) > 1:
+        if child.keyword == "use_vmac" and len(child.args) > 1:
             what = "use_vmac for a MAC address of its own"
         elif child.keyword in _NOT_BUILT:
             what = child.keyword
@@ -314,7 +312,7 @@ def _plan(
         excluded=tuple(
             ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
         ),
-        vmac=_vmac(inst, family, _vmac_prefix(config)),
+        vmac=_vmac(inst, own, _vmac_prefix(config)),
     )
 
 
@@ -327,12 +325,15 @@ def _vmac_prefix(config: KeepalivedConfig) -> str:
     return prefix
 
 
-def _vmac(inst: InstanceConf, family: int, prefix: str) -> Vmac | None:
+def _vmac(inst: InstanceConf, own: IPAddress, prefix: str) -> Vmac | None:
+    """The instance's VMAC; an IPv6 one carries *own* (the base's link-local address, the
+    advert source) onto it."""
     if inst.use_vmac is None or inst.interface is None or inst.virtual_router_id is None:
         return None
     vrid = inst.virtual_router_id
-    name = inst.use_vmac or default_name(vrid, family, prefix)
-    return Vmac(name, inst.interface, vrid, family, inst.vmac_xmit_base)
+    name = inst.use_vmac or default_name(vrid, prefix)
+    link_local = own if isinstance(own, ipaddress.IPv6Address) and own.is_link_local else None
+    return Vmac(name, inst.interface, vrid, own.version, inst.vmac_xmit_base, link_local)
 
 
 def _check_unicast_src(inst: InstanceConf, config: KeepalivedConfig) -> bool:
