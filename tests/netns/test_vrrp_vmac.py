@@ -5,7 +5,8 @@ it and on eth0. The master holds the VIP on it and its adverts leave from that M
 with ``vmac_xmit_base``); the client's neighbour entry for the VIP holds the virtual MAC, and
 still holds it, with the VIP answering (a TCP reset), once lb1 has stopped and lb2 took over;
 the stopped router's macvlan is gone and its eth0 sysctls are back. lb2 is ``pyipvs-keepalived
--P`` or keepalived 2.2.7 with the same file."""
+-P`` or keepalived 2.2.7 with the same file. An IPv6 instance the same way, with
+00:00:5e:00:02:4d and the router's link-local address on the VMAC."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from daemon_netns import LB1, LB2, VIP, DaemonProcess
 from waiting import wait_for
 
 VMAC = "00:00:5e:00:01:4d"  # VRID 77 (RFC 5798 section 7.3)
+VMAC6 = "00:00:5e:00:02:4d"
 CLIENT = "10.77.0.9"
+VIP6, CLIENT6 = "2001:db8:77::100", "2001:db8:77::9"
+PREFIX = {VIP: 24, VIP6: 64}
 CONFIG = """global_defs {{
     router_id {router}
     vrrp_garp_master_delay 0
@@ -37,7 +41,7 @@ vrrp_instance VI_1 {{
     version 3
     use_vmac
 {xmit}    virtual_ipaddress {{
-        {vip}/24
+        {vip}
     }}
 }}
 """
@@ -45,10 +49,11 @@ ROLES = {"lb1": ("MASTER", 150), "lb2": ("BACKUP", 100)}
 ON_VMAC = {"arp_ignore": "1", "accept_local": "1", "rp_filter": "0", "promote_secondaries": "1"}
 
 
-def config(router: str, xmit_base: bool) -> str:
+def config(router: str, xmit_base: bool, vip: str = VIP) -> str:
     state, priority = ROLES[router]
     xmit = "    vmac_xmit_base\n" if xmit_base else ""
-    return CONFIG.format(router=router, state=state, priority=priority, xmit=xmit, vip=VIP)
+    entry = f"{vip}/{PREFIX[vip]}"
+    return CONFIG.format(router=router, state=state, priority=priority, xmit=xmit, vip=entry)
 
 
 def ip(netns: str, *words: str) -> str:
@@ -57,10 +62,10 @@ def ip(netns: str, *words: str) -> str:
     ).stdout
 
 
-def on_vmac(netns: str) -> set[str]:
-    """The IPv4 addresses on ``vrrp.77`` (none while it does not exist)."""
+def on_vmac(netns: str, family: str = "-4") -> set[str]:
+    """The addresses of a family on ``vrrp.77`` (none while it does not exist)."""
     done = subprocess.run(
-        ["ip", "-n", netns, "-o", "-4", "addr", "show", "dev", "vrrp.77"],
+        ["ip", "-n", netns, "-o", family, "addr", "show", "dev", "vrrp.77"],
         capture_output=True,
         text=True,
     )
@@ -72,6 +77,11 @@ def sysctl(netns: str, ifname: str, key: str, family: str = "ipv4") -> str:
     return subprocess.run(
         ["ip", "netns", "exec", netns, "cat", path], capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def write_sysctl(netns: str, family: str, ifname: str, key: str, value: str) -> None:
+    path = f"/proc/sys/net/{family}/conf/{ifname}/{key}"
+    subprocess.run(["ip", "netns", "exec", netns, "sh", "-c", f"echo {value} > {path}"], check=True)
 
 
 @pytest.fixture
@@ -91,7 +101,9 @@ def lan(root: None) -> Iterator[tuple[str, str, str]]:
             ip(hub, "link", "set", "eth0", "netns", name)
             ip(hub, "link", "set", f"p{i}", "master", "br0", "up")
             ip(name, "addr", "add", f"{address}/24", "dev", "eth0")
+            write_sysctl(name, "ipv6", "eth0", "accept_dad", "0")  # link-local usable at once
             ip(name, "link", "set", "eth0", "up")
+        ip(client, "addr", "add", f"{CLIENT6}/64", "dev", "eth0", "nodad")
         yield lb1, lb2, client
     finally:
         for name in (*names, hub):
@@ -106,12 +118,12 @@ def start_ours(netns: str, router: str, home: Path, xmit_base: bool) -> DaemonPr
     return daemon
 
 
-def start_keepalived(netns: str, home: Path) -> subprocess.Popen[bytes]:
+def start_keepalived(netns: str, home: Path, vip: str = VIP) -> subprocess.Popen[bytes]:
     if not shutil.which("keepalived"):
         pytest.fail("keepalived 2.2.7 is needed (scripts/bootstrap.sh installs it)")
     home.mkdir()
     conf = home / "keepalived.conf"
-    conf.write_text(config("lb2", False))
+    conf.write_text(config("lb2", False, vip))
     words = ["-P", "-n", "-l", "-D", "-f", str(conf), "-p", str(home / "k.pid")]
     words += ["-r", str(home / "kv.pid")]
     with open(home / "daemon.log", "w") as out:
@@ -122,11 +134,12 @@ def start_keepalived(netns: str, home: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def advert_sources(client: str) -> set[str]:
+def advert_sources(client: str, family: int = 4) -> set[str]:
     """The source MACs of the VRRP adverts the client sees in a short listen."""
+    ethertype, protocol_at = (0x0800, 23) if family == 4 else (0x86DD, 20)
 
     def listen() -> set[str]:
-        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800)) as sock:
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ethertype)) as sock:
             sock.bind(("eth0", 0))
             sock.settimeout(1.0)
             seen: list[str] = []
@@ -135,24 +148,24 @@ def advert_sources(client: str) -> set[str]:
                     frame = sock.recv(2048)
                 except TimeoutError:
                     break
-                if len(frame) > 23 and frame[23] == 112:  # IPPROTO_VRRP
+                if len(frame) > protocol_at and frame[protocol_at] == 112:  # IPPROTO_VRRP
                     seen.append(frame[6:12].hex(":"))
             return set(seen)
 
     return in_netns(client, listen)
 
 
-def neighbour(client: str) -> str:
+def neighbour(client: str, vip: str = VIP) -> str:
     """The client's neighbour entry for the VIP after a TCP connection attempt to it, which
     the master must answer (a reset: nothing listens)."""
 
     def knock() -> None:
-        with socket.create_connection((VIP, 9), timeout=5):
+        with socket.create_connection((vip, 9), timeout=5):
             pass
 
     with pytest.raises(ConnectionRefusedError):
         in_netns(client, knock)
-    return ip(client, "neigh", "show", VIP)
+    return ip(client, "neigh", "show", vip)
 
 
 def pin_client(client: str, *routers: str) -> None:
@@ -163,7 +176,9 @@ def pin_client(client: str, *routers: str) -> None:
     topology). That is the router's own ARP, not the VMAC's, so it stays out of this test."""
     mac = ip(client, "link", "show", "eth0").split("link/ether ")[1].split()[0]
     for router in routers:
-        ip(router, "neigh", "replace", CLIENT, "lladdr", mac, "dev", "eth0", "nud", "permanent")
+        for address in (CLIENT, CLIENT6):
+            words = ["neigh", "replace", address, "lladdr", mac, "dev", "eth0", "nud", "permanent"]
+            ip(router, *words)
 
 
 def assert_vmac_made(netns: str) -> None:
@@ -219,3 +234,53 @@ def test_the_vip_keeps_the_virtual_mac_across_a_failover(
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(40)
     assert "vrrp.77" not in ip(lb2, "link", "show")
+
+
+@pytest.mark.parametrize("peer", ["pyipvs", "keepalived"])
+def test_an_ipv6_vip_keeps_the_virtual_mac_across_a_failover(
+    lan: tuple[str, str, str], tmp_path: Path, peer: str
+) -> None:
+    """IPv6: ``vrrp.77`` with 00:00:5e:00:02:4d, no address generation, the router's own
+    link-local address on it (the advert source); the same checks as for IPv4."""
+    lb1, lb2, client = lan
+    pin_client(client, lb1, lb2)
+    (tmp_path / "lb1").mkdir()
+    one = DaemonProcess(lb1, tmp_path / "lb1", "-P", children=("vrrp",))
+    one.conf.write_text(config("lb1", False, VIP6))
+    one.start()
+    if peer == "pyipvs":
+        (tmp_path / "lb2").mkdir()
+        two = DaemonProcess(lb2, tmp_path / "lb2", "-P", children=("vrrp",))
+        two.conf.write_text(config("lb2", False, VIP6))
+        two_proc = two.start()
+    else:
+        two_proc = start_keepalived(lb2, tmp_path / "lb2", VIP6)
+    two_log = tmp_path / "lb2" / "daemon.log"
+    try:
+        wait_for(lambda: VIP6 in on_vmac(lb1, "-6"), "lb1 holds the VIP on its VMAC", one.log)
+        wait_for(lambda: "vrrp.77" in ip(lb2, "link", "show"), "lb2 made its VMAC", two_log)
+        for netns in (lb1, lb2):
+            link = ip(netns, "-d", "link", "show", "vrrp.77")
+            assert f"link/ether {VMAC6}" in link and "macvlan mode private" in link, link
+            assert "addrgenmode none" in link, link
+            own = {a for a in on_vmac(netns, "-6") if a.startswith("fe80:")}
+            assert own == {a for a in ip_6(netns, "eth0") if a.startswith("fe80:")}, own
+        assert f"lladdr {VMAC6}" in neighbour(client, VIP6)
+        assert advert_sources(client, 6) == {VMAC6}
+
+        assert one.stop() == 0
+        wait_for(lambda: VIP6 in on_vmac(lb2, "-6"), "lb2 takes the VIP over", two_log)
+        assert f"lladdr {VMAC6}" in neighbour(client, VIP6)
+        assert advert_sources(client, 6) == {VMAC6}
+        assert "vrrp.77" not in ip(lb1, "link", "show")
+    finally:
+        for proc in (one.proc, two_proc):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(40)
+    assert "vrrp.77" not in ip(lb2, "link", "show")
+
+
+def ip_6(netns: str, dev: str) -> set[str]:
+    out = ip(netns, "-o", "-6", "addr", "show", "dev", dev)
+    return {line.split()[3].split("/")[0] for line in out.splitlines()}
