@@ -78,8 +78,9 @@ def _sysctl(family: str, ifname: str, key: str, value: int | None = None) -> int
 
 
 async def create(ipr: AsyncIPRoute, vmac: Vmac) -> None:
-    """Creates the macvlan (one left over by a predecessor is deleted first), sets the
-    sysctls, brings it up.
+    """Creates the macvlan, sets the sysctls, brings it up. One left by a predecessor is
+    kept when it is this VMAC (a macvlan with the MAC on the base interface: a respawned
+    child resuming as master keeps the addresses on it), else deleted first.
 
     :raises LookupError: no base interface.
     :raises OSError: the kernel refused (no macvlan support, a name in use by another kind).
@@ -87,15 +88,17 @@ async def create(ipr: AsyncIPRoute, vmac: Vmac) -> None:
     found = await ipr.link_lookup(ifname=vmac.base)
     if not found:
         raise LookupError(f"no interface {vmac.base!r} for the VMAC")
-    await _delete_link(ipr, vmac.name)
-    await ipr.link(
-        "add",
-        ifname=vmac.name,
-        kind="macvlan",
-        link=int(found[0]),
-        macvlan_mode="private",
-        address=vmac.mac,
-    )
+    base = int(found[0])
+    if not await _is_ours(ipr, vmac, base):
+        await _delete_link(ipr, vmac.name)
+        await ipr.link(
+            "add",
+            ifname=vmac.name,
+            kind="macvlan",
+            link=base,
+            macvlan_mode="private",
+            address=vmac.mac,
+        )
     index = int((await ipr.link_lookup(ifname=vmac.name))[0])
     if vmac.family == 4:
         _sysctl("ipv6", vmac.name, "disable_ipv6", 1)
@@ -124,6 +127,19 @@ async def delete(ipr: AsyncIPRoute, vmac: Vmac) -> None:
     if vmac.family == 4:
         _release_base(vmac.base)
     log.info("Success removing VMAC interface %s", vmac.name)
+
+
+async def _is_ours(ipr: AsyncIPRoute, vmac: Vmac, base: int) -> bool:
+    found = await ipr.link_lookup(ifname=vmac.name)
+    if not found:
+        return False
+    messages = [m async for m in await ipr.get_links(int(found[0]))]
+    return any(
+        m.get("address") == vmac.mac
+        and m.get("link") == base
+        and m.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND") == "macvlan"
+        for m in messages
+    )
 
 
 async def _delete_link(ipr: AsyncIPRoute, name: str) -> None:

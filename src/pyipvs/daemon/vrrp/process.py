@@ -269,6 +269,8 @@ class VrrpProcess:
         ):
             return False
         devs = {plan.interface} | {v.dev for v in plan.vips if v.dev is not None}
+        if plan.vmac is not None:  # the addresses without a dev live on it
+            devs.add(plan.vmac.name)
         present = set().union(*[await addresses_on(dev) for dev in sorted(devs)])
         if not {*plan.config.addresses, *plan.excluded} <= present:  # each on its own dev
             return False
