@@ -410,3 +410,17 @@ def test_use_vmac_on_a_virtual_address_refused(tmp_path: Path) -> None:
     path = vmac_conf(tmp_path, "", vip="10.0.0.5 dev eth1 use_vmac")
     refused = [str(d) for d in vrrp_refusals(read_config(path), path, None)]
     assert refused == [f"{path}:7: (VI_1) use_vmac on a virtual address is not supported by pyipvs"]
+
+
+def test_config_check_reports_rule_options_keepalived_does_not_know() -> None:
+    """keepalived 2.2.7 -t: "Unknown rule option prio" (and pref), the rule skipped, and the
+    count-down not used by it (the next rule without a preference gets 16384)."""
+    path = Path(__file__).resolve().parent.parent / "data/keepalived/warn_rule_unknown_option.conf"
+    result = read_config(str(path))
+    messages = [f"{d.line}: {d.message}" for d in result.diagnostics]
+    assert "12: Unknown rule option prio" in messages
+    assert "13: Unknown rule option pref" in messages
+    assert any(
+        m.startswith("14: Rule has no preference specified - setting to 16384") for m in messages
+    )
+    assert result.config.vrrp_instances[0].virtual_rules == (("from", "10.9.0.7", "table", "100"),)
