@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``virtual_routes`` / ``virtual_rules`` / ``static_routes`` / ``static_rules`` in two namespaces
-joined by a veth: ``ip route`` and ``ip rule`` on master and backup before and after a
-failover. First two ``pyipvs-keepalived -P``: the master holds the instance's routes and rules,
-the backup only the static ones; a reload with the same file sends no route or rule message at
-all (``ip monitor`` stays silent), one that changes a route swaps it in place; after the master
-stops, the backup holds exactly what the master held, and the stopped one nothing. Then
-keepalived 2.2.7 as the backup with the same file: when it takes over it holds exactly what
-ours held as master, and when ours preempts it again keepalived is left with what our backup
-had."""
+"""``virtual_routes`` / ``virtual_rules`` / ``static_*`` (addresses, routes, rules) in two
+namespaces joined by a veth: ``ip route`` and ``ip rule`` on master and backup before and after
+a failover. First two ``pyipvs-keepalived -P``: the master holds the instance's routes and
+rules, the backup only the static ones (both hold the static addresses); a reload with the same
+file sends no route or rule message at all (``ip monitor`` stays silent), one that changes a
+route swaps it in place; after the master stops, the backup holds exactly what the master held,
+and the stopped one nothing. Then keepalived 2.2.7 as the backup with the same file: when it
+takes over it holds exactly what ours held as master, and when ours preempts it again
+keepalived is left with what our backup had."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ ROUTES = """    virtual_routes {{
 CONFIG = """global_defs {{
     router_id {router}
     vrrp_garp_master_delay 0
+}}
+static_ipaddress {{
+    10.77.5.1/24 dev eth0 scope link label eth0:st
+    10.77.6.1
 }}
 static_routes {{
     prohibit 10.50.0.0/16
@@ -79,6 +83,17 @@ STATIC = {
     "200: from 10.51.0.0/16 lookup 100 proto keepalived",
 }
 ROLES = {"lb1": ("MASTER", 150), "lb2": ("BACKUP", 100)}
+# ``ip -o -4 addr`` of the static addresses (an entry without dev: keepalived's eth0)
+STATIC_ADDRESSES = {
+    "eth0 inet 10.77.5.1/24 scope link eth0:st",
+    "eth0 inet 10.77.6.1/32 scope global eth0",
+}
+
+
+def static_addresses(netns: str) -> set[str]:
+    lines = ip(netns, "-o", "-4", "addr", "show").splitlines()
+    kept = {" ".join(line.split("\\")[0].split()[1:]) for line in lines}
+    return {line for line in kept if "10.77.5.1/" in line or "10.77.6.1/" in line}
 
 
 def config(router: str) -> str:
@@ -132,6 +147,8 @@ def failover_target(lb1: str, lb2: str, daemon: DaemonProcess) -> None:
     """lb1 is master with its routes, lb2 backup with the static ones only."""
     wait_for(lambda: held(lb1) == VIRTUAL | STATIC, "lb1 holds its routes and rules", daemon.log)
     wait_for(lambda: held(lb2) == STATIC, "lb2 holds the static ones only", daemon.log)
+    for netns in (lb1, lb2):
+        assert static_addresses(netns) == STATIC_ADDRESSES
 
 
 MARK = "10.99.0.0/24"  # a route of the test's own, before and after the reload
@@ -194,6 +211,7 @@ def test_routes_follow_the_master_and_a_same_file_reload_touches_nothing(
         assert one.stop() == 0
         wait_for(lambda: held(lb2) == VIRTUAL | STATIC, "lb2 takes the routes over", two.log)
         assert held(lb1) == set()  # stopped: the static ones go too
+        assert static_addresses(lb1) == set()
         assert "Entering MASTER STATE" in two.text()
 
 
@@ -232,3 +250,4 @@ def test_keepalived_installs_the_same_routes_when_it_takes_over(
         theirs.send_signal(signal.SIGTERM)
         theirs.wait(40)
     assert held(lb2) == set()
+    assert static_addresses(lb2) == set()  # keepalived removes them on stop too

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from pyipvs.config import read_config
-from pyipvs.daemon.vrrp.build import plan_instances, plan_statics, vrrp_refusals
+from pyipvs.daemon.vrrp.build import (
+    plan_instances,
+    plan_static_addresses,
+    plan_statics,
+    vrrp_refusals,
+)
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import (
     MASTER_DOWN_TIMER,
@@ -424,3 +429,13 @@ def test_config_check_reports_rule_options_keepalived_does_not_know() -> None:
         m.startswith("14: Rule has no preference specified - setting to 16384") for m in messages
     )
     assert result.config.vrrp_instances[0].virtual_rules == (("from", "10.9.0.7", "table", "100"),)
+
+
+def test_static_addresses_planned_on_their_dev_or_eth0(tmp_path: Path) -> None:
+    path = tmp_path / "keepalived.conf"
+    path.write_text("static_ipaddress {\n    10.7.0.1/24 dev eth1 label eth1:a\n    10.7.0.2\n}\n")
+    specs = plan_static_addresses(read_config(str(path)).config)
+    assert [(str(s.address), s.prefixlen, s.dev, s.label) for s in specs] == [
+        ("10.7.0.1", 24, "eth1", "eth1:a"),
+        ("10.7.0.2", 32, "eth0", None),  # keepalived 2.2.7 put it on eth0
+    ]

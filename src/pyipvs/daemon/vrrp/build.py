@@ -249,6 +249,34 @@ def plan_statics(config: KeepalivedConfig) -> tuple[Spec, ...]:
         raise PyipvsValueError(f"static routes / rules: {exc}") from None
 
 
+def plan_static_addresses(config: KeepalivedConfig) -> tuple[VipSpec, ...]:
+    """``static_ipaddress``: installed while the VRRP process runs, each on its ``dev``, else
+    on ``global_defs``' ``default_interface`` (keepalived's default: ``eth0``; seen with
+    keepalived 2.2.7, an entry without ``dev`` lands on eth0).
+
+    :raises PyipvsValueError: an entry that cannot be installed.
+    """
+    default = "eth0"
+    for keyword, args in config.global_defs.options:
+        if keyword == "default_interface" and args:
+            default = args[0]
+    specs = []
+    for vip in config.static_ipaddress:
+        try:
+            spec = vip_spec(
+                vip.address,
+                brd=vip.brd,
+                dev=vip.dev or default,
+                scope=vip.scope,
+                label=vip.label,
+                nodad="-nodad" not in vip.flags,
+            )
+        except (ValueError, KeyError) as exc:
+            raise PyipvsValueError(f"static_ipaddress {vip.address}: {exc}") from None
+        specs.append(spec)
+    return tuple(specs)
+
+
 def _routes(inst: InstanceConf, preferences: RulePreferences) -> tuple[Spec, ...]:
     try:
         return specs(inst.virtual_routes, inst.virtual_rules, preferences)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
@@ -23,6 +24,7 @@ from pyipvs.daemon.vrrp.build import (
     PrimaryLookup,
     interface_primary,
     plan_instances,
+    plan_static_addresses,
     plan_statics,
 )
 from pyipvs.daemon.vrrp.state import StateFile
@@ -34,7 +36,10 @@ from pyipvs.vrrp.driver import VrrpDriver
 from pyipvs.vrrp.route_netlink import change_routes
 from pyipvs.vrrp.routes import Spec
 from pyipvs.vrrp.unicast_peers import PeerCheck
-from pyipvs.vrrp.vips import addresses_on, open_rtnetlink
+from pyipvs.vrrp.vips import VipSpec, addresses_on, change_vips, netlink_error, open_rtnetlink
+
+if TYPE_CHECKING:
+    from pyroute2 import AsyncIPRoute
 
 log = logging.getLogger("pyipvs.daemon")
 #: Called with (instance name, change) for every state change.
@@ -71,6 +76,7 @@ class VrrpProcess:
         self.config = config
         self.plans = plan_instances(config, primary)
         self.statics = plan_statics(config)
+        self.static_addresses = plan_static_addresses(config)
         self.instances: dict[str, VrrpInstance] = {}
         self.drivers: dict[str, VrrpDriver] = {}
         self.groups: dict[str, VrrpSyncGroup] = {}
@@ -100,7 +106,7 @@ class VrrpProcess:
         delay = self.config.global_defs.vrrp_startup_delay  # not for instances a reload adds
         if delay:
             log.info("Delaying startup for %g seconds", delay)
-        await self._change_statics(self.statics, add=True)
+        await self._change_statics(self.statics, add=True, addresses=self.static_addresses)
         async with self._lock:
             for name in list(self.drivers):
                 resume = await self._resumes(name, previous.get(name), age)
@@ -111,7 +117,7 @@ class VrrpProcess:
         heartbeat.cancel()
         async with self._lock:
             await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
-        await self._change_statics(self.statics, add=False)
+        await self._change_statics(self.statics, add=False, addresses=self.static_addresses)
         self.tracking.stop()
         if self.state_file is not None:
             self.state_file.remove()  # priority 0 sent: a successor must not resume
@@ -129,12 +135,15 @@ class VrrpProcess:
         :raises PyipvsValueError: the new configuration cannot run; nothing was changed.
         """
         new = plan_instances(config, self._primary)  # raises before anything changes
-        statics = plan_statics(config)
+        statics, addresses = plan_statics(config), plan_static_addresses(config)
         assert self._lock is not None, "reload() before run()"
         async with self._lock:
-            await self._change_statics(tuple(s for s in self.statics if s not in statics), False)
-            await self._change_statics(tuple(s for s in statics if s not in self.statics), True)
-            self.statics = statics
+            kept, kept_addresses = self.statics, self.static_addresses
+            dropped = tuple(a for a in kept_addresses if a not in addresses)
+            added = tuple(a for a in addresses if a not in kept_addresses)
+            await self._change_statics(tuple(s for s in kept if s not in statics), False, dropped)
+            await self._change_statics(tuple(s for s in statics if s not in kept), True, added)
+            self.statics, self.static_addresses = statics, addresses
             old = self.plans
             for name in (old.keys() - new.keys()) & self.drivers.keys():
                 log.info("(%s) removed from the configuration: stopping", name)
@@ -164,16 +173,23 @@ class VrrpProcess:
         self._build(plan)
         await self._start(name)
 
-    async def _change_statics(self, specs: tuple[Spec, ...], add: bool) -> None:
-        """``static_routes`` / ``static_rules``: installed while the process runs (keepalived
-        adds them at start and removes them on stop, seen in a namespace)."""
-        if not specs:
+    async def _change_statics(
+        self, specs: tuple[Spec, ...], add: bool, addresses: tuple[VipSpec, ...] = ()
+    ) -> None:
+        """``static_ipaddress``, ``static_routes``, ``static_rules``: installed while the
+        process runs (keepalived adds them at start and removes them on stop, seen in a
+        namespace); addresses before routes (a route's ``src``), removed after them."""
+        if not specs and not addresses:
             return
         try:
             async with open_rtnetlink() as ipr:
+                if add:
+                    await _change_addresses(ipr, addresses, add)
                 await change_routes(ipr, specs, add)
+                if not add:
+                    await _change_addresses(ipr, addresses, add)
         except OSError as exc:
-            log.error("static routes / rules: %s", exc)
+            log.error("static addresses / routes / rules: %s", exc)
 
     # ===== one instance =====
 
@@ -314,3 +330,17 @@ class VrrpProcess:
                     driver.perform([action])
 
         return route
+
+
+async def _change_addresses(ipr: AsyncIPRoute, specs: tuple[VipSpec, ...], add: bool) -> None:
+    """Static addresses, each on its interface; one that cannot be placed is logged."""
+    failed = netlink_error()
+    for spec in specs:
+        found = await ipr.link_lookup(ifname=spec.dev)
+        if not found:
+            log.error("static_ipaddress %s: no interface %r", spec.address, spec.dev)
+            continue
+        try:
+            await change_vips(ipr, [(int(found[0]), spec)], add)
+        except failed as exc:
+            log.error("static_ipaddress %s: %s", spec.address, exc)
