@@ -89,7 +89,8 @@ async def create(ipr: AsyncIPRoute, vmac: Vmac) -> None:
     if not found:
         raise LookupError(f"no interface {vmac.base!r} for the VMAC")
     base = int(found[0])
-    if not await _is_ours(ipr, vmac, base):
+    kept = await _is_ours(ipr, vmac, base)
+    if not kept:
         await _delete_link(ipr, vmac.name)
         await ipr.link(
             "add",
@@ -118,7 +119,7 @@ async def create(ipr: AsyncIPRoute, vmac: Vmac) -> None:
             preferred=0,
             valid=INFINITY_LIFE_TIME,
         )
-    log.info("Success creating VMAC interface %s", vmac.name)
+    log.info("%s VMAC interface %s", "Kept the" if kept else "Success creating", vmac.name)
 
 
 async def delete(ipr: AsyncIPRoute, vmac: Vmac) -> None:
