@@ -14,9 +14,11 @@ from __future__ import annotations
 from pyipvs.errors import VrrpPacketError
 from pyipvs.vrrp.actions import (
     Action,
+    AddRoutes,
     AddVips,
     CancelTimer,
     PacketRejected,
+    RemoveRoutes,
     RemoveVips,
     SendAdvert,
     SendGratuitous,
@@ -47,6 +49,7 @@ from pyipvs.vrrp.garp import gratuitous_arp, unsolicited_na, vrrp_mac
 from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.machine import REJECT_REASONS, STATES, TRANSITIONS, VrrpConfig, VrrpCounters
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket, VrrpReceived
+from pyipvs.vrrp.routes import RouteSpec, RuleSpec
 from pyipvs.vrrp.sync import VrrpSyncGroup
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "VRRP_IPV4_GROUP",
     "VRRP_IPV6_GROUP",
     "Action",
+    "AddRoutes",
     "AddVips",
     "AdvertReceived",
     "CancelTimer",
@@ -68,7 +72,10 @@ __all__ = [
     "InterfaceDown",
     "InterfaceUp",
     "PacketRejected",
+    "RemoveRoutes",
     "RemoveVips",
+    "RouteSpec",
+    "RuleSpec",
     "SendAdvert",
     "SendGratuitous",
     "Shutdown",

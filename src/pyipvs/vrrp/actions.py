@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from pyipvs.vrrp.routes import Spec
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -38,6 +40,21 @@ class RemoveVips:
     """Remove the virtual addresses from the interface."""
 
     addresses: tuple[IPAddress, ...]
+
+
+@dataclass(frozen=True)
+class AddRoutes:
+    """Install the instance's ``virtual_routes`` / ``virtual_rules`` (after its addresses:
+    a route's ``src`` may be one of them; keepalived's order)."""
+
+    routes: tuple[Spec, ...]
+
+
+@dataclass(frozen=True)
+class RemoveRoutes:
+    """Remove the instance's routes and rules (before its addresses)."""
+
+    routes: tuple[Spec, ...]
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,8 @@ Action = (
     SendAdvert
     | AddVips
     | RemoveVips
+    | AddRoutes
+    | RemoveRoutes
     | SendGratuitous
     | StartTimer
     | CancelTimer

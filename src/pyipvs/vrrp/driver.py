@@ -6,7 +6,8 @@ It turns what happens (an advertisement on the raw socket, a timer, a stop reque
 hands them to the instance with the loop's monotonic time, and carries out the actions: adverts
 built by the C codec and sent on a raw socket (IPv4 with ``IP_HDRINCL``, so TTL 255 and TOS
 0xc0 come from the codec; IPv6 with hop limit 255 set on the socket), virtual addresses through
-rtnetlink, gratuitous ARP / unsolicited NA on an ``AF_PACKET`` socket.
+rtnetlink (and the ``virtual_routes`` / ``virtual_rules``), gratuitous ARP / unsolicited NA on an
+``AF_PACKET`` socket.
 
 Late timers (see the guide's late-timer contract): when a timer fires, the driver first drains
 the receive socket and feeds every queued advert with its kernel arrival time
@@ -37,10 +38,15 @@ from pyipvs.vrrp.garp_schedule import GarpSchedule, GarpTiming
 from pyipvs.vrrp.instance import VrrpInstance
 from pyipvs.vrrp.loop_timers import LoopTimers
 from pyipvs.vrrp.packet import VRRP_IPV4_GROUP, VRRP_IPV6_GROUP, VrrpPacket
+from pyipvs.vrrp.route_netlink import change_routes
+from pyipvs.vrrp.routes import Spec
 from pyipvs.vrrp.unicast_checksum import UnicastChecksum
 from pyipvs.vrrp.unicast_peers import PeerCheck
 from pyipvs.vrrp.vip_links import VipLinks
 from pyipvs.vrrp.vips import VipSpec, import_rtnetlink, open_rtnetlink
+from pyipvs.vrrp.vmac import Vmac
+from pyipvs.vrrp.vmac import create as vmac_create
+from pyipvs.vrrp.vmac import delete as vmac_delete
 
 if TYPE_CHECKING:
     from pyroute2 import AsyncIPRoute
@@ -99,6 +105,9 @@ class VrrpDriver:
         instance's whole address list, never in the advert (any family).
     :param garp_timing: the later bursts (``garp_master_delay`` / ``_refresh``); the default
         sends none.
+    :param vmac: ``use_vmac``: the VMAC made on *interface* at start and deleted on stop;
+        the addresses without a ``dev`` go on it, adverts are sent and received on it (on
+        *interface* with ``vmac_xmit_base``).
     :param unicast_check_ttl: with unicast peers, drop adverts whose TTL / hop limit is not 255
         (RFC 5798 5.1.1.3). keepalived does not check it for unicast (``False``, the default),
         and keepalived 2.2.7's IPv6 unicast adverts arrive with another hop limit (seen in the
@@ -120,6 +129,7 @@ class VrrpDriver:
         vips: Iterable[VipSpec] = (),
         excluded: Iterable[IPAddress] = (),
         garp_timing: GarpTiming | None = None,
+        vmac: Vmac | None = None,
     ) -> None:
         self.instance = instance
         self.interface = interface
@@ -151,7 +161,9 @@ class VrrpDriver:
         self._worker: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
         self._tx: socket.socket | None = None
-        self._links = VipLinks(interface, vips)
+        self._vmac = vmac
+        self._socket_interface = interface if vmac is None or vmac.xmit_base else vmac.name
+        self._links = VipLinks(interface if vmac is None else vmac.name, vips)
         self._excluded = tuple(excluded)
         timing = garp_timing or GarpTiming(delay=0.0)
         self._later_garps = GarpSchedule(timing, self._resend_gratuitous)
@@ -185,12 +197,14 @@ class VrrpDriver:
         :class:`~pyipvs.vrrp.Startup`)."""
         self._loop = asyncio.get_running_loop()
         self._timers = LoopTimers(self._loop, self._on_timer)
-        self._index, _ = await self._links.open(self.interface)
         # pyroute2 is imported in a thread while the instance starts (most of the child's
         # import time); the client is then opened and kept: installing the VIPs is on the
         # failover path.
         self._rtnetlink_imported = self._loop.run_in_executor(None, import_rtnetlink)
         self._rtnetlink_imported.add_done_callback(lambda _: self._open_rtnetlink())
+        if self._vmac is not None:  # before anything opens it
+            await vmac_create(await self._rtnetlink(), self._vmac)
+        self._index, _ = await self._links.open(self._socket_interface)
         self._open_sockets()
         assert self._sock is not None
         self._loop.add_reader(self._sock.fileno(), self._drain)
@@ -204,6 +218,9 @@ class VrrpDriver:
         self._release_vips = release_vips
         self._feed(ev.Shutdown())
         await self._queue.join()
+        if self._vmac is not None:
+            self._links.close()  # its packet socket first
+            await vmac_delete(await self._rtnetlink(), self._vmac)
         self.close()
 
     def close(self) -> None:
@@ -242,7 +259,7 @@ class VrrpDriver:
 
     def _open_sockets(self) -> None:
         config = self.instance.config
-        ifname = self.interface.encode()
+        ifname = self._socket_interface.encode()
         if config.family == 4:
             rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_VRRP)
             tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -298,6 +315,11 @@ class VrrpDriver:
         without a transition."""
         self._links.update(vips)
         self.perform(self.instance.update_addresses(addresses))
+
+    def update_routes(self, routes: Iterable[Spec]) -> None:
+        """A reload changed the routes and rules (and maybe the addresses): applied without
+        a transition."""
+        self.perform(self.instance.update_routes(routes))
 
     def _drain(self) -> None:
         """Reads every queued advert and feeds it with its arrival time."""
@@ -402,8 +424,11 @@ class VrrpDriver:
     async def _carry_out(self, action: act.Action) -> None:
         if isinstance(action, act.SendAdvert):
             self._send_advert(action)
-        elif isinstance(action, act.RemoveVips) and not self._release_vips:
+        elif isinstance(action, act.RemoveVips | act.RemoveRoutes) and not self._release_vips:
             return
+        elif isinstance(action, act.AddRoutes | act.RemoveRoutes):
+            ipr = await self._rtnetlink()
+            await change_routes(ipr, action.routes, isinstance(action, act.AddRoutes))
         elif isinstance(action, act.AddVips | act.RemoveVips):
             add = isinstance(action, act.AddVips)
             ipr = await self._rtnetlink()

@@ -26,6 +26,7 @@ from pyipvs.vrrp.machine import (
     VrrpCounters,
     transition_allowed,
 )
+from pyipvs.vrrp.routes import Spec
 from pyipvs.vrrp.timers import master_down_interval, skew_time
 
 Actions = list[act.Action]
@@ -192,6 +193,24 @@ class VrrpInstance:
             out.append(act.SendGratuitous(added))
         return out
 
+    def update_routes(self, routes: Iterable[Spec]) -> list[act.Action]:
+        """Replaces the routes and rules in place (a reload that changed only them and the
+        addresses): a master removes the dropped ones and installs the new ones; nothing
+        else happens."""
+        old = self._config.routes
+        self._config = dataclasses.replace(self._config, routes=tuple(routes))
+        new = self._config.routes
+        out: Actions = []
+        if self._state != MASTER:
+            return out
+        removed = tuple(r for r in old if r not in new)
+        added = tuple(r for r in new if r not in old)
+        if removed:
+            out.append(act.RemoveRoutes(removed))
+        if added:
+            out.append(act.AddRoutes(added))
+        return out
+
     # ===== the choke point =====
 
     def _change_state(self, new: str, event: str, reason: str, out: Actions) -> None:
@@ -231,14 +250,22 @@ class VrrpInstance:
         self._cancel(ev.PREEMPT_DELAY_TIMER, out)
         self._send_advert(self.priority, out)
         out.append(act.AddVips(self._config.addresses))
+        if self._config.routes:
+            out.append(act.AddRoutes(self._config.routes))
         out.append(act.SendGratuitous(self._config.addresses))
         self._start(ev.ADVER_TIMER, now + self._config.advert_interval, out)
         self._change_state(MASTER, event, reason, out)
 
+    def _release(self, out: Actions) -> None:
+        """Leaving MASTER: rules and routes first, then the addresses (keepalived's order)."""
+        if self._config.routes:
+            out.append(act.RemoveRoutes(self._config.routes))
+        out.append(act.RemoveVips(self._config.addresses))
+
     def _become_backup(self, event: str, reason: str, now: float, out: Actions) -> None:
         if self._state == MASTER:
             self._cancel(ev.ADVER_TIMER, out)
-            out.append(act.RemoveVips(self._config.addresses))
+            self._release(out)
         else:
             # RFC 5798 6.4.1: Master_Adver_Interval = Advertisement_Interval on entering Backup.
             self._master_adver_interval = self._config.advert_interval
@@ -253,7 +280,7 @@ class VrrpInstance:
             # after Skew_Time instead of Master_Down_Interval.
             if self._config.priority_zero_on_fault:
                 self._send_advert(0, out)
-            out.append(act.RemoveVips(self._config.addresses))
+            self._release(out)
         self._cancel(ev.MASTER_DOWN_TIMER, out)
         self._cancel(ev.PREEMPT_DELAY_TIMER, out)
         self._change_state(FAULT, event, reason, out)
@@ -281,13 +308,17 @@ class VrrpInstance:
             self._become_master("startup", "startup as address owner", now, out)
         else:
             self._become_backup("startup", "startup", now, out)
+        if self._state != MASTER and self._config.routes:
+            # keepalived removes an instance's routes and rules as it starts as backup (left
+            # over by a predecessor that died as master).
+            out.append(act.RemoveRoutes(self._config.routes))
 
     def _on_shutdown(self, _: ev.Shutdown, now: float, out: Actions) -> None:
         if self._state == MASTER:
             # RFC 5798 6.4.3: cancel Adver_Timer, send an advert with priority 0.
             self._cancel(ev.ADVER_TIMER, out)
             self._send_advert(0, out)
-            out.append(act.RemoveVips(self._config.addresses))
+            self._release(out)
         elif self._state == INIT:
             return
         for timer in list(self._deadlines):

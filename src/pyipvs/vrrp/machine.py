@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pyipvs.errors import PyipvsValueError
+from pyipvs.vrrp.routes import Spec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -128,6 +129,9 @@ class VrrpConfig:
     :ivar tracked: tracked scripts / files / interfaces and their weights. A positive weight is
         added while the object is up, a negative one while it is down; weight 0 means FAULT
         while it is down (keepalived, ``vrrp_track.c``).
+    :ivar routes: ``virtual_routes`` and ``virtual_rules``: installed while master
+        (:class:`~pyipvs.vrrp.AddRoutes`), removed on leaving it and, as keepalived does at
+        startup, by an instance starting as backup.
     """
 
     vrid: int
@@ -147,11 +151,13 @@ class VrrpConfig:
     down_timer_adverts: int = 3
     centiseconds: bool = False
     tracked: Mapping[str, int] = field(default_factory=dict)
+    routes: tuple[Spec, ...] = ()
 
     def __post_init__(self) -> None:
         _set(self, "addresses", tuple(ipaddress.ip_address(a) for a in self.addresses))
         _set(self, "primary_address", ipaddress.ip_address(self.primary_address))
         _set(self, "tracked", dict(self.tracked))
+        _set(self, "routes", tuple(self.routes))
         _check_config(self)
 
     @property

@@ -16,6 +16,7 @@ from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import actions as act
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.packet import VrrpPacket
+from pyipvs.vrrp.routes import RouteSpec, RuleSpec
 
 _EVENTS: dict[str, type] = {
     cls.__name__: cls
@@ -34,6 +35,8 @@ _EVENTS: dict[str, type] = {
 
 def _plain(value: Any) -> Any:
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(value)
+    if isinstance(value, RouteSpec | RuleSpec):
         return str(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]

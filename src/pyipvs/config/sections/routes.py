@@ -16,7 +16,10 @@ from pyipvs.config.tree import Node
 from pyipvs.config.values import Context, Fields, Keyword, interface_exists
 
 ROUTE_TYPES = frozenset({"blackhole", "unreachable", "prohibit", "throw", "local", "unicast"})
-RULE_PREFERENCE = frozenset({"preference", "priority", "pref", "prio"})
+RULE_PREFERENCE = frozenset({"preference", "priority"})
+# ip-rule(8) spellings keepalived 2.2.7 does not take: "Unknown rule option", the rule skipped
+# (seen with keepalived -t; its preference count-down goes on without it)
+RULE_UNKNOWN = ("pref", "prio")
 DEPRECATED_ROUTE_WORDS = {"or": "nexthop", "gw": "via"}
 
 
@@ -56,7 +59,12 @@ def check_route(ctx: Context, node: Node, words: tuple[str, ...], tracked: bool)
 
 
 def check_rule(ctx: Context, node: Node, words: tuple[str, ...], counter: list[int]) -> bool:
-    """False when keepalived would skip the rule (an address it cannot parse)."""
+    """False when keepalived would skip the rule (an address it cannot parse, an option it
+    does not know)."""
+    for word in RULE_UNKNOWN:
+        if word in words:
+            ctx.error(node, f"Unknown rule option {word}")
+            return False
     for i, word in enumerate(words[:-1]):
         if word in ("from", "to") and words[i + 1] != "all":
             try:

@@ -27,11 +27,20 @@ from pyipvs.config.lexer import Lexer
 from pyipvs.config.parser import default_config_id
 from pyipvs.config.tree import Node, TreeBuilder
 from pyipvs.config.values import TRUE_WORDS
+from pyipvs.daemon.vrrp.routes import (
+    RulePreferences,
+    route_blocks,
+    route_refusals,
+    specs,
+    static_specs,
+)
 from pyipvs.daemon.vrrp.track import tracked_weights
 from pyipvs.errors import PyipvsValueError
 from pyipvs.vrrp import VrrpConfig
 from pyipvs.vrrp.garp_schedule import GarpTiming
+from pyipvs.vrrp.routes import RouteRefused, Spec
 from pyipvs.vrrp.vips import VipSpec, vip_spec
+from pyipvs.vrrp.vmac import Vmac, default_name
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: Finds this router's own address on an interface: (interface, family) -> address.
@@ -64,14 +73,18 @@ class InstancePlan:
     excluded: tuple[IPAddress, ...] = ()
     #: ``garp_master_delay`` / ``garp_master_refresh`` (``_repeat``), instance over global
     garp_timing: GarpTiming = dataclasses.field(default_factory=GarpTiming)
+    #: ``use_vmac`` / ``vmac_xmit_base``: the VMAC the instance makes on its interface
+    vmac: Vmac | None = None
 
     def same_but_addresses(self, other: InstancePlan) -> bool:
-        """Whether *other* differs from this plan in its virtual addresses at most (an
-        address kept with another ``dev`` or prefix is a change of more)."""
+        """Whether *other* differs from this plan in its virtual addresses, routes and rules
+        at most (an address kept with another ``dev`` or prefix is a change of more)."""
         mine = {v.address: v for v in self.vips}
         if any(mine.get(v.address, v) != v for v in other.vips):
             return False
-        moved = dataclasses.replace(self.config, addresses=other.config.addresses)
+        moved = dataclasses.replace(
+            self.config, addresses=other.config.addresses, routes=other.config.routes
+        )
         return dataclasses.replace(self, config=moved, vips=other.vips) == other
 
 
@@ -85,12 +98,16 @@ def vrrp_refusals(result: ParseResult, path: str, config_id: str | None) -> list
         for d in result.diagnostics
         if _MIXED_FAMILY in d.message
     ]
-    nodes = instance_nodes(path, config_id)
+    top = top_nodes(path, config_id)
+    nodes = instance_nodes(path, config_id, top)
     config = result.config
     for inst in config.vrrp_instances:
         node = nodes.get(inst.name)
         where = (node.file, node.line) if node is not None else (path, 0)
         refused.extend(_instance_refusals(inst, node, where))
+        if node is not None:
+            refused.extend(route_refusals(route_blocks(node.children or ())))
+    refused.extend(route_refusals(route_blocks(top)))
     refused.extend(_vrid_clashes(config, nodes, path))
     return refused
 
@@ -113,6 +130,7 @@ def _instance_refusals(
                 f"({inst.name}) unicast peer {peer.address} is not IPv{family} like the"
                 " virtual addresses",
             )
+    yield from _vmac_refusals(inst.name, node)
     for keyword in ("unicast_src_ip", "mcast_src_ip"):
         text = getattr(inst, keyword)
         if text is not None and ipaddress.ip_address(text).version != family:
@@ -120,6 +138,28 @@ def _instance_refusals(
                 *_at(_child(node, keyword), where),
                 f"({inst.name}) {keyword} {text} is not IPv{family} like the virtual addresses",
             )
+
+
+_NOT_BUILT = ("use_vmac_addr", "use_ipvlan", "vmac_xmit_base_ipvlan")
+
+
+def _vmac_refusals(name: str, node: Node | None) -> Iterator[Diagnostic]:
+    """What of keepalived's VMAC options ``-P`` does not build: a MAC of one's own, ipvlan,
+    VMACs for addresses on other interfaces."""
+    children = (node.children or ()) if node is not None else ()
+    for child in children:
+        what = None
+        if child.keyword == "use_vmac" and len(child.args) > 1:
+            what = "use_vmac for a MAC address of its own"
+        elif child.keyword in _NOT_BUILT:
+            what = child.keyword
+        if what is not None:
+            yield _fatal(child.file, child.line, f"({name}) {what} is not supported by pyipvs")
+        if child.keyword in ("virtual_ipaddress", "virtual_ipaddress_excluded"):
+            for entry in child.children or ():
+                if "use_vmac" in entry.args:
+                    text = f"({name}) use_vmac on a virtual address is not supported by pyipvs"
+                    yield _fatal(entry.file, entry.line, text)
 
 
 def _vrid_clashes(
@@ -142,16 +182,23 @@ def _vrid_clashes(
             seen[key] = inst.name
 
 
-def instance_nodes(path: str, config_id: str | None) -> dict[str, Node]:
-    """The ``vrrp_instance`` blocks of the file (includes, macros and ``@id`` lines applied),
-    by name, the first of a name winning as in the reader."""
+def top_nodes(path: str, config_id: str | None) -> list[Node]:
+    """The file's top-level blocks and lines (includes, macros and ``@id`` lines applied)."""
     reporter = Reporter()
     tree = TreeBuilder(reporter)
     lexer = Lexer(reporter, config_id or default_config_id(), tree=tree)
     if not lexer.read_main(path):
-        return {}
+        return []
+    return list(tree.finish(path))
+
+
+def instance_nodes(
+    path: str, config_id: str | None, top: list[Node] | None = None
+) -> dict[str, Node]:
+    """The ``vrrp_instance`` blocks of the file (of *top*, read when not given), by name,
+    the first of a name winning as in the reader."""
     nodes: dict[str, Node] = {}
-    for node in tree.finish(path):
+    for node in top_nodes(path, config_id) if top is None else top:
         if node.keyword == "vrrp_instance" and node.args and node.children is not None:
             nodes.setdefault(node.args[0], node)
     return nodes
@@ -186,10 +233,63 @@ def plan_instances(config: KeepalivedConfig, primary: PrimaryLookup) -> dict[str
     :raises PyipvsValueError: an instance that cannot run (no interface, no VRID, no address
         of its family on the interface), named.
     """
-    return {inst.name: _plan(inst, config, primary) for inst in config.vrrp_instances}
+    preferences = RulePreferences()
+    static_specs(config, preferences)  # static_rules come first in the count (file order)
+    return {inst.name: _plan(inst, config, primary, preferences) for inst in config.vrrp_instances}
 
 
-def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) -> InstancePlan:
+def plan_statics(config: KeepalivedConfig) -> tuple[Spec, ...]:
+    """``static_routes`` and ``static_rules``.
+
+    :raises PyipvsValueError: a line pyipvs cannot install.
+    """
+    try:
+        return static_specs(config, RulePreferences())
+    except RouteRefused as exc:
+        raise PyipvsValueError(f"static routes / rules: {exc}") from None
+
+
+def plan_static_addresses(config: KeepalivedConfig) -> tuple[VipSpec, ...]:
+    """``static_ipaddress``: installed while the VRRP process runs, each on its ``dev``, else
+    on ``global_defs``' ``default_interface`` (keepalived's default: ``eth0``; seen with
+    keepalived 2.2.7, an entry without ``dev`` lands on eth0).
+
+    :raises PyipvsValueError: an entry that cannot be installed.
+    """
+    default = "eth0"
+    for keyword, args in config.global_defs.options:
+        if keyword == "default_interface" and args:
+            default = args[0]
+    specs = []
+    for vip in config.static_ipaddress:
+        try:
+            spec = vip_spec(
+                vip.address,
+                brd=vip.brd,
+                dev=vip.dev or default,
+                scope=vip.scope,
+                label=vip.label,
+                nodad="-nodad" not in vip.flags,
+            )
+        except (ValueError, KeyError) as exc:
+            raise PyipvsValueError(f"static_ipaddress {vip.address}: {exc}") from None
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _routes(inst: InstanceConf, preferences: RulePreferences) -> tuple[Spec, ...]:
+    try:
+        return specs(inst.virtual_routes, inst.virtual_rules, preferences)
+    except RouteRefused as exc:
+        raise PyipvsValueError(f"({inst.name}) virtual_routes / virtual_rules: {exc}") from None
+
+
+def _plan(
+    inst: InstanceConf,
+    config: KeepalivedConfig,
+    primary: PrimaryLookup,
+    preferences: RulePreferences,
+) -> InstancePlan:
     gdefs = config.global_defs
     if inst.interface is None or inst.virtual_router_id is None:
         raise PyipvsValueError(f"({inst.name}) needs an interface and a virtual_router_id")
@@ -214,6 +314,7 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         higher_prio_send_advert=gdefs.vrrp_higher_prio_send_advert,
         down_timer_adverts=gdefs.vrrp_down_timer_adverts,
         tracked=tracked_weights(inst, config),
+        routes=_routes(inst, preferences),
     )
     return InstancePlan(
         name=inst.name,
@@ -239,7 +340,28 @@ def _plan(inst: InstanceConf, config: KeepalivedConfig, primary: PrimaryLookup) 
         excluded=tuple(
             ipaddress.ip_interface(v.address).ip for v in inst.virtual_ipaddress_excluded
         ),
+        vmac=_vmac(inst, own, _vmac_prefix(config)),
     )
+
+
+def _vmac_prefix(config: KeepalivedConfig) -> str:
+    """``global_defs``' ``vmac_prefix`` (the last one given), default ``vrrp``."""
+    prefix = "vrrp"
+    for keyword, args in config.global_defs.options:
+        if keyword == "vmac_prefix" and args:
+            prefix = args[0]
+    return prefix
+
+
+def _vmac(inst: InstanceConf, own: IPAddress, prefix: str) -> Vmac | None:
+    """The instance's VMAC; an IPv6 one carries *own* (the base's link-local address, the
+    advert source) onto it."""
+    if inst.use_vmac is None or inst.interface is None or inst.virtual_router_id is None:
+        return None
+    vrid = inst.virtual_router_id
+    name = inst.use_vmac or default_name(vrid, prefix)
+    link_local = own if isinstance(own, ipaddress.IPv6Address) and own.is_link_local else None
+    return Vmac(name, inst.interface, vrid, own.version, inst.vmac_xmit_base, link_local)
 
 
 def _check_unicast_src(inst: InstanceConf, config: KeepalivedConfig) -> bool:

@@ -5,8 +5,8 @@ each a :class:`~pyipvs.vrrp.VrrpInstance` run by a :class:`~pyipvs.vrrp.driver.V
 
 Reload (keepalived's ``clear_diff_vrrp``, matched here by instance name): an instance whose
 plan is unchanged keeps its state, timers and driver, and sends nothing extra; one whose
-virtual addresses alone changed gets them in place (a master installs the new ones, no
-transition); any other change rebuilds the instance; a removed one stops as on SIGTERM
+virtual addresses, routes or rules alone changed gets them in place (a master installs the
+new ones, no transition); any other change rebuilds the instance; a removed one stops as on SIGTERM
 (priority 0 if it was master, addresses removed).
 """
 
@@ -15,18 +15,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pyipvs.config import KeepalivedConfig
 from pyipvs.daemon.notify import NOTIFY_TIMEOUT, Notifier
-from pyipvs.daemon.vrrp.build import InstancePlan, PrimaryLookup, interface_primary, plan_instances
+from pyipvs.daemon.vrrp.build import (
+    InstancePlan,
+    PrimaryLookup,
+    interface_primary,
+    plan_instances,
+    plan_static_addresses,
+    plan_statics,
+)
 from pyipvs.daemon.vrrp.state import StateFile
 from pyipvs.daemon.vrrp.syncd import SyncDaemonFollower
 from pyipvs.daemon.vrrp.track import Tracking
 from pyipvs.vrrp import StateChanged, VrrpInstance, VrrpSyncGroup
 from pyipvs.vrrp import events as ev
 from pyipvs.vrrp.driver import VrrpDriver
+from pyipvs.vrrp.route_netlink import change_routes
+from pyipvs.vrrp.routes import Spec
 from pyipvs.vrrp.unicast_peers import PeerCheck
-from pyipvs.vrrp.vips import addresses_on
+from pyipvs.vrrp.vips import VipSpec, addresses_on, change_vips, netlink_error, open_rtnetlink
+
+if TYPE_CHECKING:
+    from pyroute2 import AsyncIPRoute
 
 log = logging.getLogger("pyipvs.daemon")
 #: Called with (instance name, change) for every state change.
@@ -62,6 +75,8 @@ class VrrpProcess:
         self._release_vips = release_vips
         self.config = config
         self.plans = plan_instances(config, primary)
+        self.statics = plan_statics(config)
+        self.static_addresses = plan_static_addresses(config)
         self.instances: dict[str, VrrpInstance] = {}
         self.drivers: dict[str, VrrpDriver] = {}
         self.groups: dict[str, VrrpSyncGroup] = {}
@@ -91,6 +106,7 @@ class VrrpProcess:
         delay = self.config.global_defs.vrrp_startup_delay  # not for instances a reload adds
         if delay:
             log.info("Delaying startup for %g seconds", delay)
+        await self._change_statics(self.statics, add=True, addresses=self.static_addresses)
         async with self._lock:
             for name in list(self.drivers):
                 resume = await self._resumes(name, previous.get(name), age)
@@ -101,6 +117,7 @@ class VrrpProcess:
         heartbeat.cancel()
         async with self._lock:
             await asyncio.gather(*(self._shutdown(name) for name in list(self.drivers)))
+        await self._change_statics(self.statics, add=False, addresses=self.static_addresses)
         self.tracking.stop()
         if self.state_file is not None:
             self.state_file.remove()  # priority 0 sent: a successor must not resume
@@ -118,8 +135,15 @@ class VrrpProcess:
         :raises PyipvsValueError: the new configuration cannot run; nothing was changed.
         """
         new = plan_instances(config, self._primary)  # raises before anything changes
+        statics, addresses = plan_statics(config), plan_static_addresses(config)
         assert self._lock is not None, "reload() before run()"
         async with self._lock:
+            kept, kept_addresses = self.statics, self.static_addresses
+            dropped = tuple(a for a in kept_addresses if a not in addresses)
+            added = tuple(a for a in addresses if a not in kept_addresses)
+            await self._change_statics(tuple(s for s in kept if s not in statics), False, dropped)
+            await self._change_statics(tuple(s for s in statics if s not in kept), True, added)
+            self.statics, self.static_addresses = statics, addresses
             old = self.plans
             for name in (old.keys() - new.keys()) & self.drivers.keys():
                 log.info("(%s) removed from the configuration: stopping", name)
@@ -139,14 +163,33 @@ class VrrpProcess:
         if running and old == plan:
             return
         if running and old is not None and old.same_but_addresses(plan):
-            log.info("(%s) virtual addresses changed", name)
+            log.info("(%s) virtual addresses, routes or rules changed", name)
             self.drivers[name].update_addresses(plan.config.addresses, plan.vips)
+            self.drivers[name].update_routes(plan.config.routes)
             return
         if running:
             log.info("(%s) configuration changed: restarting the instance", name)
             await self._shutdown(name)
         self._build(plan)
         await self._start(name)
+
+    async def _change_statics(
+        self, specs: tuple[Spec, ...], add: bool, addresses: tuple[VipSpec, ...] = ()
+    ) -> None:
+        """``static_ipaddress``, ``static_routes``, ``static_rules``: installed while the
+        process runs (keepalived adds them at start and removes them on stop, seen in a
+        namespace); addresses before routes (a route's ``src``), removed after them."""
+        if not specs and not addresses:
+            return
+        try:
+            async with open_rtnetlink() as ipr:
+                if add:
+                    await _change_addresses(ipr, addresses, add)
+                await change_routes(ipr, specs, add)
+                if not add:
+                    await _change_addresses(ipr, addresses, add)
+        except OSError as exc:
+            log.error("static addresses / routes / rules: %s", exc)
 
     # ===== one instance =====
 
@@ -167,6 +210,7 @@ class VrrpProcess:
             vips=plan.vips,
             excluded=plan.excluded,
             garp_timing=plan.garp_timing,
+            vmac=plan.vmac,
         )
         driver.subscribe(lambda change: self._changed(plan, instance, change))
         self.instances[plan.name] = instance
@@ -241,6 +285,8 @@ class VrrpProcess:
         ):
             return False
         devs = {plan.interface} | {v.dev for v in plan.vips if v.dev is not None}
+        if plan.vmac is not None:  # the addresses without a dev live on it
+            devs.add(plan.vmac.name)
         present = set().union(*[await addresses_on(dev) for dev in sorted(devs)])
         if not {*plan.config.addresses, *plan.excluded} <= present:  # each on its own dev
             return False
@@ -284,3 +330,17 @@ class VrrpProcess:
                     driver.perform([action])
 
         return route
+
+
+async def _change_addresses(ipr: AsyncIPRoute, specs: tuple[VipSpec, ...], add: bool) -> None:
+    """Static addresses, each on its interface; one that cannot be placed is logged."""
+    failed = netlink_error()
+    for spec in specs:
+        found = await ipr.link_lookup(ifname=spec.dev)
+        if not found:
+            log.error("static_ipaddress %s: no interface %r", spec.address, spec.dev)
+            continue
+        try:
+            await change_vips(ipr, [(int(found[0]), spec)], add)
+        except failed as exc:
+            log.error("static_ipaddress %s: %s", spec.address, exc)
