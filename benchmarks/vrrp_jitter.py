@@ -131,8 +131,13 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="without the busy loop")
     parser.add_argument("--rt-priority", type=int, default=0,
                         help="vrrp_rt_priority for both tools (0: not set)")  # fmt: skip
-    json_path = take_json_path("vrrp_jitter", os.environ.get("PYIPVS_KERNEL_TIER", "host"))
+    kind = os.environ.get("PYIPVS_KERNEL_TIER", "host")
+    json_given = "--json" in sys.argv
+    json_path = take_json_path("vrrp_jitter", kind)
     args = parser.parse_args()
+    name = "vrrp_jitter_rt" if args.rt_priority else "vrrp_jitter"
+    if not json_given:  # each variant has a result file of its own
+        json_path = json_path.with_name(f"{name}.{kind}.json")
     extra = f"    vrrp_rt_priority {args.rt_priority}\n" if args.rt_priority else ""
     where = print_where()
     tallies = {"keepalived": Tally(), "pyipvs": Tally()}
@@ -160,11 +165,11 @@ def main() -> None:
     load = "no load" if args.no_load else f"CPU {args.cpu} saturated by a busy loop"
     if args.rt_priority:
         load += f", vrrp_rt_priority {args.rt_priority}"
-    report(tallies, args.minutes, load, where, json_path)
+    report(tallies, args.minutes, load, where, json_path, name)
 
 
 def report(tallies: dict[str, Tally], minutes: float, load: str, where: dict[str, object],
-           json_path: Path) -> None:  # fmt: skip
+           json_path: Path, name: str = "vrrp_jitter") -> None:  # fmt: skip
     print(f"VRRPv3 advert_int {INTERVAL * 1e3:g} ms, {minutes:g} min per tool, {load}")
     print(f"{'tool':<11} {'adverts':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
           f" {'gaps > 30 ms':>13} {'false failovers':>16}")  # fmt: skip
@@ -187,8 +192,9 @@ def report(tallies: dict[str, Tally], minutes: float, load: str, where: dict[str
     print(f"p99 ratio pyipvs / keepalived: {ratio:.2f}")
     write_json(
         json_path,
-        name="vrrp_jitter",
-        title="VRRP master's advert intervals under CPU load (advert_int 10 ms)",
+        name=name,
+        title="VRRP master's advert intervals under CPU load (advert_int 10 ms)"
+        + (", real-time priority" if name != "vrrp_jitter" else ""),
         where=where,
         unit="ms",
         lower_is_better=True,
