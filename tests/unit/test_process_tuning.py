@@ -94,3 +94,40 @@ def test_relaxed_blocks_run_at_normal_priority_and_real_time_comes_back() -> Non
         "3",
         "True",
     ], done.stderr
+
+
+BURST = textwrap.dedent(
+    """
+    import asyncio, logging, os, sys, time
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+    from pyipvs.config.model import ProcessTuning
+    from pyipvs.daemon import tuning
+
+    def policy():
+        return os.sched_getscheduler(0) & ~os.SCHED_RESET_ON_FORK
+
+    async def main():
+        tuning.apply(ProcessTuning(rt_priority=5, rlimit_rttime=20000), "vrrp")
+        start = time.monotonic()
+        while time.monotonic() - start < 0.2:  # ten times the limit without a wait
+            pass
+        print("burst", policy(), flush=True)
+        await asyncio.sleep(0.01)
+        print("loop", policy(), flush=True)
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_a_long_burst_at_real_time_priority_costs_the_priority_not_the_process() -> None:
+    # Without the SIGXCPU handler the kernel SIGKILLs it at 20 ms (exit status -9).
+    done = subprocess.run(
+        [sys.executable, "-c", BURST], capture_output=True, text=True, check=False, timeout=30
+    )
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    assert done.stdout.splitlines() == [
+        f"burst {os.SCHED_OTHER}",
+        "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased",
+        f"loop {os.SCHED_RR}",
+    ]
