@@ -75,6 +75,21 @@ def _seconds(field: str, low: float, high: float) -> Keyword:
     return Keyword(handler)
 
 
+def _multiplier(field: str) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        value = first_arg(ctx, node)
+        if value is None:
+            return
+        extra_args(ctx, node, 1)
+        # RFC 5880 4.1: Detect Mult is one octet and must not be zero
+        if not (value.isdigit() and 1 <= int(value) <= 255):
+            ctx.error(node, f"{BLOCK}: {node.keyword} '{value}' outside range [1, 255]")
+        else:
+            fields[field] = int(value)
+
+    return Keyword(handler)
+
+
 BGP_TABLE: Table = {
     "speaker": _word("speaker"),
     "control_socket": _path("control_socket"),
@@ -82,6 +97,10 @@ BGP_TABLE: Table = {
     "protocol": _word("protocol"),
     "retry_max": _seconds("retry_max", 0.1, 3600.0),
     "check_interval": _seconds("check_interval", 0.1, 3600.0),
+    # BFD (RFC 5880) on the speaker's sessions: the interval both ways, in seconds (BIRD
+    # counts whole microseconds; 10 ms is where a user-space BFD stops being credible)
+    "bfd_interval": _seconds("bfd_interval", 0.01, 60.0),
+    "bfd_multiplier": _multiplier("bfd_multiplier"),
 }
 
 
