@@ -16,10 +16,12 @@ kernel's sync daemon in both roles on every director (``--start-daemon master`` 
 death), a connection the router moves to another director continues too: that director
 forwards it to the real server the synced entry names, the one ``mh`` chose everywhere.
 Without sync, a moved connection reaches a director that never saw its SYN, and IPVS does not
-schedule a TCP packet that is not a SYN (``sloppy_tcp`` 0): it is lost. Which connections
-move is the router's hash-threshold ECMP (a hash of addresses and ports): removing one of
-three next hops moves the dead one's flows and also a sixth of the others'. The shares are
-printed; only what is guaranteed is asserted."""
+schedule a TCP packet that is not a SYN (``sloppy_tcp`` 0): it is lost. With ``sloppy_tcp`` 1
+it is scheduled, and ``mh``, the same table on every director (the same real servers in the
+same order, and fixed hash keys in the kernel's ip_vs_mh.c), picks the same real server.
+Which connections move is the router's hash-threshold ECMP (a hash of addresses and ports):
+removing one of three next hops moves the dead one's flows and also a sixth of the others'.
+The shares are printed; only what is guaranteed is asserted."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,7 +41,7 @@ from check_servers import in_netns
 from test_bgp_announce import Bird
 from waiting import wait_for
 
-SHARD_BY_PARAMS = ("sync",)
+SHARD_BY_PARAMS = ("sync", "sloppy")
 VIP, PORT, CLIENT, ROUTER_CLIENT_SIDE = "10.0.0.5", 80, "10.98.0.2", "10.98.0.1"
 ROUTER = "10.97.0.1"
 DIRECTORS = {"d1": "10.97.0.11", "d2": "10.97.0.12", "d3": "10.97.0.13"}
@@ -151,7 +154,9 @@ class Lab:
             sh("ip", "-n", router, "addr", "add", f"{gw}/24", "dev", peer)
             sh("ip", "-n", inner, "route", "add", "default", "via", gw)
 
-    def start(self, sync: bool) -> None:
+    def start(self, sync: bool, sloppy: bool = False) -> None:
+        """Servers, BIRDs and daemons; *sloppy*: IPVS schedules TCP packets that are not
+        SYNs (``sloppy_tcp``), so that ``mh`` alone can take over a moved connection."""
         for name in SERVERS:
             argv = ["ip", "netns", "exec", self.ns[name], sys.executable, "-c", ECHO]
             self.procs.append(subprocess.Popen(argv))
@@ -164,6 +169,8 @@ class Lab:
         self.birds["router"] = Bird(self.ns["router"], conf, self.tmp / "r.ctl", self.tmp / "r.log")
         self.birds["router"].start()
         for name in DIRECTORS:
+            if sloppy:
+                in_ns(self.ns[name], "sysctl", "-qw", "net.ipv4.vs.sloppy_tcp=1")
             self._director(name, sync)
 
     def _director(self, name: str, sync: bool) -> None:
@@ -303,12 +310,12 @@ def connect(lab: Lab) -> socket.socket:
     return in_netns(lab.ns["client"], dial)
 
 
-def open_spread(lab: Lab) -> dict[int, socket.socket]:
-    """Connections until every director carries EACH of them (by the router's hash)."""
+def open_spread(lab: Lab, each: int = EACH) -> dict[int, socket.socket]:
+    """Connections until every director carries *each* of them (by the router's hash)."""
     conns: dict[int, socket.socket] = {}
     counts = dict.fromkeys(DIRECTORS, 0)
-    while min(counts.values()) < EACH:
-        assert len(conns) < 300, f"the router's hash never spread: {counts}"
+    while min(counts.values()) < each:
+        assert len(conns) < 100 * each, f"the router's hash never spread: {counts}"
         conn = connect(lab)
         port = conn.getsockname()[1]
         conns[port] = conn
@@ -316,16 +323,31 @@ def open_spread(lab: Lab) -> dict[int, socket.socket]:
     return conns
 
 
-def share(part: list[bool]) -> str:
-    return f"{sum(part)}/{len(part)}"
+@dataclass
+class Outcome:
+    """Whether each connection continued, by what the router did with its path."""
+
+    stayed: list[bool]  # through a survivor, its path unchanged
+    moved: list[bool]  # through a survivor, moved by the router to the other survivor
+    dead: list[bool]  # through the director that died
+    fresh: list[bool]  # new connections after the death
+
+    def line(self) -> str:
+        def share(part: list[bool]) -> str:
+            return f"{sum(part)}/{len(part)}"
+
+        return (
+            f"unmoved survivors {share(self.stayed)}, moved between survivors "
+            f"{share(self.moved)}, through the dead d3 {share(self.dead)}, new "
+            f"{share(self.fresh)}"
+        )
 
 
-@pytest.mark.parametrize("sync", [True, False], ids=["sync", "no-sync"])
-def test_connections_when_a_director_dies(lab: Lab, sync: bool) -> None:
-    lab.start(sync)
+def director_dies(lab: Lab, sync: bool, each: int = EACH) -> Outcome:
+    """The scenario on a started lab: connections spread, d3 frozen then killed."""
     every = set(DIRECTORS.values())
     wait_for(lambda: lab.next_hops() == every, "the router's ECMP route over d1-d3", *lab.logs())
-    conns = open_spread(lab)
+    conns = open_spread(lab, each)
     for round_ in range(5):  # past the sync threshold (3 packets) on every connection
         for port, conn in conns.items():
             assert exchange(conn, f"{port} {round_}"), f"connection {port} before the death"
@@ -346,17 +368,28 @@ def test_connections_when_a_director_dies(lab: Lab, sync: bool) -> None:
     for conn in conns.values():
         conn.settimeout(5)
     alive = {port: exchange(conn, f"{port} after") for port, conn in conns.items()}
-    stayed = [alive[p] for p in conns if before[p] != "d3" and before[p] == after[p]]
-    moved = [alive[p] for p in conns if before[p] != "d3" and before[p] != after[p]]
-    dead = [alive[p] for p in conns if before[p] == "d3"]
-    print(
-        f"sync={sync}: connections continuing: unmoved survivors {share(stayed)}, "
-        f"moved between survivors {share(moved)}, through the dead d3 {share(dead)}"
-    )
-    assert all(stayed), "a connection whose path did not change was broken"
-    if sync:
-        assert all(moved), "a synced connection moved between survivors was broken"
     fresh = [connect(lab) for _ in range(10)]
-    assert all(exchange(conn, "new") for conn in fresh), "a new connection failed"
+    outcome = Outcome(
+        stayed=[alive[p] for p in conns if before[p] != "d3" and before[p] == after[p]],
+        moved=[alive[p] for p in conns if before[p] != "d3" and before[p] != after[p]],
+        dead=[alive[p] for p in conns if before[p] == "d3"],
+        fresh=[exchange(conn, "new") for conn in fresh],
+    )
     for conn in [*conns.values(), *fresh]:
         conn.close()
+    return outcome
+
+
+@pytest.mark.parametrize(
+    ("sync", "sloppy"),
+    [(True, False), (False, False), (False, True)],
+    ids=["sync", "no-sync", "sloppy"],
+)
+def test_connections_when_a_director_dies(lab: Lab, sync: bool, sloppy: bool) -> None:
+    lab.start(sync, sloppy)
+    outcome = director_dies(lab, sync)
+    print(f"sync={sync} sloppy={sloppy}: connections continuing: {outcome.line()}")
+    assert all(outcome.stayed), "a connection whose path did not change was broken"
+    if sync or sloppy:  # the entry synced, or the same mh table on every director
+        assert all(outcome.moved), "a connection moved between survivors was broken"
+    assert all(outcome.fresh), "a new connection failed"
