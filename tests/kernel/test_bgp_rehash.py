@@ -11,8 +11,8 @@ drops it by BFD, and it is killed (its link deleted).
 
 What is guaranteed, and asserted: a connection whose router path did not change continues
 (its director and its director's table are untouched); new connections succeed. With the
-kernel's sync daemon in both roles on every director (``--start-daemon master`` and
-``backup`` at once), once every connection is in every director's table (checked before the
+kernel's sync daemon in both roles on every director (``pyipvs_bgp``'s ``sync_daemon``:
+master and backup at once), once every connection is in every director's table (checked before the
 death), a connection the router moves to another director continues too: that director
 forwards it to the real server the synced entry names, the one ``mh`` chose everywhere.
 Without sync, a moved connection reaches a director that never saw its SYN, and IPVS does not
@@ -81,7 +81,7 @@ KEEPALIVED = """pyipvs_bgp {{
     retry_max 1
     bfd_interval 0.2
     bfd_multiplier 5
-}}
+{sync}}}
 virtual_server {vip} {port} {{
     delay_loop 1
     lb_algo mh
@@ -184,21 +184,15 @@ class Lab:
         )
         servers = "".join(REAL_SERVER.format(address=a, port=PORT) for a in SERVERS.values())
         (home / "keepalived.conf").write_text(
-            KEEPALIVED.format(dir=home, vip=VIP, port=PORT, servers=servers)
+            KEEPALIVED.format(
+                dir=home,
+                vip=VIP,
+                port=PORT,
+                servers=servers,
+                # both roles at once, started by the daemon: send ours, receive the others'
+                sync=f"    sync_daemon lan0 {SYNC_ID}\n" if sync else "",
+            )
         )
-        if sync:  # both roles at once: send ours, receive the others'
-            for role in ("master", "backup"):
-                pyipvsadm = [sys.executable, "-m", "pyipvs.cli.ipvsadm"]
-                in_ns(
-                    netns,
-                    *pyipvsadm,
-                    "--start-daemon",
-                    role,
-                    "--mcast-interface",
-                    "lan0",
-                    "--syncid",
-                    str(SYNC_ID),
-                )
         self.birds[name] = Bird(netns, home / "bird.conf", home / "bird.ctl", home / "b.log")
         self.birds[name].start()
         with open(home / "daemon.log", "w") as out:
@@ -244,6 +238,9 @@ class Lab:
         ).split()
         via = out[out.index("via") + 1]
         return next(name for name, address in DIRECTORS.items() if address == via)
+
+    def sync_daemons(self, name: str) -> str:
+        return in_ns(self.ns[name], sys.executable, "-m", "pyipvs.cli.ipvsadm", "-L", "--daemon")
 
     def synced_ports(self, name: str) -> set[int]:
         """Client ports in director *name*'s IPVS connection table (its own and synced)."""
@@ -352,6 +349,9 @@ def director_dies(lab: Lab, sync: bool, each: int = EACH) -> Outcome:
         for port, conn in conns.items():
             assert exchange(conn, f"{port} {round_}"), f"connection {port} before the death"
     if sync:
+        for name in DIRECTORS:  # pyipvs_bgp's sync_daemon: both roles on every director
+            daemons = lab.sync_daemons(name)
+            assert "master sync daemon" in daemons and "backup sync daemon" in daemons, daemons
         wait_for(
             lambda: all(set(conns) <= lab.synced_ports(name) for name in DIRECTORS),
             "every connection in every director's table",

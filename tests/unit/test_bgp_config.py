@@ -109,3 +109,20 @@ def test_bfd_is_off_unless_asked_and_either_keyword_asks() -> None:
     assert only_multiplier is not None and only_multiplier.bfd == (0.1, 3)  # BIRD's 100 ms
     only_interval = parse_config("pyipvs_bgp {\n    bfd_interval 0.2\n}\n").config.bgp
     assert only_interval is not None and only_interval.bfd == (0.2, 5)  # BIRD's multiplier
+
+
+def test_sync_daemon_names_an_interface_and_a_sync_id() -> None:
+    def read(line: str) -> tuple[BgpConfig | None, list[str]]:
+        result = parse_config(f"pyipvs_bgp {{\n    {line}\n}}\n", name="k.conf")
+        problems = [str(d) for d in result.diagnostics if d.severity is not Severity.NOTICE]
+        return result.config.bgp, problems
+
+    assert read("sync_daemon eth1 19") == (BgpConfig(sync_daemon=("eth1", 19)), [])
+    assert read("sync_daemon eth1") == (BgpConfig(sync_daemon=("eth1", 0)), [])
+    assert read("sync_daemon eth1 256")[1] == [
+        "k.conf:2: pyipvs_bgp: sync_daemon sync id '256' outside range [0, 255]"
+    ]
+    assert read("sync_daemon a/b")[1] == [
+        "k.conf:2: pyipvs_bgp: sync_daemon interface 'a/b' is not an interface name"
+    ]
+    assert read("sync_daemon eth1 1 extra")[1][0].startswith("k.conf:2:")

@@ -436,6 +436,7 @@ class BgpConfig:
     check_interval: float = 5.0
     bfd_interval: float | None = None  # seconds; with bfd_multiplier, None = no BFD
     bfd_multiplier: int | None = None
+    sync_daemon: tuple[str, int] | None = None  # (interface, sync id): master and backup
 
     @property
     def bfd(self) -> tuple[float, int] | None:

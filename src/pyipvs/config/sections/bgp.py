@@ -16,7 +16,15 @@ import re
 
 from pyipvs.config.model import BgpConfig
 from pyipvs.config.tree import Node
-from pyipvs.config.values import Context, Fields, Keyword, Table, extra_args, first_arg, run_block
+from pyipvs.config.values import (
+    Context,
+    Fields,
+    Keyword,
+    Table,
+    extra_args,
+    first_arg,
+    run_block,
+)
 
 BLOCK = "pyipvs_bgp"
 SPEAKERS = ("bird",)
@@ -90,6 +98,23 @@ def _multiplier(field: str) -> Keyword:
     return Keyword(handler)
 
 
+def _sync_daemon(ctx: Context, node: Node, fields: Fields) -> None:
+    """``sync_daemon IFACE [SYNCID]``: the kernel's sync daemon in both roles at once."""
+    interface = first_arg(ctx, node)
+    if interface is None:
+        return
+    extra_args(ctx, node, 2)
+    # IFNAMSIZ is 16 with the NUL; the kernel refuses '/', ':' and white space in a name
+    if len(interface) > 15 or any(c in interface for c in "/: \t"):
+        ctx.error(node, f"{BLOCK}: sync_daemon interface '{interface}' is not an interface name")
+        return
+    text = node.args[1] if len(node.args) > 1 else "0"
+    if not (text.isdigit() and int(text) <= 255):  # the sync message's one-octet SyncID
+        ctx.error(node, f"{BLOCK}: sync_daemon sync id '{text}' outside range [0, 255]")
+        return
+    fields["sync_daemon"] = (interface, int(text))
+
+
 BGP_TABLE: Table = {
     "speaker": _word("speaker"),
     "control_socket": _path("control_socket"),
@@ -101,6 +126,7 @@ BGP_TABLE: Table = {
     # counts whole microseconds; 10 ms is where a user-space BFD stops being credible)
     "bfd_interval": _seconds("bfd_interval", 0.01, 60.0),
     "bfd_multiplier": _multiplier("bfd_multiplier"),
+    "sync_daemon": Keyword(_sync_daemon),
 }
 
 
