@@ -20,7 +20,7 @@ schedule a TCP packet that is not a SYN (``sloppy_tcp`` 0): it is lost. With ``s
 it is scheduled, and ``mh``, the same table on every director (the same real servers in the
 same order, and fixed hash keys in the kernel's ip_vs_mh.c), picks the same real server.
 Which connections move is the router's hash-threshold ECMP (a hash of addresses and ports):
-removing one of three next hops moves the dead one's flows and also a sixth of the others'.
+removing one of three next hops moves the dead one's flows and also a quarter of the others'.
 The shares are printed; only what is guaranteed is asserted."""
 
 from __future__ import annotations
