@@ -184,11 +184,21 @@ class Topology:
         )
         bird = ["bird", "-f", "-c", str(home / "bird.conf"), "-s", str(home / "bird.ctl")]
         self._spawn(f"{name}-bird", name, bird, home / "bird.log")
+        self.start_daemon(name)
+
+    def start_daemon(self, name: str) -> None:
+        """The director's pyipvs-keepalived (again, after :meth:`stop_daemon`)."""
+        home = self.home / name
         daemon = [sys.executable, "-m", "pyipvs.cli.keepalived", "-n", "-l", "-G", "-C"]
         daemon += ["-f", str(home / "keepalived.conf"), "-p", str(home / "k.pid")]
         daemon += ["-c", str(home / "c.pid")]
         env = {**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(home / "status")}
         self._spawn(name, name, daemon, home / "daemon.log", start_new_session=True, env=env)
+
+    def stop_daemon(self, name: str) -> None:
+        """SIGTERM: the daemon withdraws the director's routes, then stops."""
+        self.procs[name].terminate()
+        self.procs[name].wait(40)
 
     def client(self) -> subprocess.Popen[str]:
         """The client agent (:mod:`pyipvs.lab.aa_client`), its stdin and stdout as pipes."""
