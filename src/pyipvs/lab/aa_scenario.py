@@ -162,7 +162,7 @@ def describe(document: Document) -> str:
     requests = document["requests"]
     return (
         f"after: connections continuing: {shares}; new requests {requests['requests_per_s']}/s,"
-        f" {requests['errors']} errors, per director {requests['per_director']}"
+        f"\n   {requests['errors']} errors, per director {requests['per_director']}"
     )
 
 
