@@ -344,6 +344,10 @@ def director_dies(lab: Lab, sync: bool, each: int = EACH) -> Outcome:
     """The scenario on a started lab: connections spread, d3 frozen then killed."""
     every = set(DIRECTORS.values())
     wait_for(lambda: lab.next_hops() == every, "the router's ECMP route over d1-d3", *lab.logs())
+    for name in DIRECTORS:  # the kernel's own view: mh with its port flag, DR to both servers
+        table = in_ns(lab.ns[name], sys.executable, "-m", "pyipvs.cli.ipvsadm", "-L", "-n")
+        assert f"{VIP}:{PORT} mh (mh-port)" in " ".join(table.split()), table
+        assert table.count("Route") == len(SERVERS), table
     conns = open_spread(lab, each)
     for round_ in range(5):  # past the sync threshold (3 packets) on every connection
         for port, conn in conns.items():
