@@ -119,6 +119,9 @@ class Topology:
         self._veth("client", "eth0", "client0", CLIENT)
         sh("ip", "-n", router, "addr", "add", f"{ROUTER_CLIENT_SIDE}/24", "dev", "client0")
         sh("ip", "-n", self.ns["client"], "route", "add", "default", "via", ROUTER_CLIENT_SIDE)
+        # many short connections: a port reused while the directors still hold its closed
+        # connection would be counted by no director's connection counter
+        self.in_ns("client", "sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65000")
         for name, address in {**DIRECTORS, **SERVERS}.items():
             self._veth(name, "lan0", f"p-{name}", address)
             sh("ip", "-n", router, "link", "set", f"p-{name}", "master", "br0")
