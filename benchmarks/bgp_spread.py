@@ -4,7 +4,8 @@
 The lab of ``pyipvs-lab --active-active`` (:mod:`pyipvs.lab.aa_topology`): a router with
 ECMP over three directors (``mh`` + ``mh-port``, direct routing), two echo servers, a client
 agent running short connections (connect, one line, its echo, close) from several threads
-for ``--seconds``; each director's IPVS counter gives its share. The number of directors goes
+for ``--seconds``; each director's share is its part of the packets the directors' virtual
+services received. The number of directors goes
 3, 2, 1, 2, 3 (a director's daemon stopped withdraws its route, started again announces it),
 ``--cycles`` times, in one run: the median per count is compared, so that a change of the
 shared machine's load does not pass for an effect. Run in the kernel tier:
@@ -39,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
     print_where()
     rates: dict[int, list[float]] = {1: [], 2: [], 3: []}
-    shares: dict[int, dict[str, int]] = {1: {}, 2: {}, 3: {}}
+    shares: dict[int, dict[str, list[float]]] = {1: {}, 2: {}, 3: {}}
     with tempfile.TemporaryDirectory() as name:
         lab = ActiveActive(Path(name), sync=False, seconds=args.seconds)
         try:
@@ -59,7 +60,7 @@ def main() -> int:
                 assert doc["errors"] == 0, doc
                 rates[len(wanted)].append(doc["requests_per_s"])
                 for key, value in doc["per_director"].items():
-                    shares[len(wanted)][key] = shares[len(wanted)].get(key, 0) + value
+                    shares[len(wanted)].setdefault(key, []).append(value)
                 print(
                     f"  {len(wanted)} directors: {doc['requests_per_s']} req/s,"
                     f" {doc['per_director']}"
@@ -72,7 +73,7 @@ def main() -> int:
     )
     for count in (1, 2, 3):
         median = statistics.median(rates[count])
-        spread = " ".join(f"{k}={v}" for k, v in sorted(shares[count].items()))
+        spread = " ".join(f"{k}={statistics.mean(v):.1f}" for k, v in sorted(shares[count].items()))
         print(f"{count:>9} {median:15.0f} {median / one:6.2f}x  {spread}")
     return 0
 

@@ -4,7 +4,8 @@
 Phases, each one JSON document (``--json``) or one paragraph:
 
 * ``start``: the router's route to the VIP through the three directors (BGP, ECMP);
-* ``spread``: short requests for a few seconds, each director's share (its IPVS counter);
+* ``spread``: short requests for a few seconds, each director's share of them (in percent
+  of the packets the directors' virtual services received);
 * ``connections``: long-lived connections opened until every director carries some, a few
   lines on each, and (with sync) each seen in every director's table;
 * ``death``: d3 frozen (BIRD and daemon stopped; its kernel still forwards), the time until
@@ -74,9 +75,12 @@ class ActiveActive:
         return {"phase": "start", "next_hops": hops, "seconds": round(took, 2), "sync": self.sync}
 
     def spread(self, phase: str = "spread") -> Document:
-        before = {n: self.topology.connections(n) for n in DIRECTORS}
+        before = {n: self.topology.packets(n) for n in DIRECTORS}
         counts = self.ask(op="requests", seconds=self.seconds, threads=8)
-        shares = {n: self.topology.connections(n) - before[n] for n in DIRECTORS}
+        after = {n: self.topology.packets(n) for n in DIRECTORS}
+        total = sum(after.values()) - sum(before.values()) or 1
+        # each director's share of the packets the client sent, in percent
+        shares = {n: round(100 * (after[n] - before[n]) / total, 1) for n in DIRECTORS}
         rate = counts["ok"] / self.seconds
         return {"phase": phase, "requests_per_s": round(rate, 1), **counts, "per_director": shares}
 
@@ -150,7 +154,7 @@ def describe(document: Document) -> str:
         return f"start: the router's route to 10.0.0.5 via {', '.join(document['next_hops'])}"
     if phase == "spread":
         rate, per = document["requests_per_s"], document["per_director"]
-        return f"spread: {rate} requests/s, per director {per}"
+        return f"spread: {rate} requests/s, per director (% of packets) {per}"
     if phase == "connections":
         return f"connections: long-lived, per director {document['per_director']}"
     if phase == "death":
@@ -162,7 +166,7 @@ def describe(document: Document) -> str:
     requests = document["requests"]
     return (
         f"after: connections continuing: {shares}; new requests {requests['requests_per_s']}/s,"
-        f"\n   {requests['errors']} errors, per director {requests['per_director']}"
+        f"\n   {requests['errors']} errors, per director (%) {requests['per_director']}"
     )
 
 

@@ -119,8 +119,8 @@ class Topology:
         self._veth("client", "eth0", "client0", CLIENT)
         sh("ip", "-n", router, "addr", "add", f"{ROUTER_CLIENT_SIDE}/24", "dev", "client0")
         sh("ip", "-n", self.ns["client"], "route", "add", "default", "via", ROUTER_CLIENT_SIDE)
-        # many short connections: a port reused while the directors still hold its closed
-        # connection would be counted by no director's connection counter
+        # many short connections: ports enough that a client port is seldom reused while
+        # a director still holds that port's closed connection
         self.in_ns("client", "sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65000")
         for name, address in {**DIRECTORS, **SERVERS}.items():
             self._veth(name, "lan0", f"p-{name}", address)
@@ -242,12 +242,15 @@ class Topology:
             if len(w) >= 6 and w[3].startswith(f"{CLIENT}:")
         }
 
-    def connections(self, name: str) -> int:
-        """The virtual service's connection counter on director *name*."""
-        out = self.in_ns(name, sys.executable, "-m", "pyipvs.cli.ipvsadm", "-L", "-n", "--stats")
+    def packets(self, name: str) -> int:
+        """Packets director *name*'s virtual service has received (``--stats --exact``).
+        Not its connection counter: a client port reused while the director still holds
+        that port's closed connection (IPVS keeps it two minutes) makes no new one."""
+        argv = ["-L", "-n", "--stats", "--exact"]
+        out = self.in_ns(name, sys.executable, "-m", "pyipvs.cli.ipvsadm", *argv)
         for words in (line.split() for line in out.splitlines()):
             if words[:2] == ["TCP", f"{VIP}:{PORT}"]:
-                return int(words[2])
+                return int(words[3])  # Prot LocalAddress:Port Conns InPkts ...
         return 0
 
     def signal_director(self, name: str, signum: signal.Signals) -> None:
