@@ -69,7 +69,7 @@ def main() -> int:
             lab.close()
     one = statistics.median(rates[1])
     print(
-        f"{'directors':>9} {'req/s (median)':>15} {'vs one':>7}  connections per director, in all"
+        f"{'directors':>9} {'req/s (median)':>15} {'vs one':>7}  % of packets per director (mean)"
     )
     for count in (1, 2, 3):
         median = statistics.median(rates[count])
