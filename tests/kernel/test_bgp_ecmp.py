@@ -6,6 +6,7 @@ route to the other one alone; back healthy, it is a next hop again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -27,11 +28,11 @@ ROUTER_BIRD = """\
 router id 10.99.1.1;
 protocol device {{}}
 protocol kernel {{ ipv4 {{ import none; export all; }}; merge paths on; }}
-{sessions}
+{bfd_protocol}{sessions}
 """
 SESSION = """\
 protocol bgp {name} {{
-    local {local} as {router_as}; neighbor {peer} as {directors_as}; {timers}
+    local {local} as {router_as}; neighbor {peer} as {directors_as}; {timers}{bfd}
     ipv4 {{ import all; export none; }};
 }}
 """
@@ -40,10 +41,36 @@ router id {local};
 protocol device {{}}
 include "{include}";
 protocol bgp upstream {{
-    local {local} as {directors_as}; neighbor {peer} as {router_as}; {timers}
+    local {local} as {directors_as}; neighbor {peer} as {router_as}; {timers}{bfd}
     ipv4 {{ import none; export where proto = "pyipvs_vips4"; }};
 }}
 """
+
+
+Bfd = tuple[float, int] | None  # (interval in seconds, multiplier), as pyipvs_bgp says
+
+
+def bfd_timers(bfd: tuple[float, int]) -> str:
+    ms, multiplier = round(bfd[0] * 1000), bfd[1]
+    return f"min rx interval {ms} ms; min tx interval {ms} ms; multiplier {multiplier};"
+
+
+def router_conf(bfd: Bfd = None) -> str:
+    """The router's BIRD: one session per director, BFD on them when *bfd*."""
+    sessions = "".join(
+        SESSION.format(
+            name=name,
+            local=LINKS[name][0],
+            peer=LINKS[name][1],
+            timers=TIMERS,
+            bfd=" bfd on;" if bfd else "",
+            router_as=ROUTER_AS,
+            directors_as=DIRECTORS_AS,
+        )
+        for name in LINKS
+    )
+    protocol = f'protocol bfd {{ interface "*" {{ {bfd_timers(bfd)} }}; }}\n' if bfd else ""
+    return ROUTER_BIRD.format(sessions=sessions, bfd_protocol=protocol)
 
 
 def next_hops(router: str) -> set[str]:
@@ -83,7 +110,7 @@ def wire(director: str, router: str, name: str) -> None:
 class Director:
     """A director's namespace with its BIRD, its daemon and its real server's listener."""
 
-    def __init__(self, netns: str, name: str, tmp: Path) -> None:
+    def __init__(self, netns: str, name: str, tmp: Path, bfd: Bfd = None) -> None:
         self.netns, self.name = netns, name
         self.dir = tmp / name
         self.dir.mkdir()
@@ -95,12 +122,17 @@ class Director:
                 peer=router_address,
                 include=self.dir / "vips.conf",
                 timers=TIMERS,
+                bfd=" bfd on;" if bfd else "",
                 router_as=ROUTER_AS,
                 directors_as=DIRECTORS_AS,
             )
         )
         (self.dir / "vips.conf").write_text("")
-        (self.dir / "keepalived.conf").write_text(bgp_block(self.dir) + HEALTHY_VS)
+        block = bgp_block(self.dir)
+        if bfd:  # the daemon writes BIRD's protocol bfd into vips.conf
+            extra = f"    bfd_interval {bfd[0]}\n    bfd_multiplier {bfd[1]}\n}}\n"
+            block = block[: block.rindex("}")] + extra
+        (self.dir / "keepalived.conf").write_text(block + HEALTHY_VS)
         self.bird = Bird(
             netns, self.dir / "bird.conf", self.dir / "director.ctl", self.dir / "b.log"
         )
@@ -128,6 +160,7 @@ class Director:
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: freeze() stops it and its children
                 env={**os.environ, "PYIPVS_KEEPALIVED_STATUS_DIR": str(self.dir / "status")},
             )
 
@@ -136,7 +169,19 @@ class Director:
         self.daemon.send_signal(signal.SIGTERM)
         return self.daemon.wait(40)
 
+    def freeze(self, signum: signal.Signals = signal.SIGSTOP) -> None:
+        """The director as if its machine hung: BIRD and the daemon's processes stopped
+        (or, with SIGCONT, resumed; SIGKILL kills them). The kernel still answers TCP."""
+        assert self.daemon is not None and self.bird.proc is not None
+        os.killpg(self.daemon.pid, signum)
+        os.kill(self.bird.proc.pid, signum)  # ip netns exec execs bird: the same process
+
     def close(self) -> None:
+        if self.daemon is not None:  # a frozen group resumed, so that it can be stopped
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.daemon.pid, signal.SIGCONT)
+        if self.bird.proc is not None and self.bird.proc.poll() is None:
+            os.kill(self.bird.proc.pid, signal.SIGCONT)
         if self.daemon is not None and self.daemon.poll() is None:
             self.daemon.kill()
             self.daemon.wait()
@@ -150,18 +195,7 @@ def test_two_directors_share_the_address_by_ecmp(
     router = peer_netns
     wire(ipvs_netns, router, "d1")
     wire(second_director, router, "d2")
-    sessions = "".join(
-        SESSION.format(
-            name=name,
-            local=LINKS[name][0],
-            peer=LINKS[name][1],
-            timers=TIMERS,
-            router_as=ROUTER_AS,
-            directors_as=DIRECTORS_AS,
-        )
-        for name in LINKS
-    )
-    (tmp_path / "router.conf").write_text(ROUTER_BIRD.format(sessions=sessions))
+    (tmp_path / "router.conf").write_text(router_conf())
     routers = Bird(router, tmp_path / "router.conf", tmp_path / "router.ctl", tmp_path / "r.log")
     one, two = Director(ipvs_netns, "d1", tmp_path), Director(second_director, "d2", tmp_path)
     both = {LINKS["d1"][1], LINKS["d2"][1]}

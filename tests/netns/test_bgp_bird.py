@@ -98,3 +98,14 @@ def test_a_restarted_bird_has_a_new_identity_and_reads_the_file(bird: Bird) -> N
     bird.start()
     assert "10.0.0.1/32" in routes(bird)  # from the include file, before anyone asks
     wait_for(lambda: asyncio.run(speaker.identity()) != before, "a new Last reboot")
+
+
+def test_bfd_asked_for_runs_birds_bfd_protocol_with_our_timers(bird: Bird) -> None:
+    speaker = BirdSpeaker(str(bird.control), str(bird.include), "pyipvs_vips", bfd=(0.05, 4))
+    asyncio.run(speaker.publish([A]))
+    reply = asyncio.run(command(str(bird.control), 'show protocols all "pyipvs_vips_bfd"'))
+    assert reply.ok
+    assert any(line.split()[:3] == ["pyipvs_vips_bfd", "BFD", "---"] for line in reply.lines)
+    asyncio.run(speaker.publish([]))  # withdrawing every route keeps BFD running
+    reply = asyncio.run(command(str(bird.control), 'show protocols "pyipvs_vips_bfd"'))
+    assert any(line.startswith("pyipvs_vips_bfd") and " up " in line for line in reply.lines)

@@ -191,6 +191,16 @@ def test_include_has_both_protocols_in_address_order() -> None:
     ]
 
 
+def test_include_with_bfd_ends_with_a_bfd_protocol_in_microseconds() -> None:
+    text = render_include("vips", [A], bfd=(0.05, 3))
+    timers = "min rx interval 50000 us; min tx interval 50000 us; multiplier 3;"
+    assert text.endswith(
+        f'protocol bfd vips_bfd {{\n    interface "*" {{ {timers} }};\n'
+        f"    multihop {{ {timers} }};\n}}\n"
+    )
+    assert "protocol bfd" not in render_include("vips", [A])
+
+
 def test_after_shutdown_no_evaluation_announces_again() -> None:
     async def scenario() -> RecordingSpeaker:
         speaker = RecordingSpeaker()

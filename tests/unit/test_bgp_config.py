@@ -17,6 +17,8 @@ pyipvs_bgp {
     protocol lb_vips
     retry_max 10
     check_interval 1.5
+    bfd_interval 0.05
+    bfd_multiplier 3
 }
 """
 
@@ -30,6 +32,8 @@ def test_every_keyword_is_read() -> None:
         protocol="lb_vips",
         retry_max=10.0,
         check_interval=1.5,
+        bfd_interval=0.05,
+        bfd_multiplier=3,
     )
     assert [(d.severity, d.line, d.message) for d in result.diagnostics] == [
         (Severity.NOTICE, 1, EXTENSION_NOTICE)
@@ -61,6 +65,9 @@ pyipvs_bgp {
     check_interval 0
     include_file
     bogus 1
+    bfd_interval 0.001
+    bfd_multiplier 0
+    bfd_multiplier 3.5
 }
 """
     result = parse_config(text, name="k.conf")
@@ -74,6 +81,9 @@ pyipvs_bgp {
         "k.conf:6: pyipvs_bgp: check_interval '0' outside range [0.1, 3600]",
         "k.conf:7: 'include_file' needs an argument",
         "k.conf:8: Unknown keyword 'bogus'",
+        "k.conf:9: pyipvs_bgp: bfd_interval '0.001' outside range [0.01, 60]",
+        "k.conf:10: pyipvs_bgp: bfd_multiplier '0' outside range [1, 255]",
+        "k.conf:11: pyipvs_bgp: bfd_multiplier '3.5' outside range [1, 255]",
     ]
     assert result.exit_status == 5
 
@@ -89,3 +99,30 @@ def test_extra_words_are_reported() -> None:
     result = parse_config("pyipvs_bgp {\n    protocol a b\n}\n", name="k.conf")
     assert result.config.bgp == BgpConfig(protocol="a")
     assert "k.conf:2: 'protocol': extra arguments ignored: 'b'" in map(str, result.diagnostics)
+
+
+def test_bfd_is_off_unless_asked_and_either_keyword_asks() -> None:
+    assert BgpConfig().bfd is None
+    assert parse_config(FULL).config.bgp is not None
+    assert parse_config(FULL).config.bgp.bfd == (0.05, 3)
+    only_multiplier = parse_config("pyipvs_bgp {\n    bfd_multiplier 3\n}\n").config.bgp
+    assert only_multiplier is not None and only_multiplier.bfd == (0.1, 3)  # BIRD's 100 ms
+    only_interval = parse_config("pyipvs_bgp {\n    bfd_interval 0.2\n}\n").config.bgp
+    assert only_interval is not None and only_interval.bfd == (0.2, 5)  # BIRD's multiplier
+
+
+def test_sync_daemon_names_an_interface_and_a_sync_id() -> None:
+    def read(line: str) -> tuple[BgpConfig | None, list[str]]:
+        result = parse_config(f"pyipvs_bgp {{\n    {line}\n}}\n", name="k.conf")
+        problems = [str(d) for d in result.diagnostics if d.severity is not Severity.NOTICE]
+        return result.config.bgp, problems
+
+    assert read("sync_daemon eth1 19") == (BgpConfig(sync_daemon=("eth1", 19)), [])
+    assert read("sync_daemon eth1") == (BgpConfig(sync_daemon=("eth1", 0)), [])
+    assert read("sync_daemon eth1 256")[1] == [
+        "k.conf:2: pyipvs_bgp: sync_daemon sync id '256' outside range [0, 255]"
+    ]
+    assert read("sync_daemon a/b")[1] == [
+        "k.conf:2: pyipvs_bgp: sync_daemon interface 'a/b' is not an interface name"
+    ]
+    assert read("sync_daemon eth1 1 extra")[1][0].startswith("k.conf:2:")

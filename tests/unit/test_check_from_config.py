@@ -124,3 +124,24 @@ def test_a_real_server_named_by_five_services_is_checked_once_per_check() -> Non
     # everywhere, so 3 distinct checks run
     assert subscriptions == 10
     assert scheduler.checks == 3
+
+
+def _flags(body: str) -> tuple[frozenset[str], list[str]]:
+    text = f"virtual_server 10.0.0.5 80 {{\n{body}    real_server 10.1.1.1 80 {{\n    }}\n}}\n"
+    result = parse_config(text, name="k.conf")
+    warnings = [str(d) for d in result.diagnostics if "applies" in d.message]
+    return services_from_config(result.config)[0].service.sched_flags, warnings
+
+
+def test_scheduler_flags_reach_the_service_as_keepalived_applies_them() -> None:
+    # keepalived 2.2.7 -t: sh-*/mh-* count only after their scheduler, flag-N always
+    assert _flags("    lb_algo mh\n    mh-port\n    mh-fallback\n") == (
+        frozenset({"mh-port", "mh-fallback"}),
+        [],
+    )
+    assert _flags("    mh-port\n    lb_algo mh\n") == (
+        frozenset(),
+        ["k.conf:2: mh-port only applies to sh scheduler - ignoring"],
+    )
+    assert _flags("    lb_algo rr\n    flag-2\n") == (frozenset({"flag-2"}), [])
+    assert _flags("    lb_algo sh\n    sh-port\n") == (frozenset({"sh-port"}), [])

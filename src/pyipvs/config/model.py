@@ -451,6 +451,17 @@ class BgpConfig:
     protocol: str = "pyipvs_vips"
     retry_max: float = 30.0
     check_interval: float = 5.0
+    bfd_interval: float | None = None  # seconds; with bfd_multiplier, None = no BFD
+    bfd_multiplier: int | None = None
+    sync_daemon: tuple[str, int] | None = None  # (interface, sync id): master and backup
+
+    @property
+    def bfd(self) -> tuple[float, int] | None:
+        """BFD's (interval in seconds, detect multiplier) when either keyword was given, the
+        other taking BIRD's default (100 ms, 5); None without BFD."""
+        if self.bfd_interval is None and self.bfd_multiplier is None:
+            return None
+        return (self.bfd_interval or 0.1, self.bfd_multiplier or 5)
 
 
 @dataclass(frozen=True)

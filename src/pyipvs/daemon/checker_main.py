@@ -54,6 +54,7 @@ async def run_checker(args: argparse.Namespace) -> int:
     from pyipvs import Ipvs
     from pyipvs.check import CheckScheduler
     from pyipvs.daemon.bgp import wiring as bgp
+    from pyipvs.daemon.bgp.syncd import both_roles
     from pyipvs.daemon.check.from_config import describe_server
     from pyipvs.daemon.check.process import CheckerProcess
     from pyipvs.daemon.state.checker import CountingIpvs
@@ -73,7 +74,7 @@ async def run_checker(args: argparse.Namespace) -> int:
                 spec.label,
             )
     log.info("Initializing ipvs")
-    with Ipvs() as ipvs:
+    with Ipvs() as ipvs, both_roles(ipvs, bgp_config and bgp_config.sync_daemon):
         counting = CountingIpvs(ipvs)
         process = CheckerProcess(
             specs,

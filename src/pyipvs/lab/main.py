@@ -61,6 +61,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, metavar="DIR",
                    help="keep the run's configs, logs and pid files in DIR (new or empty; "
                    "default: a temporary directory)")  # fmt: skip
+    p.add_argument("--active-active", action="store_true",
+                   help="instead of the seed: a router with ECMP over three directors "
+                   "announcing by BGP (BIRD 2), two real servers, a client; "
+                   "one director dies")  # fmt: skip
+    p.add_argument("--no-sync", action="store_true",
+                   help="--active-active without the IPVS sync daemon between "
+                   "directors")  # fmt: skip
     p.add_argument("--show-config", action="store_true",
                    help="print both keepalived.conf files and the edits, and exit")  # fmt: skip
     return p
@@ -145,10 +152,24 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"pyipvs-lab: {problem}", file=sys.stderr)
         return EXIT_USAGE
     signal.signal(signal.SIGTERM, _interrupt)  # taken down as after Ctrl-C
+    if args.active_active:
+        return run_active_active(args)
     live = args.live
     if live is None:
         live = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
     return run(args, steps, live and not args.json)
+
+
+def run_active_active(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from pyipvs.lab import aa_scenario
+
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        return aa_scenario.run(args.workdir, not args.no_sync, args.json)
+    with tempfile.TemporaryDirectory(prefix="pyipvs-lab-aa-") as name:
+        return aa_scenario.run(Path(name), not args.no_sync, args.json)
 
 
 def describe_daemons(daemons: dict[str, str]) -> str:

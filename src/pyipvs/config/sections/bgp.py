@@ -16,7 +16,15 @@ import re
 
 from pyipvs.config.model import BgpConfig
 from pyipvs.config.tree import Node
-from pyipvs.config.values import Context, Fields, Keyword, Table, extra_args, first_arg, run_block
+from pyipvs.config.values import (
+    Context,
+    Fields,
+    Keyword,
+    Table,
+    extra_args,
+    first_arg,
+    run_block,
+)
 
 BLOCK = "pyipvs_bgp"
 SPEAKERS = ("bird",)
@@ -75,6 +83,38 @@ def _seconds(field: str, low: float, high: float) -> Keyword:
     return Keyword(handler)
 
 
+def _multiplier(field: str) -> Keyword:
+    def handler(ctx: Context, node: Node, fields: Fields) -> None:
+        value = first_arg(ctx, node)
+        if value is None:
+            return
+        extra_args(ctx, node, 1)
+        # RFC 5880 4.1: Detect Mult is one octet and must not be zero
+        if not (value.isdigit() and 1 <= int(value) <= 255):
+            ctx.error(node, f"{BLOCK}: {node.keyword} '{value}' outside range [1, 255]")
+        else:
+            fields[field] = int(value)
+
+    return Keyword(handler)
+
+
+def _sync_daemon(ctx: Context, node: Node, fields: Fields) -> None:
+    """``sync_daemon IFACE [SYNCID]``: the kernel's sync daemon in both roles at once."""
+    interface = first_arg(ctx, node)
+    if interface is None:
+        return
+    extra_args(ctx, node, 2)
+    # IFNAMSIZ is 16 with the NUL; the kernel refuses '/', ':' and white space in a name
+    if len(interface) > 15 or any(c in interface for c in "/: \t"):
+        ctx.error(node, f"{BLOCK}: sync_daemon interface '{interface}' is not an interface name")
+        return
+    text = node.args[1] if len(node.args) > 1 else "0"
+    if not (text.isdigit() and int(text) <= 255):  # the sync message's one-octet SyncID
+        ctx.error(node, f"{BLOCK}: sync_daemon sync id '{text}' outside range [0, 255]")
+        return
+    fields["sync_daemon"] = (interface, int(text))
+
+
 BGP_TABLE: Table = {
     "speaker": _word("speaker"),
     "control_socket": _path("control_socket"),
@@ -82,6 +122,11 @@ BGP_TABLE: Table = {
     "protocol": _word("protocol"),
     "retry_max": _seconds("retry_max", 0.1, 3600.0),
     "check_interval": _seconds("check_interval", 0.1, 3600.0),
+    # BFD (RFC 5880) on the speaker's sessions: the interval both ways, in seconds (BIRD
+    # counts whole microseconds; 10 ms is where a user-space BFD stops being credible)
+    "bfd_interval": _seconds("bfd_interval", 0.01, 60.0),
+    "bfd_multiplier": _multiplier("bfd_multiplier"),
+    "sync_daemon": Keyword(_sync_daemon),
 }
 
 

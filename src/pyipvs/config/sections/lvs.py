@@ -34,6 +34,7 @@ from pyipvs.config.values import (
     extra_args,
     first_arg,
     freeze,
+    keep_option,
     memoized,
     options_table,
     parse_int,
@@ -371,11 +372,31 @@ def _sorry_server(ctx: Context, node: Node, fields: Fields) -> None:
         fields["sorry_server"] = SorryServerConfig(*target)
 
 
+def _sched_flag(ctx: Context, node: Node, fields: Fields) -> None:
+    """``flag-1`` .. ``flag-3`` always; ``sh-*`` / ``mh-*`` only after ``lb_algo sh`` / ``mh``:
+    keepalived 2.2.7 looks at the scheduler set so far (``mh-port`` before ``lb_algo mh`` is
+    ignored with this warning, checked with its ``-t``)."""
+    family = node.keyword.split("-")[0]
+    if family in ("sh", "mh") and fields.get("lvs_sched", "wlc") != family:
+        ctx.warn(node, f"{node.keyword} only applies to sh scheduler - ignoring")
+        return
+    keep_option(ctx, node, fields)
+
+
 VIRTUAL_SERVER_TABLE: Table = {
-    **options_table(
-        "flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback hashed snmp_name "
-        "sorry_server_lvs_method nb_sockets"
-    ),
+    **options_table("hashed snmp_name sorry_server_lvs_method nb_sockets"),
+    **{
+        name: Keyword(_sched_flag)
+        for name in (
+            "flag-1",
+            "flag-2",
+            "flag-3",
+            "sh-port",
+            "sh-fallback",
+            "mh-port",
+            "mh-fallback",
+        )
+    },
     "real_server": Keyword(parse_real_server, block=True),
     "lvs_sched": _choice("lvs_sched", SCHEDULERS, "Invalid lvs_scheduler '{value}' - ignoring"),
     "lb_algo": _choice("lvs_sched", SCHEDULERS, "Invalid lvs_scheduler '{value}' - ignoring"),

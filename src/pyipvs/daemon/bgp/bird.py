@@ -118,9 +118,34 @@ def protocol_names(protocol: str) -> tuple[str, str]:
     return f"{protocol}4", f"{protocol}6"
 
 
-def render_include(protocol: str, networks: Iterable[IPNetwork]) -> str:
+def bfd_name(protocol: str) -> str:
+    """The BFD protocol's name, when the block asks for BFD."""
+    return f"{protocol}_bfd"
+
+
+def render_bfd(protocol: str, bfd: tuple[float, int]) -> str:
+    """A ``protocol bfd`` serving every BGP session that says ``bfd on``: BIRD's BGP asks
+    the BFD protocol for a session to its neighbour, and closes the BGP session when BFD
+    declares the neighbour down (BIRD's user guide, "BFD"). The same interval both ways:
+    our transmit rate, and the rate we ask of the router. RFC 5880 6.8.7: a side sends at
+    the slower of its own desired rate and the other's required one; 6.8.4: the router
+    declares us down after our multiplier times that interval without a packet."""
+    interval, multiplier = bfd
+    micros = max(1, round(interval * 1_000_000))
+    timers = f"min rx interval {micros} us; min tx interval {micros} us; multiplier {multiplier};"
+    return (
+        f"protocol bfd {bfd_name(protocol)} {{\n"
+        f'    interface "*" {{ {timers} }};\n'
+        f"    multihop {{ {timers} }};\n"
+        "}\n"
+    )
+
+
+def render_include(
+    protocol: str, networks: Iterable[IPNetwork], bfd: tuple[float, int] | None = None
+) -> str:
     """The include file's text: both protocols always exist (the operator's filters may name
-    them), each with its host routes in address order."""
+    them), each with its host routes in address order; then the BFD protocol, if asked."""
     ordered = sorted(set(networks), key=lambda n: (n.version, n.network_address))
     v4_name, v6_name = protocol_names(protocol)
     parts = [HEADER]
@@ -128,6 +153,8 @@ def render_include(protocol: str, networks: Iterable[IPNetwork]) -> str:
         parts.append(f"protocol static {name} {{\n    ipv{version};\n")
         parts.extend(f"    route {n} blackhole;\n" for n in ordered if n.version == version)
         parts.append("}\n")
+    if bfd is not None:
+        parts.append(render_bfd(protocol, bfd))
     return "".join(parts)
 
 
@@ -156,15 +183,22 @@ class BirdSpeaker:
 
     name = "bird"
 
-    def __init__(self, control_socket: str, include_file: str, protocol: str) -> None:
+    def __init__(
+        self,
+        control_socket: str,
+        include_file: str,
+        protocol: str,
+        bfd: tuple[float, int] | None = None,
+    ) -> None:
         self.control_socket = control_socket
         self.include_file = include_file
         self.protocol = protocol
+        self.bfd = bfd
 
     def write(self, networks: Iterable[IPNetwork]) -> None:
         """The routes into the include file (also read by a BIRD that starts later)."""
         try:
-            write_include(self.include_file, render_include(self.protocol, networks))
+            write_include(self.include_file, render_include(self.protocol, networks, self.bfd))
         except OSError as exc:
             raise SpeakerError(f"cannot write {self.include_file}: {exc}") from None
 

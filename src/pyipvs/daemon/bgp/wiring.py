@@ -31,7 +31,7 @@ class HasSnapshot(Protocol):
 
 
 def make_announcer(config: BgpConfig) -> Announcer:
-    speaker = BirdSpeaker(config.control_socket, config.include_file, config.protocol)
+    speaker = BirdSpeaker(config.control_socket, config.include_file, config.protocol, config.bfd)
     return Announcer(speaker, retry_max=config.retry_max, check_interval=config.check_interval)
 
 

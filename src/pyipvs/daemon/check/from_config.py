@@ -23,6 +23,7 @@ from pyipvs import check as chk
 from pyipvs import config as cfg
 from pyipvs.config.pcre import RegexRefused, compile_regex
 from pyipvs.daemon.check.pool import Member, Pool
+from pyipvs.ipvs.model import SCHED_FLAGS
 
 log = logging.getLogger("pyipvs.daemon")
 
@@ -93,6 +94,8 @@ def _services_of(
 ) -> Iterator[VirtualService]:
     common = {
         "scheduler": vs.lvs_sched,
+        # flag-1 .. flag-3, sh-* and mh-* (the reader kept only those keepalived applies)
+        "sched_flags": frozenset(name for name, _ in vs.options if name in SCHED_FLAGS),
         "persistence_timeout": vs.persistence_timeout,
         "pe_name": vs.persistence_engine,
         "one_packet": vs.ops,
