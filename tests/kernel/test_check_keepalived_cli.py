@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -198,3 +199,7 @@ def test_pyipvs_keepalived_C_matches_keepalived_C(
     assert "Adding service [127.0.0.3]:tcp:9090 to VS [10.0.0.5]:tcp:80" in ours_log
     assert not ours_pid.exists() and not ours_check.exists()
     assert os.path.getsize(tmp_path / "theirs.log") > 0
+    # the start's activation lines (written in batches) are keepalived's, in its order
+    theirs_log = (tmp_path / "theirs.log").read_text()
+    activated = re.compile(r"Activating healthchecker for service \S+ for VS \S+")
+    assert activated.findall(ours_log) == activated.findall(theirs_log) != [], ours_log

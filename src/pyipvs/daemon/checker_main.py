@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 import signal
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pyipvs.daemon import tuning
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyipvs.daemon")
 SYSLOG_IDENT = "Keepalived_healthcheckers"
 CHILD_NAME = "Healthcheck"
+#: keepalived's line per checker at start (users' log filters match it)
+ACTIVATING = "Activating healthchecker for service %s for VS %s"
 
 
 def load_specs(args: argparse.Namespace) -> tuple[list[ServiceSpec], GlobalDefs] | None:
@@ -55,7 +58,7 @@ async def run_checker(args: argparse.Namespace) -> int:
     from pyipvs.check import CheckScheduler
     from pyipvs.daemon.bgp import wiring as bgp
     from pyipvs.daemon.bgp.syncd import both_roles
-    from pyipvs.daemon.check.from_config import describe_server
+    from pyipvs.daemon.bulklog import log_many
     from pyipvs.daemon.check.process import CheckerProcess
     from pyipvs.daemon.state.checker import CountingIpvs
     from pyipvs.daemon.state.wiring import checker_status_server, serving_status
@@ -65,14 +68,7 @@ async def run_checker(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     specs, gdefs = loaded
     bgp_config = args.pyipvs_running_bgp = args.pyipvs_bgp
-    for spec in specs:
-        for member in spec.members:
-            server = member.member.server
-            log.info(
-                "Activating healthchecker for service %s for VS %s",
-                describe_server(server, spec.service.protocol),
-                spec.label,
-            )
+    log_many(log, logging.INFO, ACTIVATING, _activations(specs))
     log.info("Initializing ipvs")
     with Ipvs() as ipvs, both_roles(ipvs, bgp_config and bgp_config.sync_daemon):
         counting = CountingIpvs(ipvs)
@@ -109,6 +105,16 @@ def _tune(gdefs: GlobalDefs) -> None:
 
     tuning.apply(gdefs.checker_process, "checker")
     misc.child_setup = tuning.script_setup()
+
+
+def _activations(specs: list[ServiceSpec]) -> Iterator[tuple[str, str]]:
+    """Each checked real server of each virtual server, for keepalived's start line."""
+    from pyipvs.daemon.check.from_config import describe_server
+
+    for spec in specs:
+        protocol, label = spec.service.protocol, spec.label
+        for member in spec.members:
+            yield describe_server(member.member.server, protocol), label
 
 
 def _quorums(process: CheckerProcess) -> list[tuple[object | None, bool | None]]:

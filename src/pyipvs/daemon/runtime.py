@@ -58,7 +58,8 @@ class JournalHandler(logging.Handler):
             priority = logging.handlers.SysLogHandler.priority_map.get(record.levelname, "info")
             level = logging.handlers.SysLogHandler.priority_names[priority]
             fields = f"MESSAGE={message}\nPRIORITY={level}\nSYSLOG_IDENTIFIER={self.ident}\n"
-            self.sock.sendto(f"{fields}SYSLOG_PID={os.getpid()}\n".encode(), self.path)
+            pid = record.process if record.process is not None else os.getpid()
+            self.sock.sendto(f"{fields}SYSLOG_PID={pid}\n".encode(), self.path)
         except OSError:
             self.handleError(record)
 

@@ -23,6 +23,7 @@ from typing import Protocol
 from pyipvs import RealServer, VirtualService
 from pyipvs.check import Check, CheckEvent, CheckScheduler, ServerHealth, Subscription, Transition
 from pyipvs.check.scheduler import Listener
+from pyipvs.daemon.bulklog import log_sequence
 from pyipvs.daemon.check.from_config import ServiceSpec, describe_server
 from pyipvs.daemon.check.pool import Health, PoolState, weight_sum
 from pyipvs.daemon.check.reconcile import (
@@ -363,31 +364,14 @@ class CheckerProcess:
     ) -> None:
         """Logs what changed since the last sync in ``services`` (None: every service)."""
         labels = {service_key(s.service): s.label for s in self.specs}
+        lines: list[tuple[str, tuple[object, ...]]] = []
         for vs in desired if services is None else services:
             servers = desired[vs]
             if self.programmed.get(vs) is servers:
                 continue  # not evaluated again: the same list
             label = labels.get(service_key(vs), str(vs))
-            before = {server_key(rs): rs for rs in self.programmed.get(vs, [])}
-            after = {server_key(rs): rs for rs in servers}
-            for key, rs in after.items():
-                old = before.get(key)
-                name = describe_server(rs, vs.protocol)
-                if old is None:
-                    log.info("Adding service %s to VS %s", name, label)
-                elif old.weight != rs.weight:
-                    log.info(
-                        "Changing weight from %d to %d for service %s of VS %s",
-                        old.weight,
-                        rs.weight,
-                        name,
-                        label,
-                    )
-            for key, rs in before.items():
-                if key not in after:
-                    log.info(
-                        "Removing service %s from VS %s", describe_server(rs, vs.protocol), label
-                    )
+            lines += _changes(self.programmed.get(vs, []), servers, vs.protocol, label)
+        log_sequence(log, logging.INFO, lines)  # 200,000 lines at a first sync: in batches
 
     def _quorum_changed(self, index: int, change: str) -> None:
         spec = self.specs[index]
@@ -453,6 +437,29 @@ def _owned(specs: Sequence[ServiceSpec]) -> Owned:
             for spec in specs
         }
     )
+
+
+def _changes(
+    before_list: Sequence[RealServer],
+    servers: Sequence[RealServer],
+    protocol: str | None,
+    label: str,
+) -> Iterator[tuple[str, tuple[object, ...]]]:
+    """One virtual server's table changes as keepalived logs them: (template, arguments)."""
+    before = {server_key(rs): rs for rs in before_list}
+    after = {server_key(rs): rs for rs in servers}
+    for key, rs in after.items():
+        old = before.get(key)
+        if old is None:
+            yield "Adding service %s to VS %s", (describe_server(rs, protocol), label)
+        elif old.weight != rs.weight:
+            yield (
+                "Changing weight from %d to %d for service %s of VS %s",
+                (old.weight, rs.weight, describe_server(rs, protocol), label),
+            )
+    for key, rs in before.items():
+        if key not in after:
+            yield "Removing service %s from VS %s", (describe_server(rs, protocol), label)
 
 
 def _log_checker(event: CheckEvent) -> None:
