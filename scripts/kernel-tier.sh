@@ -82,7 +82,26 @@ write_guest_env() { # $1: the file; the variables of GUEST_ENV that are set, the
     printf 'export PYIPVS_KERNEL_TIER=%q PWD_HOST=%q\n' "$2" "$ROOT" >>"$1"
 }
 
+# UML maps each page of a guest process's memory on its own, so the host's vm.max_map_count
+# (65530 on Debian 12) caps any process in the guest at about 256 MB: past it the process
+# stops making progress (found with 200,000 checker members, which need about 385 MB). Raise
+# it for the run, saying so; nothing is written to /etc.
+uml_map_count() {
+    local want=262144 have
+    have=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo "$want")
+    if ((have < want)); then
+        if sysctl -qw vm.max_map_count="$want" 2>/dev/null; then
+            echo "kernel-tier: vm.max_map_count $have -> $want (UML guest processes past" \
+                "$((have * 4 / 1024)) MB would stall)"
+        else
+            echo "kernel-tier: vm.max_map_count is $have and cannot be raised: a process in" \
+                "the UML guest stalls past about $((have * 4 / 1024)) MB" >&2
+        fi
+    fi
+}
+
 run_uml() {
+    uml_map_count
     echo "kernel-tier: booting User-Mode Linux $(cat "$UML_CACHE/kernel-release")" \
         "($(paste -sd, "$UML_CACHE/versions.txt")), pinned to CPU ${PYIPVS_UML_CPU:-0}"
     local run="$UML_CACHE/run/$$"
