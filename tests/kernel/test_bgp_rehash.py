@@ -37,6 +37,7 @@ import pytest
 from check_servers import in_netns
 from waiting import wait_for
 
+from pyipvs.lab.aa_client import exchange
 from pyipvs.lab.aa_topology import DIRECTORS, PORT, SERVERS, VIP, Topology
 
 SHARD_BY_PARAMS = ("sync", "sloppy")
@@ -71,21 +72,6 @@ def lab(ip_vs_kernel: None, root: None, tmp_path: Path) -> Iterator[Lab]:
         yield built
     finally:
         built.close()
-
-
-def exchange(conn: socket.socket, text: str) -> bool:
-    """One line sent and its echo read back within a few seconds (TCP retransmits included)."""
-    try:
-        conn.sendall(text.encode() + b"\n")
-        got = b""
-        while not got.endswith(b"\n"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                return False
-            got += chunk
-        return got.decode() == text + "\n"
-    except OSError:
-        return False
 
 
 def connect(lab: Lab) -> socket.socket:
