@@ -19,29 +19,28 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_bgp_announce import Bird, bird_view
-from test_bgp_ecmp import LINKS, Bfd, Director, next_hops, router_conf, wire
+from test_bgp_ecmp import (
+    LINKS,
+    Bfd,
+    Director,
+    next_hops,
+    router_conf,
+    second_director,
+    wire,
+)
 from waiting import wait_for
+
+__all__ = ["second_director"]  # the fixture, re-used
 
 HOLD, KEEPALIVE = 6.0, 2.0  # test_bgp_announce.TIMERS: hold time 6 (keepalive = hold / 3)
 BFD = (0.2, 5)  # 1 s to detect: slow enough not to flap on a loaded UML, well below the hold
 EARLIEST_HOLD = HOLD * 0.75 - KEEPALIVE  # 2.5 s: the hold timer cannot have expired before
 MARGIN = 1.0  # seconds of scheduling on a loaded machine: detection + MARGIN < EARLIEST_HOLD
 BIRD_CLOSE = 3.0  # BIRD 2.0.12's wait between "Hold timer expired" and the routes' flush
-
-
-@pytest.fixture
-def second_director(ip_vs_kernel: None, root: None) -> Iterator[str]:
-    name = f"pyipvs-d2-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
-    yield name
-    subprocess.run(["ip", "netns", "delete", name], check=False)
 
 
 def gone_after(router: str, survivor: str, patience: float) -> float:

@@ -109,23 +109,14 @@ def _emit_chunk(
         record.message = template % tuple(row)
         lines.append(formatter.formatMessage(record))
     text = handler.terminator.join(lines) + handler.terminator
-    with _locked(handler):
-        try:
-            handler.stream.write(text)
-            handler.flush()
-        except Exception:  # as StreamHandler.emit: report, never raise into the caller
-            handler.handleError(record)
-
-
-class _locked:
-    def __init__(self, handler: logging.Handler) -> None:
-        self.handler = handler
-
-    def __enter__(self) -> None:
-        self.handler.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self.handler.release()
+    handler.acquire()
+    try:
+        handler.stream.write(text)
+        handler.flush()
+    except Exception:  # as StreamHandler.emit: report, never raise into the caller
+        handler.handleError(record)
+    finally:
+        handler.release()
 
 
 def _chunks(rows: Iterable[Sequence[object]], size: int) -> Iterator[list[Sequence[object]]]:

@@ -58,11 +58,6 @@ def apply(tuning: ProcessTuning, child: str) -> None:
         _affinity(tuning.cpu_affinity, child)
 
 
-def current() -> ProcessTuning | None:
-    """What :func:`apply` last applied (None: nothing yet)."""
-    return _applied
-
-
 def script_setup() -> Callable[[], None] | None:
     """For a script this child starts (``preexec_fn``): the nice value back to what the child
     had before :func:`apply`, as keepalived resets it for its scripts (lib/notify.c); None when
@@ -85,8 +80,13 @@ def relaxed() -> Iterator[None]:
         yield
     finally:
         _relaxed_depth -= 1
-        if _relaxed_depth == 0 and _applied is not None and _applied.rt_priority:
-            _set_scheduler(_applied.rt_priority)
+        _back_to_real_time()
+
+
+def _back_to_real_time() -> None:
+    """The last apply()'s real-time priority again, unless a relaxed() block is open."""
+    if _relaxed_depth == 0 and _applied is not None and _applied.rt_priority:
+        _set_scheduler(_applied.rt_priority)
 
 
 def _real_time(tuning: ProcessTuning, child: str) -> None:
@@ -169,8 +169,7 @@ def _demote_until_the_loop_runs(warn: Callable[[], None]) -> Callable[[int, obje
 
     def restore() -> None:
         warn()  # not in the handler: it may have interrupted a log write
-        if _relaxed_depth == 0 and _applied is not None and _applied.rt_priority:
-            _set_scheduler(_applied.rt_priority)
+        _back_to_real_time()
 
     def handler(_signum: int, _frame: object) -> None:
         _normal()

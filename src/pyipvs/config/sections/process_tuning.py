@@ -23,17 +23,6 @@ def _update(fields: Fields, child: str, **values: object) -> None:
     fields[name] = dataclasses.replace(fields.get(name, ProcessTuning()), **values)
 
 
-def _nice(child: str) -> Keyword:
-    def handler(ctx: Context, node: Node, fields: Fields) -> None:
-        text = first_arg(ctx, node)
-        if text is not None:
-            value = parse_int(ctx, node, text, -20, 19)
-            _update(fields, child, nice=0 if value is None else value)
-            extra_args(ctx, node, 1)
-
-    return Keyword(handler)
-
-
 def _rt_priority(child: str) -> Keyword:
     def handler(ctx: Context, node: Node, fields: Fields) -> None:
         text = first_arg(ctx, node)
@@ -57,14 +46,21 @@ def _rt_priority(child: str) -> Keyword:
     return Keyword(handler)
 
 
-def _rlimit_rttime(child: str) -> Keyword:
+def _number(child: str, field: str, low: int, high: int, *, invalid: int | None = None,
+            least: int | None = None) -> Keyword:  # fmt: skip
+    """A number in [low, high] for *field*; *invalid*: what an invalid one sets (None: keeps
+    the value); *least*: the smallest value kept (a smaller valid one is raised to it)."""
+
     def handler(ctx: Context, node: Node, fields: Fields) -> None:
         text = first_arg(ctx, node)
         if text is not None:
-            value = parse_int(ctx, node, text, 1, _U32_MAX)
+            value = parse_int(ctx, node, text, low, high)
+            if value is None:
+                value = invalid
+            elif least is not None:
+                value = max(value, least)
             if value is not None:
-                # keepalived sets the soft limit to half of it, which must not be 0
-                _update(fields, child, rlimit_rttime=max(value, 2))
+                _update(fields, child, **{field: value})
             extra_args(ctx, node, 1)
 
     return Keyword(handler)
@@ -96,9 +92,10 @@ def _cpu_affinity(child: str) -> Keyword:
 
 
 def _table(child: str) -> Table:
-    rlimit = _rlimit_rttime(child)
+    # keepalived: an invalid nice value means 0; a limit is at least 2 (its soft limit is half)
+    rlimit = _number(child, "rlimit_rttime", 1, _U32_MAX, least=2)
     return {
-        f"{child}_priority": _nice(child),
+        f"{child}_priority": _number(child, "nice", -20, 19, invalid=0),
         f"{child}_rt_priority": _rt_priority(child),
         f"{child}_rlimit_rttime": rlimit,
         # keepalived's older spelling: it only logs a hint, so -t stays clean
